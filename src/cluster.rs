@@ -1,0 +1,441 @@
+//! The cluster: container instances, their registered and reserved resources,
+//! attributes, and the task groups running on them. Every change of state goes
+//! through a method here, which keeps the placement index in step.
+
+use crate::catalog::InstanceType;
+use crate::engine::SimTime;
+use crate::placement::index::PlacementIndex;
+use crate::scenario::taskdef::{HostPort, Protocol, AGENT_RESERVED_PORTS};
+use std::collections::HashMap;
+
+/// Index of a container instance in [`Cluster::instances`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InstanceId(pub u32);
+
+/// An interned attribute name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AttrId(pub u32);
+
+/// An interned attribute value; [`ValueId::MISSING`] stands for "not set".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ValueId(pub u32);
+
+impl ValueId {
+    /// The value of an attribute an instance does not have.
+    pub const MISSING: ValueId = ValueId(u32::MAX);
+}
+
+/// An interned task group (`family:web`, `service:api`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GroupId(pub u32);
+
+/// Registration state of a container instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstanceStatus {
+    /// Accepts new tasks.
+    Active,
+    /// Gets no new tasks.
+    Draining,
+    /// Gone.
+    Deregistered,
+}
+
+/// Maximum host ports reserved on one instance, the agent's defaults included.
+pub const MAX_RESERVED_PORTS: usize = 100;
+
+/// One EC2 container instance.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    /// Its index.
+    pub id: InstanceId,
+    /// The EC2 instance id, e.g. `i-00000000000000001`.
+    pub ec2_instance_id: String,
+    /// Index of its fleet in the scenario.
+    pub fleet: usize,
+    /// Index into [`Cluster::instance_types`].
+    pub instance_type: usize,
+    /// Index into [`Cluster::availability_zones`].
+    pub availability_zone: usize,
+    /// Registration state.
+    pub status: InstanceStatus,
+    /// When EC2 started it (billing starts here).
+    pub launched_at: SimTime,
+    /// When it registered with the cluster.
+    pub registered_at: SimTime,
+    /// When it stopped, if it has.
+    pub terminated_at: Option<SimTime>,
+    /// Registered CPU units.
+    pub registered_cpu: u32,
+    /// Registered MiB.
+    pub registered_memory: u32,
+    /// CPU units not reserved by tasks.
+    pub free_cpu: u32,
+    /// MiB not reserved by tasks.
+    pub free_memory: u32,
+    /// awsvpc tasks it can host.
+    pub eni_slots: u32,
+    /// awsvpc tasks on it.
+    pub enis_used: u32,
+    /// Reserved static host ports (agent defaults plus tasks'), sorted.
+    pub host_ports: Vec<HostPort>,
+    /// Tasks in RUNNING state (`runningTasksCount`).
+    pub running_tasks: u32,
+    /// Tasks holding resources here (PENDING to STOPPING).
+    pub placed_tasks: u32,
+    /// Tasks per group holding resources here, sorted by group.
+    pub groups: Vec<(GroupId, u32)>,
+    /// Attributes (built-in and custom), sorted by name.
+    pub attributes: Vec<(AttrId, ValueId)>,
+}
+
+impl Instance {
+    /// Number of this group's tasks on the instance.
+    pub fn group_count(&self, group: GroupId) -> u32 {
+        self.groups.binary_search_by_key(&group, |(g, _)| *g).map_or(0, |i| self.groups[i].1)
+    }
+
+    /// The instance's value of an attribute.
+    pub fn attribute(&self, attr: AttrId) -> ValueId {
+        self.attributes.binary_search_by_key(&attr, |(a, _)| *a).map_or(ValueId::MISSING, |i| self.attributes[i].1)
+    }
+
+    /// True when the instance takes new tasks.
+    pub fn is_placeable(&self) -> bool {
+        self.status == InstanceStatus::Active
+    }
+}
+
+/// A string interner: strings to dense ids and back.
+#[derive(Debug, Default, Clone)]
+pub struct Interner {
+    names: Vec<String>,
+    ids: HashMap<String, u32>,
+}
+
+impl Interner {
+    /// The id of `name`, adding it if new.
+    pub fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.ids.insert(name.to_string(), id);
+        id
+    }
+
+    /// The id of `name`, if known.
+    pub fn get(&self, name: &str) -> Option<u32> {
+        self.ids.get(name).copied()
+    }
+
+    /// The string of an id.
+    pub fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+}
+
+/// Cluster-wide totals over ACTIVE and DRAINING instances, for metrics.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    /// Registered instances.
+    pub instances: u32,
+    /// Registered CPU units.
+    pub registered_cpu: u64,
+    /// Registered MiB.
+    pub registered_memory: u64,
+    /// Reserved CPU units.
+    pub reserved_cpu: u64,
+    /// Reserved MiB.
+    pub reserved_memory: u64,
+}
+
+/// What a task reserves on an instance.
+#[derive(Debug, Clone, Copy)]
+pub struct Reservation<'a> {
+    /// CPU units.
+    pub cpu: u32,
+    /// MiB.
+    pub memory: u32,
+    /// Static host ports.
+    pub host_ports: &'a [HostPort],
+    /// Whether it takes an ENI slot (awsvpc).
+    pub awsvpc: bool,
+    /// Its task group.
+    pub group: GroupId,
+}
+
+/// The cluster state.
+#[derive(Debug)]
+pub struct Cluster {
+    /// All instances ever launched, by id.
+    pub instances: Vec<Instance>,
+    /// Distinct instance types in use.
+    pub instance_types: Vec<InstanceType>,
+    /// Zone names.
+    pub availability_zones: Vec<String>,
+    /// Whether awsvpc trunking is on.
+    pub awsvpc_trunking: bool,
+    /// Agent version reported by instances.
+    pub agent_version: String,
+    attribute_names: Interner,
+    attribute_values: Interner,
+    groups: Interner,
+    /// Attributes whose per-value group counts are tracked (spread fields).
+    tracked_attributes: Vec<AttrId>,
+    /// Tasks of a group on instances with an attribute value (lookups only).
+    spread_counts: HashMap<(GroupId, AttrId, ValueId), u32>,
+    /// The indexes placement searches.
+    pub index: PlacementIndex,
+    totals: Totals,
+    /// Epoch of simulated time zero, in Unix ms, for `registeredAt` queries.
+    pub epoch_unix_ms: i64,
+}
+
+/// Simulated time zero: 2026-01-01T00:00:00Z.
+pub const DEFAULT_EPOCH_UNIX_MS: i64 = 1_767_225_600_000;
+
+impl Cluster {
+    /// An empty cluster.
+    pub fn new(availability_zones: Vec<String>, awsvpc_trunking: bool, agent_version: String) -> Cluster {
+        Cluster {
+            instances: Vec::new(),
+            instance_types: Vec::new(),
+            availability_zones,
+            awsvpc_trunking,
+            agent_version,
+            attribute_names: Interner::default(),
+            attribute_values: Interner::default(),
+            groups: Interner::default(),
+            tracked_attributes: Vec::new(),
+            spread_counts: HashMap::new(),
+            index: PlacementIndex::default(),
+            totals: Totals::default(),
+            epoch_unix_ms: DEFAULT_EPOCH_UNIX_MS,
+        }
+    }
+
+    /// The id of an attribute name, adding it if new.
+    pub fn attribute_id(&mut self, name: &str) -> AttrId {
+        AttrId(self.attribute_names.intern(name))
+    }
+
+    /// The id of an attribute name, if any instance or strategy uses it.
+    pub fn find_attribute(&self, name: &str) -> Option<AttrId> {
+        self.attribute_names.get(name).map(AttrId)
+    }
+
+    /// The string of an attribute value.
+    pub fn value_name(&self, value: ValueId) -> Option<&str> {
+        (value != ValueId::MISSING).then(|| self.attribute_values.name(value.0))
+    }
+
+    /// The id of a task group, adding it if new.
+    pub fn group_id(&mut self, name: &str) -> GroupId {
+        GroupId(self.groups.intern(name))
+    }
+
+    /// The name of a task group.
+    pub fn group_name(&self, group: GroupId) -> &str {
+        self.groups.name(group.0)
+    }
+
+    /// Starts counting tasks per value of `attr`, for spread strategies.
+    /// Call before any task is placed.
+    pub fn track_attribute(&mut self, attr: AttrId) {
+        if !self.tracked_attributes.contains(&attr) {
+            self.tracked_attributes.push(attr);
+        }
+    }
+
+    /// Registers an index partitioned by these attributes (the leading
+    /// spread fields of a strategy chain) and returns its id.
+    pub fn partition_by(&mut self, attributes: &[AttrId]) -> usize {
+        let instances = &self.instances;
+        self.index.spec_for(attributes, instances)
+    }
+
+    /// Tasks of `group` on instances whose `attr` is `value`.
+    pub fn spread_count(&self, group: GroupId, attr: AttrId, value: ValueId) -> u32 {
+        self.spread_counts.get(&(group, attr, value)).copied().unwrap_or(0)
+    }
+
+    /// Cluster-wide totals.
+    pub fn totals(&self) -> Totals {
+        self.totals
+    }
+
+    /// Adds a registered, ACTIVE instance and returns its id.
+    pub fn add_instance(
+        &mut self,
+        fleet: usize,
+        instance_type: &InstanceType,
+        availability_zone: usize,
+        now: SimTime,
+        custom_attributes: &[(String, String)],
+    ) -> InstanceId {
+        let id = InstanceId(self.instances.len() as u32);
+        let type_index = match self.instance_types.iter().position(|t| t.name == instance_type.name) {
+            Some(i) => i,
+            None => {
+                self.instance_types.push(instance_type.clone());
+                self.instance_types.len() - 1
+            }
+        };
+        let az = self.availability_zones[availability_zone].clone();
+        let mut builtin = vec![
+            ("ecs.availability-zone".to_string(), az.clone()),
+            ("ecs.instance-type".to_string(), instance_type.name.clone()),
+            ("ecs.os-type".to_string(), "linux".to_string()),
+            ("ecs.os-family".to_string(), "LINUX".to_string()),
+            ("ecs.cpu-architecture".to_string(), instance_type.architecture.as_str().to_string()),
+            ("ecs.ami-id".to_string(), format!("ami-ecs-optimized-{}", instance_type.architecture.as_str())),
+            ("ecs.vpc-id".to_string(), "vpc-ecs-sim".to_string()),
+            ("ecs.subnet-id".to_string(), format!("subnet-{az}")),
+        ];
+        let trunk = self.awsvpc_trunking && instance_type.awsvpc_trunk_tasks.is_some();
+        if trunk {
+            builtin.push(("ecs.awsvpc-trunk-id".to_string(), format!("eni-trunk-{:08}", id.0)));
+        }
+        let mut attributes: Vec<(AttrId, ValueId)> = builtin
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .chain(custom_attributes.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .map(|(k, v)| (AttrId(self.attribute_names.intern(k)), ValueId(self.attribute_values.intern(v))))
+            .collect();
+        attributes.sort();
+        attributes.dedup_by_key(|(k, _)| *k);
+        let host_ports = AGENT_RESERVED_PORTS.iter().map(|&port| HostPort { port, protocol: Protocol::Tcp }).collect();
+        let instance = Instance {
+            id,
+            ec2_instance_id: format!("i-{:017x}", u64::from(id.0) + 1),
+            fleet,
+            instance_type: type_index,
+            availability_zone,
+            status: InstanceStatus::Active,
+            launched_at: now,
+            registered_at: now,
+            terminated_at: None,
+            registered_cpu: instance_type.registered_cpu_units(),
+            registered_memory: instance_type.registered_memory_mib,
+            free_cpu: instance_type.registered_cpu_units(),
+            free_memory: instance_type.registered_memory_mib,
+            eni_slots: instance_type.awsvpc_task_limit(self.awsvpc_trunking),
+            enis_used: 0,
+            host_ports,
+            running_tasks: 0,
+            placed_tasks: 0,
+            groups: Vec::new(),
+            attributes,
+        };
+        self.totals.instances += 1;
+        self.totals.registered_cpu += u64::from(instance.registered_cpu);
+        self.totals.registered_memory += u64::from(instance.registered_memory);
+        self.instances.push(instance);
+        self.index.insert(&self.instances[id.0 as usize]);
+        id
+    }
+
+    /// Reserves a task's resources on an instance. The caller has checked
+    /// that they fit.
+    pub fn reserve(&mut self, id: InstanceId, task: &Reservation<'_>) {
+        let instance = &mut self.instances[id.0 as usize];
+        let (old_cpu, old_memory) = (instance.free_cpu, instance.free_memory);
+        debug_assert!(instance.free_cpu >= task.cpu && instance.free_memory >= task.memory);
+        instance.free_cpu -= task.cpu;
+        instance.free_memory -= task.memory;
+        instance.enis_used += u32::from(task.awsvpc);
+        for port in task.host_ports {
+            if let Err(at) = instance.host_ports.binary_search(port) {
+                instance.host_ports.insert(at, *port);
+            }
+        }
+        instance.placed_tasks += 1;
+        match instance.groups.binary_search_by_key(&task.group, |(g, _)| *g) {
+            Ok(i) => instance.groups[i].1 += 1,
+            Err(i) => instance.groups.insert(i, (task.group, 1)),
+        }
+        for &attr in &self.tracked_attributes {
+            let value = instance.attribute(attr);
+            *self.spread_counts.entry((task.group, attr, value)).or_insert(0) += 1;
+        }
+        self.totals.reserved_cpu += u64::from(task.cpu);
+        self.totals.reserved_memory += u64::from(task.memory);
+        let instance = &self.instances[id.0 as usize];
+        if instance.is_placeable() {
+            self.index.update(instance, old_cpu, old_memory);
+        }
+    }
+
+    /// Returns a stopped task's resources to its instance.
+    pub fn release(&mut self, id: InstanceId, task: &Reservation<'_>) {
+        let instance = &mut self.instances[id.0 as usize];
+        let (old_cpu, old_memory) = (instance.free_cpu, instance.free_memory);
+        instance.free_cpu += task.cpu;
+        instance.free_memory += task.memory;
+        instance.enis_used -= u32::from(task.awsvpc);
+        instance.host_ports.retain(|p| !task.host_ports.contains(p));
+        instance.placed_tasks -= 1;
+        if let Ok(i) = instance.groups.binary_search_by_key(&task.group, |(g, _)| *g) {
+            instance.groups[i].1 -= 1;
+            if instance.groups[i].1 == 0 {
+                instance.groups.remove(i);
+            }
+        }
+        for &attr in &self.tracked_attributes {
+            let value = instance.attribute(attr);
+            if let Some(count) = self.spread_counts.get_mut(&(task.group, attr, value)) {
+                *count -= 1;
+            }
+        }
+        self.totals.reserved_cpu -= u64::from(task.cpu);
+        self.totals.reserved_memory -= u64::from(task.memory);
+        let instance = &self.instances[id.0 as usize];
+        if instance.is_placeable() {
+            self.index.update(instance, old_cpu, old_memory);
+        }
+    }
+
+    /// Counts a task on the instance as RUNNING (or no longer).
+    pub fn set_running(&mut self, id: InstanceId, running: bool) {
+        let instance = &mut self.instances[id.0 as usize];
+        if running {
+            instance.running_tasks += 1;
+        } else {
+            instance.running_tasks -= 1;
+        }
+    }
+}
+
+/// What a memberOf expression can ask about one instance.
+pub struct InstanceView<'a> {
+    /// The cluster.
+    pub cluster: &'a Cluster,
+    /// The instance.
+    pub instance: &'a Instance,
+}
+
+impl crate::placement::query::InstanceFacts for InstanceView<'_> {
+    fn attribute(&self, name: &str) -> Option<&str> {
+        let attr = self.cluster.find_attribute(name)?;
+        self.cluster.value_name(self.instance.attribute(attr))
+    }
+    fn ec2_instance_id(&self) -> &str {
+        &self.instance.ec2_instance_id
+    }
+    fn agent_connected(&self) -> bool {
+        self.instance.status != InstanceStatus::Deregistered
+    }
+    fn agent_version(&self) -> &str {
+        &self.cluster.agent_version
+    }
+    fn registered_at_unix_ms(&self) -> i64 {
+        self.cluster.epoch_unix_ms + self.instance.registered_at.as_millis() as i64
+    }
+    fn running_tasks_count(&self) -> u32 {
+        self.instance.running_tasks
+    }
+    fn any_task_group(&self, f: &mut dyn FnMut(&str) -> bool) -> bool {
+        self.instance.groups.iter().any(|(g, _)| f(self.cluster.group_name(*g)))
+    }
+}

@@ -1,0 +1,26 @@
+//! ecs-sim: a discrete-event simulator of Amazon ECS clusters for capacity
+//! planning. It replays workloads against virtual EC2 and Fargate fleets
+//! under ECS's own placement and lifecycle rules, and reports cost,
+//! utilisation and task waits.
+//!
+//! Modules, one domain each: [`engine`] (time, event queue, RNG streams),
+//! [`scenario`] (TOML in, validated model out), [`catalog`] (instance types
+//! and Fargate sizes), [`cluster`] (instances and their state),
+//! [`placement`] (strategies, constraints, query language), [`workload`]
+//! (traces and generators), [`simulation`] (the event loop), [`billing`],
+//! [`metrics`], [`report`] (atomic output files) and [`cli`].
+
+#![warn(missing_docs)]
+
+pub mod billing;
+pub mod catalog;
+pub mod cli;
+pub mod cluster;
+pub mod engine;
+pub mod error;
+pub mod metrics;
+pub mod placement;
+pub mod report;
+pub mod scenario;
+pub mod simulation;
+pub mod workload;

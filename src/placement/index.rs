@@ -1,0 +1,158 @@
+//! Indexes over placeable instances, so that placement visits only instances
+//! that can matter instead of scanning the whole cluster for every task.
+//!
+//! A *partition spec* names attributes (the leading `spread` fields of a
+//! strategy chain, e.g. the availability zone). Each distinct tuple of values
+//! gets a [`Partition`] holding its members and two ordered sets keyed by free
+//! CPU and free memory. Spec 0 partitions by nothing: one partition of all
+//! placeable instances.
+
+use crate::cluster::{AttrId, Instance, InstanceId, ValueId};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The placeable instances sharing one tuple of attribute values.
+#[derive(Debug, Clone)]
+pub struct Partition {
+    /// The values, in the order of the spec's attributes.
+    pub key: Vec<ValueId>,
+    /// Members, in no particular order (for uniform sampling).
+    pub members: Vec<InstanceId>,
+    /// Members ordered by free CPU units.
+    pub by_cpu: BTreeSet<(u32, InstanceId)>,
+    /// Members ordered by free MiB.
+    pub by_memory: BTreeSet<(u32, InstanceId)>,
+}
+
+/// One way of partitioning placeable instances.
+#[derive(Debug, Clone, Default)]
+pub struct PartitionSpec {
+    /// The attributes partitioned on.
+    pub attributes: Vec<AttrId>,
+    /// Partitions, in order of creation.
+    pub partitions: Vec<Partition>,
+    by_key: BTreeMap<Vec<ValueId>, usize>,
+    /// For each instance id: (partition, position in members), if placeable.
+    slots: Vec<Option<(u32, u32)>>,
+}
+
+impl PartitionSpec {
+    fn key_of(&self, instance: &Instance) -> Vec<ValueId> {
+        self.attributes.iter().map(|&a| instance.attribute(a)).collect()
+    }
+
+    fn insert(&mut self, instance: &Instance) {
+        let key = self.key_of(instance);
+        let partition = match self.by_key.get(&key) {
+            Some(&p) => p,
+            None => {
+                self.partitions.push(Partition {
+                    key: key.clone(),
+                    members: Vec::new(),
+                    by_cpu: BTreeSet::new(),
+                    by_memory: BTreeSet::new(),
+                });
+                self.by_key.insert(key, self.partitions.len() - 1);
+                self.partitions.len() - 1
+            }
+        };
+        let part = &mut self.partitions[partition];
+        let index = instance.id.0 as usize;
+        if self.slots.len() <= index {
+            self.slots.resize(index + 1, None);
+        }
+        self.slots[index] = Some((partition as u32, part.members.len() as u32));
+        part.members.push(instance.id);
+        part.by_cpu.insert((instance.free_cpu, instance.id));
+        part.by_memory.insert((instance.free_memory, instance.id));
+    }
+
+    fn remove(&mut self, instance: &Instance) {
+        let Some(Some((partition, position))) = self.slots.get(instance.id.0 as usize).copied() else {
+            return;
+        };
+        let part = &mut self.partitions[partition as usize];
+        part.members.swap_remove(position as usize);
+        if let Some(&moved) = part.members.get(position as usize) {
+            self.slots[moved.0 as usize] = Some((partition, position));
+        }
+        self.slots[instance.id.0 as usize] = None;
+        part.by_cpu.remove(&(instance.free_cpu, instance.id));
+        part.by_memory.remove(&(instance.free_memory, instance.id));
+    }
+
+    fn update(&mut self, instance: &Instance, old_cpu: u32, old_memory: u32) {
+        let Some(Some((partition, _))) = self.slots.get(instance.id.0 as usize).copied() else {
+            return;
+        };
+        let part = &mut self.partitions[partition as usize];
+        if old_cpu != instance.free_cpu {
+            part.by_cpu.remove(&(old_cpu, instance.id));
+            part.by_cpu.insert((instance.free_cpu, instance.id));
+        }
+        if old_memory != instance.free_memory {
+            part.by_memory.remove(&(old_memory, instance.id));
+            part.by_memory.insert((instance.free_memory, instance.id));
+        }
+    }
+}
+
+/// All partition specs; spec 0 is the whole cluster.
+#[derive(Debug, Clone)]
+pub struct PlacementIndex {
+    specs: Vec<PartitionSpec>,
+}
+
+impl Default for PlacementIndex {
+    fn default() -> Self {
+        PlacementIndex { specs: vec![PartitionSpec::default()] }
+    }
+}
+
+impl PlacementIndex {
+    /// The id of the spec partitioning by `attributes`, creating (and
+    /// filling) it if new.
+    pub fn spec_for(&mut self, attributes: &[AttrId], instances: &[Instance]) -> usize {
+        if let Some(i) = self.specs.iter().position(|s| s.attributes == attributes) {
+            return i;
+        }
+        let mut spec = PartitionSpec { attributes: attributes.to_vec(), ..PartitionSpec::default() };
+        for instance in instances.iter().filter(|i| i.is_placeable()) {
+            spec.insert(instance);
+        }
+        self.specs.push(spec);
+        self.specs.len() - 1
+    }
+
+    /// A spec by id.
+    pub fn spec(&self, id: usize) -> &PartitionSpec {
+        &self.specs[id]
+    }
+
+    /// The single partition of all placeable instances, if any exist.
+    pub fn everything(&self) -> Option<&Partition> {
+        self.specs[0].partitions.first()
+    }
+
+    /// Adds a newly placeable instance.
+    pub fn insert(&mut self, instance: &Instance) {
+        self.specs.iter_mut().for_each(|s| s.insert(instance));
+    }
+
+    /// Removes an instance that stops taking tasks. Call before its free
+    /// resources change.
+    pub fn remove(&mut self, instance: &Instance) {
+        self.specs.iter_mut().for_each(|s| s.remove(instance));
+    }
+
+    /// Re-keys an instance whose free resources changed from the old values.
+    pub fn update(&mut self, instance: &Instance, old_cpu: u32, old_memory: u32) {
+        self.specs.iter_mut().for_each(|s| s.update(instance, old_cpu, old_memory));
+    }
+
+    /// Largest free CPU and free memory on any placeable instance (not
+    /// necessarily the same one): a quick bound before searching.
+    pub fn max_free(&self) -> (u32, u32) {
+        self.everything()
+            .map_or((0, 0), |p| (p.by_cpu.last().map_or(0, |(c, _)| *c), p.by_memory.last().map_or(0, |(m, _)| *m)))
+    }
+}

@@ -1,0 +1,557 @@
+//! Task placement on EC2 container instances, as ECS does it:
+//!
+//! 1. keep instances with enough CPU, memory, free static host ports and (for
+//!    awsvpc) a free ENI slot;
+//! 2. keep those that satisfy the placement constraints;
+//! 3. rank the rest by the strategy chain, lexicographically;
+//! 4. pick one of the best, at random among equals.
+//!
+//! [`Placer::select`] is the fast path: it walks the partitioned indexes of
+//! [`index`] and stops as soon as the best candidate is known.
+//! [`reference_best`] is the plain definition (scan, filter, rank) that tests
+//! hold the fast path to.
+
+pub mod index;
+pub mod query;
+
+use crate::cluster::{AttrId, Cluster, GroupId, Instance, InstanceId, InstanceView, Reservation};
+use crate::engine::SimRng;
+use crate::scenario::taskdef::HostPort;
+use query::Expression;
+use rand::Rng;
+
+/// A strategy field for binpack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinpackField {
+    /// Pack on CPU units.
+    Cpu,
+    /// Pack on memory.
+    Memory,
+}
+
+/// One placement strategy, as written in a scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Strategy {
+    /// Random placement.
+    Random,
+    /// Least remaining of the field first.
+    Binpack(BinpackField),
+    /// Fewest tasks of the group on the instance first.
+    SpreadInstance,
+    /// Fewest tasks of the group among instances sharing the attribute value first.
+    SpreadAttribute(String),
+}
+
+/// One placement constraint, as written in a scenario.
+#[derive(Debug, Clone)]
+pub enum Constraint {
+    /// No two tasks of the group on one instance.
+    DistinctInstance,
+    /// Only instances matching a cluster query expression.
+    MemberOf(Expression),
+}
+
+/// A ranking level of a compiled chain. Lower keys rank better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Free CPU units (binpack cpu).
+    FreeCpu,
+    /// Free MiB (binpack memory).
+    FreeMemory,
+    /// Group tasks on the instance (spread instanceId).
+    GroupOnInstance,
+    /// Group tasks on instances with the same value (spread attribute).
+    GroupOnValue(AttrId),
+}
+
+/// A compiled placement constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompiledConstraint {
+    /// distinctInstance.
+    DistinctInstance,
+    /// memberOf, by expression id in the [`Placer`].
+    MemberOf(usize),
+}
+
+/// A strategy chain and constraints, compiled against a cluster.
+#[derive(Debug, Clone)]
+pub struct PlacementPlan {
+    /// Ranking levels. The chain is cut at its first `random`: a random key
+    /// breaks every tie, so later strategies can never matter. Remaining ties
+    /// are broken at random.
+    pub levels: Vec<Level>,
+    /// How many leading levels are attribute spreads served by partitions.
+    pub partitioned_levels: usize,
+    /// The partition spec id in the cluster's index.
+    pub partition_spec: usize,
+    /// Constraints.
+    pub constraints: Vec<CompiledConstraint>,
+}
+
+/// Why no instance could take a task, in ECS's order of evaluation. The
+/// reported reason is the one of the instance that got furthest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rejection {
+    /// The cluster has no ACTIVE container instance.
+    NoInstances,
+    /// Not enough free CPU.
+    Cpu,
+    /// Not enough free memory.
+    Memory,
+    /// A static host port is taken, or the instance has 100 reserved ports.
+    Ports,
+    /// No free ENI slot for an awsvpc task.
+    Eni,
+    /// distinctInstance: a task of the group is already there.
+    DistinctInstance,
+    /// memberOf: the expression is false for the instance.
+    MemberOf,
+}
+
+impl Rejection {
+    /// Every reason, in report order.
+    pub const ALL: [Rejection; 7] = [
+        Rejection::NoInstances,
+        Rejection::Cpu,
+        Rejection::Memory,
+        Rejection::Ports,
+        Rejection::Eni,
+        Rejection::DistinctInstance,
+        Rejection::MemberOf,
+    ];
+
+    /// The reason string ECS reports (constraint failures have no documented
+    /// literal; ecs-sim names the constraint).
+    pub fn reason(self) -> &'static str {
+        match self {
+            Rejection::NoInstances => "NO_CONTAINER_INSTANCES",
+            Rejection::Cpu => "RESOURCE:CPU",
+            Rejection::Memory => "RESOURCE:MEMORY",
+            Rejection::Ports => "RESOURCE:PORTS",
+            Rejection::Eni => "RESOURCE:ENI",
+            Rejection::DistinctInstance => "CONSTRAINT:distinctInstance",
+            Rejection::MemberOf => "CONSTRAINT:memberOf",
+        }
+    }
+}
+
+/// What placement needs to know about one task.
+#[derive(Debug, Clone, Copy)]
+pub struct TaskNeeds<'a> {
+    /// CPU units to reserve.
+    pub cpu: u32,
+    /// MiB to reserve.
+    pub memory: u32,
+    /// Static host ports.
+    pub host_ports: &'a [HostPort],
+    /// Whether it needs an ENI slot.
+    pub awsvpc: bool,
+    /// Its task group.
+    pub group: GroupId,
+    /// Its compiled strategy and constraints.
+    pub plan: &'a PlacementPlan,
+}
+
+impl TaskNeeds<'_> {
+    /// What the task reserves on the instance it is placed on.
+    pub fn reservation(&self) -> Reservation<'_> {
+        Reservation {
+            cpu: self.cpu,
+            memory: self.memory,
+            host_ports: self.host_ports,
+            awsvpc: self.awsvpc,
+            group: self.group,
+        }
+    }
+}
+
+/// Checks resources only (the first filter of ECS placement).
+fn check_resources(instance: &Instance, task: &TaskNeeds<'_>) -> Result<(), Rejection> {
+    if instance.free_cpu < task.cpu {
+        return Err(Rejection::Cpu);
+    }
+    if instance.free_memory < task.memory {
+        return Err(Rejection::Memory);
+    }
+    if !task.host_ports.is_empty() {
+        let conflict = task.host_ports.iter().any(|p| instance.host_ports.binary_search(p).is_ok());
+        if conflict || instance.host_ports.len() + task.host_ports.len() > crate::cluster::MAX_RESERVED_PORTS {
+            return Err(Rejection::Ports);
+        }
+    }
+    if task.awsvpc && instance.enis_used >= instance.eni_slots {
+        return Err(Rejection::Eni);
+    }
+    Ok(())
+}
+
+/// The ranking key of one level for an instance.
+fn level_key(cluster: &Cluster, instance: &Instance, group: GroupId, level: Level) -> u64 {
+    match level {
+        Level::FreeCpu => u64::from(instance.free_cpu),
+        Level::FreeMemory => u64::from(instance.free_memory),
+        Level::GroupOnInstance => u64::from(instance.group_count(group)),
+        Level::GroupOnValue(attr) => u64::from(cluster.spread_count(group, attr, instance.attribute(attr))),
+    }
+}
+
+/// Up to five level keys, compared lexicographically.
+type Key = [u64; 5];
+
+fn rank_key(cluster: &Cluster, instance: &Instance, group: GroupId, levels: &[Level]) -> Key {
+    let mut key = [0; 5];
+    for (slot, &level) in key.iter_mut().zip(levels) {
+        *slot = level_key(cluster, instance, group, level);
+    }
+    key
+}
+
+/// Compiled memberOf expressions and the per-instance cache of those that
+/// depend only on static facts.
+#[derive(Debug, Default)]
+struct Expressions {
+    list: Vec<(Expression, bool)>,
+    /// Per expression, per instance: 0 unknown, 1 false, 2 true.
+    cache: Vec<Vec<u8>>,
+}
+
+/// Picks one of a partition's free-resource indexes.
+type FreeIndex = fn(&index::Partition) -> &std::collections::BTreeSet<(u32, InstanceId)>;
+
+/// How many random draws the fast path tries before enumerating.
+const SAMPLE_TRIES: usize = 8;
+
+/// The placement engine: compiled expressions and the placement RNG stream.
+#[derive(Debug)]
+pub struct Placer {
+    rng: SimRng,
+    expressions: Expressions,
+    candidates: Vec<InstanceId>,
+}
+
+impl Placer {
+    /// A placer drawing from `rng`.
+    pub fn new(rng: SimRng) -> Placer {
+        Placer { rng, expressions: Expressions::default(), candidates: Vec::new() }
+    }
+
+    /// Compiles a strategy chain and constraints against the cluster,
+    /// registering the attribute partitions and counters they need.
+    pub fn compile(
+        &mut self,
+        cluster: &mut Cluster,
+        strategy: &[Strategy],
+        constraints: &[Constraint],
+    ) -> PlacementPlan {
+        let mut levels = Vec::new();
+        for item in strategy {
+            match item {
+                Strategy::Random => break,
+                Strategy::Binpack(BinpackField::Cpu) => levels.push(Level::FreeCpu),
+                Strategy::Binpack(BinpackField::Memory) => levels.push(Level::FreeMemory),
+                Strategy::SpreadInstance => levels.push(Level::GroupOnInstance),
+                Strategy::SpreadAttribute(name) => {
+                    let attr = cluster.attribute_id(name);
+                    cluster.track_attribute(attr);
+                    levels.push(Level::GroupOnValue(attr));
+                }
+            }
+        }
+        let prefix: Vec<AttrId> = levels
+            .iter()
+            .map_while(|l| match l {
+                Level::GroupOnValue(a) => Some(*a),
+                _ => None,
+            })
+            .collect();
+        let partition_spec = cluster.partition_by(&prefix);
+        let constraints = constraints
+            .iter()
+            .map(|c| match c {
+                Constraint::DistinctInstance => CompiledConstraint::DistinctInstance,
+                Constraint::MemberOf(expression) => CompiledConstraint::MemberOf(self.add_expression(expression)),
+            })
+            .collect();
+        PlacementPlan { partitioned_levels: prefix.len(), levels, partition_spec, constraints }
+    }
+
+    fn add_expression(&mut self, expression: &Expression) -> usize {
+        if let Some(i) = self.expressions.list.iter().position(|(e, _)| e.source() == expression.source()) {
+            return i;
+        }
+        self.expressions.list.push((expression.clone(), expression.is_static()));
+        self.expressions.cache.push(Vec::new());
+        self.expressions.list.len() - 1
+    }
+
+    fn member_of(&mut self, cluster: &Cluster, instance: &Instance, expression: usize) -> bool {
+        let (expr, is_static) = &self.expressions.list[expression];
+        let view = InstanceView { cluster, instance };
+        if !is_static {
+            return expr.evaluate(&view);
+        }
+        let cache = &mut self.expressions.cache[expression];
+        let slot = instance.id.0 as usize;
+        if cache.len() <= slot {
+            cache.resize(cluster.instances.len().max(slot + 1), 0);
+        }
+        if cache[slot] == 0 {
+            cache[slot] = 1 + u8::from(expr.evaluate(&view));
+        }
+        cache[slot] == 2
+    }
+
+    /// The full ECS filter: resources, then constraints.
+    pub fn check(&mut self, cluster: &Cluster, instance: &Instance, task: &TaskNeeds<'_>) -> Result<(), Rejection> {
+        check_resources(instance, task)?;
+        for &constraint in &task.plan.constraints {
+            match constraint {
+                CompiledConstraint::DistinctInstance => {
+                    if instance.group_count(task.group) > 0 {
+                        return Err(Rejection::DistinctInstance);
+                    }
+                }
+                CompiledConstraint::MemberOf(expression) => {
+                    if !self.member_of(cluster, instance, expression) {
+                        return Err(Rejection::MemberOf);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn fits(&mut self, cluster: &Cluster, id: InstanceId, task: &TaskNeeds<'_>) -> bool {
+        self.check(cluster, &cluster.instances[id.0 as usize], task).is_ok()
+    }
+
+    /// Chooses an instance for the task, or says why none can take it.
+    pub fn select(&mut self, cluster: &Cluster, task: &TaskNeeds<'_>) -> Result<InstanceId, Rejection> {
+        let plan = task.plan;
+        let (max_cpu, max_memory) = cluster.index.max_free();
+        if max_cpu >= task.cpu && max_memory >= task.memory {
+            let spec = cluster.index.spec(plan.partition_spec);
+            let prefix = &plan.levels[..plan.partitioned_levels];
+            // Rank partitions by the group's count on their attribute values.
+            let mut ranked: Vec<(Key, usize)> = spec
+                .partitions
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| !p.members.is_empty())
+                .map(|(i, p)| {
+                    let mut key = [0; 5];
+                    for (slot, (level, value)) in key.iter_mut().zip(prefix.iter().zip(&p.key)) {
+                        if let Level::GroupOnValue(attr) = level {
+                            *slot = u64::from(cluster.spread_count(task.group, *attr, *value));
+                        }
+                    }
+                    (key, i)
+                })
+                .collect();
+            ranked.sort_unstable();
+            let dynamic = &plan.levels[plan.partitioned_levels..];
+            let mut start = 0;
+            while start < ranked.len() {
+                let end = start + ranked[start..].iter().take_while(|(k, _)| *k == ranked[start].0).count();
+                let class: Vec<usize> = ranked[start..end].iter().map(|(_, p)| *p).collect();
+                if let Some(id) = self.select_in_class(cluster, task, &class, dynamic) {
+                    return Ok(id);
+                }
+                start = end;
+            }
+        }
+        Err(self.closest_rejection(cluster, task))
+    }
+
+    /// Best instance among the partitions of one tie class.
+    fn select_in_class(
+        &mut self,
+        cluster: &Cluster,
+        task: &TaskNeeds<'_>,
+        class: &[usize],
+        levels: &[Level],
+    ) -> Option<InstanceId> {
+        match levels.first() {
+            None => {
+                self.sample(cluster, task, class, false).or_else(|| self.enumerate_best(cluster, task, class, levels))
+            }
+            Some(Level::GroupOnInstance) if levels.len() == 1 => {
+                self.sample(cluster, task, class, true).or_else(|| self.enumerate_best(cluster, task, class, levels))
+            }
+            Some(&level @ (Level::FreeCpu | Level::FreeMemory)) => {
+                self.binpack(cluster, task, class, level, &levels[1..])
+            }
+            Some(_) => self.enumerate_best(cluster, task, class, levels),
+        }
+    }
+
+    /// Random draws over the class; with `group_free`, only an instance with
+    /// none of the group's tasks is accepted (the best spread key possible).
+    fn sample(
+        &mut self,
+        cluster: &Cluster,
+        task: &TaskNeeds<'_>,
+        class: &[usize],
+        group_free: bool,
+    ) -> Option<InstanceId> {
+        let spec = cluster.index.spec(task.plan.partition_spec);
+        let total: usize = class.iter().map(|&p| spec.partitions[p].members.len()).sum();
+        for _ in 0..SAMPLE_TRIES {
+            let mut draw = self.rng.gen_range(0..total);
+            for &p in class {
+                let members = &spec.partitions[p].members;
+                if draw < members.len() {
+                    let id = members[draw];
+                    let instance = &cluster.instances[id.0 as usize];
+                    if (!group_free || instance.group_count(task.group) == 0) && self.fits(cluster, id, task) {
+                        return Some(id);
+                    }
+                    break;
+                }
+                draw -= members.len();
+            }
+        }
+        None
+    }
+
+    /// Binpack: walk the free-resource index upward from the task's need; the
+    /// first fitting instance fixes the best key, then its ties are ranked by
+    /// the remaining levels.
+    fn binpack(
+        &mut self,
+        cluster: &Cluster,
+        task: &TaskNeeds<'_>,
+        class: &[usize],
+        level: Level,
+        rest: &[Level],
+    ) -> Option<InstanceId> {
+        let spec = cluster.index.spec(task.plan.partition_spec);
+        let (need, pick): (u32, FreeIndex) = match level {
+            Level::FreeCpu => (task.cpu, |p| &p.by_cpu),
+            _ => (task.memory, |p| &p.by_memory),
+        };
+        let mut best: Option<u32> = None;
+        for &p in class {
+            for &(free, id) in pick(&spec.partitions[p]).range((need, InstanceId(0))..) {
+                if best.is_some_and(|b| free > b) {
+                    break;
+                }
+                if self.fits(cluster, id, task) {
+                    best = Some(free);
+                    break;
+                }
+            }
+        }
+        let best = best?;
+        let mut ties = std::mem::take(&mut self.candidates);
+        ties.clear();
+        for &p in class {
+            for &(_, id) in pick(&spec.partitions[p]).range((best, InstanceId(0))..=(best, InstanceId(u32::MAX))) {
+                if self.fits(cluster, id, task) {
+                    ties.push(id);
+                }
+            }
+        }
+        let chosen = self.best_of(cluster, task.group, &ties, rest);
+        self.candidates = ties;
+        chosen
+    }
+
+    /// Enumerates every fitting instance of the class (via the memory index,
+    /// so instances short of memory are never visited) and ranks them.
+    fn enumerate_best(
+        &mut self,
+        cluster: &Cluster,
+        task: &TaskNeeds<'_>,
+        class: &[usize],
+        levels: &[Level],
+    ) -> Option<InstanceId> {
+        let spec = cluster.index.spec(task.plan.partition_spec);
+        let mut fitting = std::mem::take(&mut self.candidates);
+        fitting.clear();
+        for &p in class {
+            for &(_, id) in spec.partitions[p].by_memory.range((task.memory, InstanceId(0))..) {
+                if self.fits(cluster, id, task) {
+                    fitting.push(id);
+                }
+            }
+        }
+        let chosen = self.best_of(cluster, task.group, &fitting, levels);
+        self.candidates = fitting;
+        chosen
+    }
+
+    /// The best of `candidates` by `levels`, random among equals.
+    fn best_of(
+        &mut self,
+        cluster: &Cluster,
+        group: GroupId,
+        candidates: &[InstanceId],
+        levels: &[Level],
+    ) -> Option<InstanceId> {
+        if candidates.is_empty() {
+            return None;
+        }
+        if levels.is_empty() {
+            return Some(candidates[self.rng.gen_range(0..candidates.len())]);
+        }
+        let keyed =
+            candidates.iter().map(|&id| (rank_key(cluster, &cluster.instances[id.0 as usize], group, levels), id));
+        let best = keyed.clone().map(|(k, _)| k).min()?;
+        let ties = keyed.filter(|(k, _)| *k == best).count();
+        let nth = self.rng.gen_range(0..ties);
+        candidates
+            .iter()
+            .filter(|&&id| rank_key(cluster, &cluster.instances[id.0 as usize], group, levels) == best)
+            .nth(nth)
+            .copied()
+    }
+
+    /// The reason ECS would give: that of the instance which passed the most
+    /// checks. Instances short of CPU fail first, so only those with enough
+    /// CPU (found through the index) need a closer look.
+    pub fn closest_rejection(&mut self, cluster: &Cluster, task: &TaskNeeds<'_>) -> Rejection {
+        let Some(all) = cluster.index.everything().filter(|p| !p.members.is_empty()) else {
+            return Rejection::NoInstances;
+        };
+        let mut furthest = Rejection::Cpu;
+        for &(_, id) in all.by_cpu.range((task.cpu, InstanceId(0))..) {
+            let instance = &cluster.instances[id.0 as usize];
+            match self.check(cluster, instance, task) {
+                Err(reason) => furthest = furthest.max(reason),
+                Ok(()) => return furthest, // fits now: not a placement failure
+            }
+            if furthest == Rejection::MemberOf {
+                break;
+            }
+        }
+        furthest
+    }
+}
+
+/// The plain definition of ECS placement, for tests: scan every instance,
+/// filter, rank by the whole chain, and return all best candidates (sorted)
+/// or the closest rejection.
+pub fn reference_best(
+    cluster: &Cluster,
+    placer: &mut Placer,
+    task: &TaskNeeds<'_>,
+) -> Result<Vec<InstanceId>, Rejection> {
+    let mut fitting = Vec::new();
+    let mut furthest: Option<Rejection> = None;
+    for instance in cluster.instances.iter().filter(|i| i.is_placeable()) {
+        match placer.check(cluster, instance, task) {
+            Ok(()) => fitting.push(instance.id),
+            Err(reason) => furthest = Some(furthest.map_or(reason, |f| f.max(reason))),
+        }
+    }
+    if fitting.is_empty() {
+        return Err(furthest.unwrap_or(Rejection::NoInstances));
+    }
+    let keys: Vec<Key> = fitting
+        .iter()
+        .map(|&id| rank_key(cluster, &cluster.instances[id.0 as usize], task.group, &task.plan.levels))
+        .collect();
+    let best = keys.iter().min().copied().unwrap_or_default();
+    Ok(fitting.into_iter().zip(keys).filter(|(_, k)| *k == best).map(|(id, _)| id).collect())
+}

@@ -1,0 +1,808 @@
+//! Scenarios: a TOML file read once into raw structures ([`raw`]), then
+//! validated into the typed [`Scenario`] the simulator runs. All checking
+//! happens here, so the rest of the crate can trust its input.
+
+pub mod dist;
+pub mod raw;
+pub mod taskdef;
+
+use crate::catalog::{Catalog, FargatePricing, InstanceType};
+use crate::engine::{parse_duration, SimDuration};
+use crate::error::{best_match, suggest_for_unknown, InputError};
+use crate::placement::query::Expression;
+use crate::placement::{BinpackField, Constraint, Strategy};
+use dist::{Dist, RawDist, Unit};
+use raw::{RawPlacementConstraint, RawPlacementStrategy, RawScenario, RawSynthetic, RawWorkload};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use taskdef::TaskDef;
+
+/// Where a task runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LaunchType {
+    /// On the cluster's EC2 container instances.
+    Ec2,
+    /// On AWS Fargate.
+    Fargate,
+}
+
+impl LaunchType {
+    /// The name ECS uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LaunchType::Ec2 => "EC2",
+            LaunchType::Fargate => "FARGATE",
+        }
+    }
+}
+
+/// EC2 purchase option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Market {
+    /// On-Demand.
+    OnDemand,
+    /// Spot, billed at a fraction of the On-Demand price.
+    Spot,
+}
+
+/// A validated EC2 instance group.
+#[derive(Debug, Clone)]
+pub struct FleetSpec {
+    /// Its name, used in reports.
+    pub name: String,
+    /// The instance types, assigned in turn.
+    pub instance_types: Vec<InstanceType>,
+    /// How many instances.
+    pub count: u32,
+    /// Availability zones; instances are spread evenly over them.
+    pub availability_zones: Vec<String>,
+    /// Purchase option.
+    pub market: Market,
+    /// Multiplier on the On-Demand price (1 for On-Demand).
+    pub price_factor: f64,
+    /// Custom attributes every instance of the group carries.
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// Fargate prices and behaviour.
+#[derive(Debug, Clone)]
+pub struct FargateSpec {
+    /// Per vCPU-hour and GB-hour prices.
+    pub pricing: FargatePricing,
+    /// Time from placement to RUNNING.
+    pub launch_latency: Dist,
+    /// Fargate Spot price as a fraction of On-Demand.
+    pub spot_price_factor: f64,
+}
+
+/// How long each step of an EC2 task's life takes.
+#[derive(Debug, Clone)]
+pub struct TimingSpec {
+    /// Image pull and container start: PENDING to RUNNING.
+    pub ec2_task_start: Dist,
+    /// ENI attachment for awsvpc tasks: the PROVISIONING step.
+    pub awsvpc_eni_attach: Dist,
+    /// STOPPING to STOPPED, after the essential container exits.
+    pub task_stop: Dist,
+}
+
+/// What happens to a RunTask call that no instance can take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailurePolicy {
+    /// The call fails at once with ECS's reason (what RunTask does).
+    Fail,
+    /// The task waits and is retried whenever capacity frees, as a client
+    /// retry loop or batch queue would; it fails after `max_wait`, if set.
+    Wait {
+        /// Give up after this long.
+        max_wait: Option<SimDuration>,
+    },
+}
+
+/// How submissions arrive in a synthetic workload.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ArrivalProcess {
+    /// Exponential gaps with the given mean.
+    Poisson {
+        /// Mean gap.
+        mean_gap_ms: f64,
+    },
+    /// A fixed gap.
+    Fixed {
+        /// The gap.
+        interval: SimDuration,
+    },
+}
+
+/// A validated synthetic workload generator.
+#[derive(Debug, Clone)]
+pub struct SyntheticSpec {
+    /// Arrival process.
+    pub arrival: ArrivalProcess,
+    /// Tasks per submission (RunTask `count`).
+    pub tasks_per_arrival: u32,
+    /// First arrival no earlier than this.
+    pub start: SimDuration,
+    /// No arrival after this.
+    pub stop: Option<SimDuration>,
+    /// Stop after this many tasks.
+    pub max_tasks: Option<u64>,
+    /// How long each task runs once RUNNING.
+    pub run_duration: Dist,
+    /// CPU units per task, overriding the task definition.
+    pub cpu: Option<Dist>,
+    /// MiB per task, overriding the task definition.
+    pub memory: Option<Dist>,
+}
+
+/// Where a workload's submissions come from.
+#[derive(Debug, Clone)]
+pub enum WorkloadSource {
+    /// A native ecs-sim CSV trace.
+    Trace(PathBuf),
+    /// Generated in the run.
+    Synthetic(SyntheticSpec),
+}
+
+/// A validated workload: a RunTask template and a source of submissions.
+#[derive(Debug, Clone)]
+pub struct WorkloadSpec {
+    /// Its name, used in reports.
+    pub name: String,
+    /// Submissions.
+    pub source: WorkloadSource,
+    /// EC2 or Fargate.
+    pub launch_type: LaunchType,
+    /// Task definition used when a submission names none (index into
+    /// [`Scenario::task_definitions`]).
+    pub task_definition: Option<usize>,
+    /// Placement strategy chain (RunTask default: random).
+    pub strategy: Vec<Strategy>,
+    /// Run-time placement constraints.
+    pub constraints: Vec<Constraint>,
+    /// Task group; default `family:<family>`.
+    pub group: Option<String>,
+    /// RunTask `count` per trace row when the row gives none.
+    pub default_count: u32,
+    /// What happens when a task cannot be placed.
+    pub on_failure: FailurePolicy,
+}
+
+/// A validated scenario, ready to run.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Name (default: the file's stem).
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// The scenario file.
+    pub path: PathBuf,
+    /// Simulated time span.
+    pub duration: SimDuration,
+    /// Run seed.
+    pub seed: u64,
+    /// Time-series sampling interval.
+    pub sample_interval: SimDuration,
+    /// AWS region (prices are us-east-1 unless the catalog is overridden).
+    pub region: String,
+    /// Cluster name.
+    pub cluster_name: String,
+    /// The cluster's availability zones.
+    pub availability_zones: Vec<String>,
+    /// Whether the awsvpcTrunking account setting is on.
+    pub awsvpc_trunking: bool,
+    /// Agent version instances report.
+    pub agent_version: String,
+    /// EC2 groups.
+    pub fleets: Vec<FleetSpec>,
+    /// Fargate settings.
+    pub fargate: FargateSpec,
+    /// Task timings.
+    pub timing: TimingSpec,
+    /// Task definitions; workloads refer to them by index.
+    pub task_definitions: Vec<TaskDef>,
+    /// Workloads.
+    pub workloads: Vec<WorkloadSpec>,
+    /// Whether to write `tasks.csv`.
+    pub write_tasks_csv: bool,
+}
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, InputError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            InputError::new(path, format!("cannot read the scenario: {e}"))
+                .help("check the path; scenarios are TOML files such as scenarios/quickstart.toml")
+        })?;
+        Scenario::from_toml(&text, path)
+    }
+
+    /// Validates scenario text; `path` names it in errors and anchors relative paths.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Scenario, InputError> {
+        let raw: RawScenario = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+        Validator { path, base: path.parent().unwrap_or(Path::new(".")) }.scenario(raw)
+    }
+
+    /// Looks up a task definition by `family` (latest revision) or `family:revision`.
+    pub fn task_definition_index(&self, name: &str) -> Option<usize> {
+        find_task_definition(&self.task_definitions, name)
+    }
+}
+
+fn find_task_definition(defs: &[TaskDef], name: &str) -> Option<usize> {
+    let name = name.rsplit('/').next().unwrap_or(name); // accept ARNs
+    defs.iter()
+        .enumerate()
+        .filter(|(_, d)| d.name() == name || d.family == name)
+        .max_by_key(|(_, d)| (d.name() == name, d.revision))
+        .map(|(i, _)| i)
+}
+
+/// Turns a TOML syntax or shape error into an [`InputError`] with a line and a suggestion.
+fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> InputError {
+    let mut out = InputError::new(path, err.message().trim().to_string());
+    if let Some(span) = err.span() {
+        let before = &text[..span.start.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        out = out.at(format!("line {line}, column {column}"));
+    }
+    if let Some(suggestion) = suggest_for_unknown(err.message()) {
+        out = out.help(suggestion);
+    }
+    out
+}
+
+struct Validator<'a> {
+    path: &'a Path,
+    base: &'a Path,
+}
+
+impl Validator<'_> {
+    fn error(&self, field: impl Into<String>, message: impl Into<String>) -> InputError {
+        InputError::new(self.path, message).at(format!("field `{}`", field.into()))
+    }
+
+    fn resolve(&self, relative: &str) -> PathBuf {
+        self.base.join(relative)
+    }
+
+    fn duration(&self, field: &str, text: &str) -> Result<SimDuration, InputError> {
+        parse_duration(text).map_err(|e| self.error(field, e))
+    }
+
+    fn dist(&self, field: &str, raw: Option<&RawDist>, unit: Unit, default: Dist) -> Result<Dist, InputError> {
+        match raw {
+            Some(raw) => raw.validate(unit).map_err(|e| self.error(field, e)),
+            None => Ok(default),
+        }
+    }
+
+    fn scenario(&self, raw: RawScenario) -> Result<Scenario, InputError> {
+        let sim = &raw.simulation;
+        let duration = self.duration("simulation.duration", &sim.duration)?;
+        if duration == SimDuration::ZERO {
+            return Err(self.error("simulation.duration", "the duration must be longer than zero"));
+        }
+        let sample_interval =
+            self.duration("simulation.sample_interval", sim.sample_interval.as_deref().unwrap_or("1m"))?;
+        if sample_interval < SimDuration(1000) {
+            return Err(self.error("simulation.sample_interval", "the sample interval must be at least 1s"));
+        }
+        let region = sim.region.clone().unwrap_or_else(|| "us-east-1".into());
+        let availability_zones = raw
+            .cluster
+            .availability_zones
+            .clone()
+            .unwrap_or_else(|| ["a", "b", "c"].iter().map(|s| format!("{region}{s}")).collect());
+        if availability_zones.is_empty() {
+            return Err(self.error("cluster.availability_zones", "list at least one availability zone"));
+        }
+        let mut catalog = Catalog::builtin();
+        if let Some(file) = &raw.cluster.instance_catalog {
+            catalog
+                .extend_from_csv(&self.resolve(file))
+                .map_err(|e| InputError::new(self.resolve(file), e.to_string()))?;
+        }
+        let fleets = raw
+            .fleets
+            .iter()
+            .enumerate()
+            .map(|(i, fleet)| self.fleet(i, fleet, &catalog, &availability_zones))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut names = std::collections::BTreeSet::new();
+        for fleet in &fleets {
+            if !names.insert(fleet.name.as_str()) {
+                return Err(self.error("fleet.name", format!("two fleets are named `{}`", fleet.name)));
+            }
+        }
+
+        let defaults = FargatePricing::default();
+        let fargate = FargateSpec {
+            pricing: FargatePricing {
+                x86_vcpu_hour: raw.fargate.x86_vcpu_hour.unwrap_or(defaults.x86_vcpu_hour),
+                x86_gb_hour: raw.fargate.x86_gb_hour.unwrap_or(defaults.x86_gb_hour),
+                arm_vcpu_hour: raw.fargate.arm_vcpu_hour.unwrap_or(defaults.arm_vcpu_hour),
+                arm_gb_hour: raw.fargate.arm_gb_hour.unwrap_or(defaults.arm_gb_hour),
+            },
+            launch_latency: self.dist(
+                "fargate.launch_latency",
+                raw.fargate.launch_latency.as_ref(),
+                Unit::Duration,
+                Dist::Uniform { min: 30_000.0, max: 90_000.0 },
+            )?,
+            spot_price_factor: self.factor("fargate.spot_price_factor", raw.fargate.spot_price_factor, 0.3)?,
+        };
+        let timing = TimingSpec {
+            ec2_task_start: self.dist(
+                "timing.ec2_task_start",
+                raw.timing.ec2_task_start.as_ref(),
+                Unit::Duration,
+                Dist::Uniform { min: 2_000.0, max: 10_000.0 },
+            )?,
+            awsvpc_eni_attach: self.dist(
+                "timing.awsvpc_eni_attach",
+                raw.timing.awsvpc_eni_attach.as_ref(),
+                Unit::Duration,
+                Dist::Fixed(5_000.0),
+            )?,
+            task_stop: self.dist(
+                "timing.task_stop",
+                raw.timing.task_stop.as_ref(),
+                Unit::Duration,
+                Dist::Fixed(1_000.0),
+            )?,
+        };
+
+        let task_definitions = raw
+            .task_definitions
+            .iter()
+            .enumerate()
+            .map(|(i, table)| self.task_definition(i, table))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (i, def) in task_definitions.iter().enumerate() {
+            if task_definitions[..i].iter().any(|d| d.name() == def.name()) {
+                return Err(self.error(format!("task_definition[{i}]"), format!("`{}` is defined twice", def.name())));
+            }
+        }
+        let workloads = raw
+            .workloads
+            .iter()
+            .enumerate()
+            .map(|(i, w)| self.workload(i, w, &task_definitions, !fleets.is_empty()))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (i, w) in workloads.iter().enumerate() {
+            if workloads[..i].iter().any(|o| o.name == w.name) {
+                return Err(self.error(format!("workload[{i}].name"), format!("two workloads are named `{}`", w.name)));
+            }
+        }
+        let name = raw
+            .name
+            .clone()
+            .unwrap_or_else(|| self.path.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned()));
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+            return Err(self.error("name", "use letters, digits, `-`, `_` and `.` only: it names the results folder"));
+        }
+        Ok(Scenario {
+            name,
+            description: raw.description.unwrap_or_default(),
+            path: self.path.to_path_buf(),
+            duration,
+            seed: sim.seed.unwrap_or(1),
+            sample_interval,
+            region,
+            cluster_name: raw.cluster.name.clone().unwrap_or_else(|| "default".into()),
+            availability_zones,
+            awsvpc_trunking: raw.cluster.awsvpc_trunking.unwrap_or(false),
+            agent_version: raw.cluster.agent_version.clone().unwrap_or_else(|| "1.89.0".into()),
+            fleets,
+            fargate,
+            timing,
+            task_definitions,
+            workloads,
+            write_tasks_csv: raw.output.tasks_csv.unwrap_or(true),
+        })
+    }
+
+    fn factor(&self, field: &str, value: Option<f64>, default: f64) -> Result<f64, InputError> {
+        let value = value.unwrap_or(default);
+        if !(value > 0.0 && value <= 1.0) {
+            return Err(self.error(field, format!("{value} is not a price factor; use a number in (0, 1], e.g. 0.3")));
+        }
+        Ok(value)
+    }
+
+    fn fleet(
+        &self,
+        index: usize,
+        raw: &raw::RawFleet,
+        catalog: &Catalog,
+        cluster_azs: &[String],
+    ) -> Result<FleetSpec, InputError> {
+        let field = |name: &str| format!("fleet[{index}].{name}");
+        if raw.instance_types.is_empty() {
+            return Err(self.error(field("instance_types"), "list at least one instance type, e.g. [\"m5.large\"]"));
+        }
+        let instance_types = raw
+            .instance_types
+            .iter()
+            .map(|name| {
+                catalog.get(name).cloned().ok_or_else(|| {
+                    let mut err = self.error(field("instance_types"), format!("unknown instance type `{name}`"));
+                    err = match catalog.suggest(name) {
+                        Some(s) => err.help(format!("did you mean `{s}`? Add new types with cluster.instance_catalog")),
+                        None => err.help("add it with a CSV named in cluster.instance_catalog (see docs/scenario.md)"),
+                    };
+                    err
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let availability_zones = raw.availability_zones.clone().unwrap_or_else(|| cluster_azs.to_vec());
+        for az in &availability_zones {
+            if !cluster_azs.contains(az) {
+                return Err(self
+                    .error(field("availability_zones"), format!("`{az}` is not one of the cluster's zones"))
+                    .help(format!("the cluster's zones are {}", cluster_azs.join(", "))));
+            }
+        }
+        if availability_zones.is_empty() {
+            return Err(self.error(field("availability_zones"), "list at least one zone"));
+        }
+        let (market, price_factor) = match raw.market.as_deref().unwrap_or("on-demand") {
+            "on-demand" => {
+                if raw.spot_price_factor.is_some() {
+                    return Err(self.error(field("spot_price_factor"), "applies only with market = \"spot\""));
+                }
+                (Market::OnDemand, 1.0)
+            }
+            "spot" => (Market::Spot, self.factor(&field("spot_price_factor"), raw.spot_price_factor, 0.35)?),
+            other => return Err(self.error(field("market"), format!("`{other}` is not \"on-demand\" or \"spot\""))),
+        };
+        for (key, value) in &raw.attributes {
+            let name_ok = !key.is_empty()
+                && key.len() <= 128
+                && key.chars().all(|c| c.is_ascii_alphanumeric() || "-_/\\.".contains(c));
+            if !name_ok || key.starts_with("ecs.") {
+                return Err(self.error(
+                    field("attributes"),
+                    format!("attribute name `{key}` must be 1-128 letters, digits, -, _, /, \\ or . and not start with `ecs.`"),
+                ));
+            }
+            if value.is_empty() || value.len() > 128 || value.trim() != value {
+                return Err(self.error(
+                    field("attributes"),
+                    format!("attribute `{key}` needs a 1-128 character value without surrounding spaces"),
+                ));
+            }
+        }
+        Ok(FleetSpec {
+            name: raw.name.clone(),
+            instance_types,
+            count: raw.count,
+            availability_zones,
+            market,
+            price_factor,
+            attributes: raw.attributes.clone(),
+        })
+    }
+
+    fn task_definition(&self, index: usize, table: &toml::Table) -> Result<TaskDef, InputError> {
+        let field = format!("task_definition[{index}]");
+        if let Some(file) = table.get("file") {
+            if table.len() > 1 {
+                return Err(self.error(&field, "give either `file` or the definition inline, not both"));
+            }
+            let file = file.as_str().ok_or_else(|| self.error(format!("{field}.file"), "must be a path string"))?;
+            let path = self.resolve(file);
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                self.error(format!("{field}.file"), format!("cannot read `{}`: {e}", path.display()))
+                    .help("paths are relative to the scenario file")
+            })?;
+            let doc = taskdef::parse_json(&text).map_err(|e| {
+                let mut err = InputError::new(&path, strip_serde_position(&e.to_string()));
+                if e.line() > 0 {
+                    err = err.at(format!("line {}, column {}", e.line(), e.column()));
+                }
+                match suggest_for_unknown(&e.to_string()) {
+                    Some(s) => err.help(s),
+                    None => err,
+                }
+            })?;
+            return doc.validate().map_err(|e| InputError::new(&path, e));
+        }
+        let json = serde_json::to_value(table).map_err(|e| self.error(&field, e.to_string()))?;
+        let doc: taskdef::TaskDefinitionDoc = serde_json::from_value(json).map_err(|e| {
+            let err = self.error(&field, e.to_string());
+            match suggest_for_unknown(&e.to_string()) {
+                Some(s) => err.help(s),
+                None => {
+                    err.help("an inline task definition uses ECS's JSON keys, e.g. family and containerDefinitions")
+                }
+            }
+        })?;
+        doc.validate().map_err(|e| self.error(&field, e))
+    }
+
+    fn workload(
+        &self,
+        index: usize,
+        raw: &RawWorkload,
+        defs: &[TaskDef],
+        has_fleets: bool,
+    ) -> Result<WorkloadSpec, InputError> {
+        let field = |name: &str| format!("workload[{index}].{name}");
+        let run = &raw.run_task;
+        if run.capacity_provider_strategy.is_some() {
+            return Err(self
+                .error(field("run_task.capacityProviderStrategy"), "capacity providers are not modelled yet")
+                .help("use launchType = \"EC2\" or \"FARGATE\""));
+        }
+        let launch_type = match run.launch_type.as_deref().unwrap_or("EC2") {
+            "EC2" => LaunchType::Ec2,
+            "FARGATE" => LaunchType::Fargate,
+            other => {
+                return Err(self.error(field("run_task.launchType"), format!("`{other}` is not \"EC2\" or \"FARGATE\"")))
+            }
+        };
+        if launch_type == LaunchType::Ec2 && !has_fleets {
+            return Err(self
+                .error(
+                    field("run_task.launchType"),
+                    "EC2 tasks need container instances, but the scenario has no [[fleet]]",
+                )
+                .help("add a [[fleet]] or set launchType = \"FARGATE\""));
+        }
+        let task_definition = match &run.task_definition {
+            Some(name) => Some(find_task_definition(defs, name).ok_or_else(|| {
+                let known: Vec<String> = defs.iter().map(|d| d.family.clone()).collect();
+                let err = self.error(field("run_task.taskDefinition"), format!("no task definition named `{name}`"));
+                match best_match(name, known.iter().map(String::as_str)) {
+                    Some(s) => err.help(format!("did you mean `{s}`?")),
+                    None => err.help(format!("defined families: {}", known.join(", "))),
+                }
+            })?),
+            None => None,
+        };
+        let check_def = |def: &TaskDef| -> Result<(), InputError> {
+            if !def.allows(launch_type.as_str()) {
+                return Err(self
+                    .error(
+                        field("run_task.launchType"),
+                        format!("task definition `{}` is not compatible with {}", def.name(), launch_type.as_str()),
+                    )
+                    .help(format!("add \"{}\" to its requiresCompatibilities", launch_type.as_str())));
+            }
+            if launch_type == LaunchType::Fargate && def.fargate_size.is_none() {
+                return Err(self.error(field("run_task.launchType"), format!("`{}` has no Fargate size", def.name())));
+            }
+            Ok(())
+        };
+        if let Some(i) = task_definition {
+            check_def(&defs[i])?;
+        }
+        let strategy = match &run.placement_strategy {
+            Some(items) => self.strategies(&field("run_task.placementStrategy"), items)?,
+            None => vec![Strategy::Random],
+        };
+        let constraints = self.constraints(
+            &field("run_task.placementConstraints"),
+            run.placement_constraints.as_deref().unwrap_or(&[]),
+        )?;
+        if launch_type == LaunchType::Fargate && (run.placement_strategy.is_some() || !constraints.is_empty()) {
+            return Err(self.error(field("run_task"), "placement strategies and constraints are not supported on Fargate")
+                .help("Fargate spreads tasks over availability zones itself; remove placementStrategy and placementConstraints"));
+        }
+        for def in defs {
+            if constraints.len() + def.member_of.len() > 10 {
+                return Err(self.error(
+                    field("run_task.placementConstraints"),
+                    format!("with `{}` the task has more than 10 placement constraints, ECS's limit", def.name()),
+                ));
+            }
+            for (i, expression) in def.member_of.iter().enumerate() {
+                Expression::parse(expression).map_err(|e| {
+                    self.error(
+                        format!("task definition `{}` placementConstraints[{i}].expression", def.name()),
+                        e.to_string(),
+                    )
+                })?;
+            }
+        }
+        if let Some(group) = &run.group {
+            if group.is_empty() || group.len() > 255 {
+                return Err(self.error(field("run_task.group"), "a task group is 1 to 255 characters"));
+            }
+        }
+        let default_count = run.count.unwrap_or(1);
+        if !(1..=10).contains(&default_count) {
+            return Err(self.error(field("run_task.count"), "RunTask `count` is 1 to 10"));
+        }
+        let on_failure = match raw.on_placement_failure.as_deref().unwrap_or("fail") {
+            "fail" => {
+                if raw.max_wait.is_some() {
+                    return Err(self.error(field("max_wait"), "applies only with on_placement_failure = \"wait\""));
+                }
+                FailurePolicy::Fail
+            }
+            "wait" => FailurePolicy::Wait {
+                max_wait: raw.max_wait.as_deref().map(|t| self.duration(&field("max_wait"), t)).transpose()?,
+            },
+            other => {
+                return Err(self.error(field("on_placement_failure"), format!("`{other}` is not \"fail\" or \"wait\"")))
+            }
+        };
+        let source =
+            match (&raw.trace, &raw.synthetic) {
+                (Some(trace), None) => {
+                    let path = self.resolve(trace);
+                    if !path.is_file() {
+                        return Err(self
+                            .error(field("trace"), format!("`{}` does not exist", path.display()))
+                            .help("paths are relative to the scenario file"));
+                    }
+                    WorkloadSource::Trace(path)
+                }
+                (None, Some(synthetic)) => {
+                    if task_definition.is_none() {
+                        return Err(self
+                            .error(field("run_task.taskDefinition"), "a synthetic workload needs a task definition"));
+                    }
+                    WorkloadSource::Synthetic(self.synthetic(&field("synthetic"), synthetic)?)
+                }
+                _ => {
+                    return Err(self
+                        .error(field("trace"), "give exactly one of `trace` (a CSV file) or `[workload.synthetic]`"))
+                }
+            };
+        if raw.name.is_empty() {
+            return Err(self.error(field("name"), "a workload needs a name"));
+        }
+        Ok(WorkloadSpec {
+            name: raw.name.clone(),
+            source,
+            launch_type,
+            task_definition,
+            strategy,
+            constraints,
+            group: run.group.clone(),
+            default_count,
+            on_failure,
+        })
+    }
+
+    fn synthetic(&self, field: &str, raw: &RawSynthetic) -> Result<SyntheticSpec, InputError> {
+        let arrival = match raw.arrival.process.as_str() {
+            "poisson" => {
+                let rate = raw.arrival.rate_per_minute.filter(|r| *r > 0.0 && r.is_finite()).ok_or_else(|| {
+                    self.error(
+                        format!("{field}.arrival.rate_per_minute"),
+                        "a poisson process needs a positive rate_per_minute",
+                    )
+                })?;
+                if raw.arrival.interval.is_some() {
+                    return Err(
+                        self.error(format!("{field}.arrival.interval"), "applies to process = \"fixed\", not poisson")
+                    );
+                }
+                ArrivalProcess::Poisson { mean_gap_ms: 60_000.0 / rate }
+            }
+            "fixed" => {
+                let text = raw.arrival.interval.as_deref().ok_or_else(|| {
+                    self.error(format!("{field}.arrival.interval"), "a fixed process needs an interval, e.g. \"2s\"")
+                })?;
+                let interval = self.duration(&format!("{field}.arrival.interval"), text)?;
+                if interval == SimDuration::ZERO || raw.arrival.rate_per_minute.is_some() {
+                    return Err(self.error(
+                        format!("{field}.arrival"),
+                        "a fixed process takes one positive `interval` and no rate",
+                    ));
+                }
+                ArrivalProcess::Fixed { interval }
+            }
+            other => {
+                return Err(self
+                    .error(format!("{field}.arrival.process"), format!("`{other}` is not \"poisson\" or \"fixed\"")))
+            }
+        };
+        let tasks_per_arrival = raw.tasks_per_arrival.unwrap_or(1);
+        if !(1..=10).contains(&tasks_per_arrival) {
+            return Err(self.error(format!("{field}.tasks_per_arrival"), "RunTask places 1 to 10 tasks per call"));
+        }
+        Ok(SyntheticSpec {
+            arrival,
+            tasks_per_arrival,
+            start: raw
+                .start
+                .as_deref()
+                .map(|t| self.duration(&format!("{field}.start"), t))
+                .transpose()?
+                .unwrap_or_default(),
+            stop: raw.stop.as_deref().map(|t| self.duration(&format!("{field}.stop"), t)).transpose()?,
+            max_tasks: raw.max_tasks,
+            run_duration: self.dist(
+                &format!("{field}.run_duration"),
+                Some(&raw.run_duration),
+                Unit::Duration,
+                Dist::Fixed(0.0),
+            )?,
+            cpu: raw
+                .cpu
+                .as_ref()
+                .map(|d| d.validate(Unit::Number).map_err(|e| self.error(format!("{field}.cpu"), e)))
+                .transpose()?,
+            memory: raw
+                .memory
+                .as_ref()
+                .map(|d| d.validate(Unit::Number).map_err(|e| self.error(format!("{field}.memory"), e)))
+                .transpose()?,
+        })
+    }
+
+    fn strategies(&self, field: &str, items: &[RawPlacementStrategy]) -> Result<Vec<Strategy>, InputError> {
+        if items.len() > 5 {
+            return Err(self.error(field, format!("{} strategies given; ECS allows at most 5", items.len())));
+        }
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let at = format!("{field}[{i}]");
+                let field_value = item.field.as_deref();
+                match item.kind.as_str() {
+                    "random" => Ok(Strategy::Random),
+                    "binpack" => match field_value {
+                        Some("cpu" | "CPU") => Ok(Strategy::Binpack(BinpackField::Cpu)),
+                        Some("memory" | "MEMORY") => Ok(Strategy::Binpack(BinpackField::Memory)),
+                        _ => Err(self.error(format!("{at}.field"), "binpack needs field = \"cpu\" or \"memory\"")),
+                    },
+                    "spread" => match field_value {
+                        Some("instanceId" | "host") => Ok(Strategy::SpreadInstance),
+                        Some(attr) if attr.starts_with("attribute:") && attr.len() > "attribute:".len() => {
+                            Ok(Strategy::SpreadAttribute(attr["attribute:".len()..].to_string()))
+                        }
+                        _ => Err(self.error(format!("{at}.field"), "spread needs field = \"instanceId\" or \"attribute:<name>\", e.g. \"attribute:ecs.availability-zone\"")),
+                    },
+                    other => {
+                        let err = self.error(format!("{at}.type"), format!("unknown strategy type `{other}`; use random, spread or binpack"));
+                        match best_match(other, ["random", "spread", "binpack"].into_iter()) {
+                            Some(s) => Err(err.help(format!("did you mean `{s}`?"))),
+                            None => Err(err),
+                        }
+                    }
+                }
+            })
+            .collect()
+    }
+
+    fn constraints(&self, field: &str, items: &[RawPlacementConstraint]) -> Result<Vec<Constraint>, InputError> {
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let at = format!("{field}[{i}]");
+                match (item.kind.as_str(), &item.expression) {
+                    ("distinctInstance", None) => Ok(Constraint::DistinctInstance),
+                    ("distinctInstance", Some(_)) => {
+                        Err(self.error(format!("{at}.expression"), "distinctInstance takes no expression"))
+                    }
+                    ("memberOf", Some(expression)) => Expression::parse(expression)
+                        .map(Constraint::MemberOf)
+                        .map_err(|e| self.error(format!("{at}.expression"), e.to_string())),
+                    ("memberOf", None) => Err(self.error(at, "memberOf needs an `expression`")),
+                    (other, _) => Err(self.error(
+                        format!("{at}.type"),
+                        format!("unknown constraint type `{other}`; use distinctInstance or memberOf"),
+                    )),
+                }
+            })
+            .collect()
+    }
+}
+
+/// serde_json appends "at line X column Y"; the caller reports the position itself.
+fn strip_serde_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}

@@ -1,0 +1,187 @@
+//! The scenario exactly as written in TOML, before validation. Simulation
+//! settings are snake_case; ECS objects keep ECS's camelCase names. Unknown
+//! keys are rejected everywhere.
+
+use super::dist::RawDist;
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawScenario {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub simulation: RawSimulation,
+    #[serde(default)]
+    pub cluster: RawCluster,
+    #[serde(default, rename = "fleet")]
+    pub fleets: Vec<RawFleet>,
+    #[serde(default)]
+    pub fargate: RawFargate,
+    #[serde(default)]
+    pub timing: RawTiming,
+    #[serde(default, rename = "task_definition")]
+    pub task_definitions: Vec<toml::Table>,
+    #[serde(default, rename = "workload")]
+    pub workloads: Vec<RawWorkload>,
+    #[serde(default)]
+    pub output: RawOutput,
+}
+
+/// `[simulation]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawSimulation {
+    pub duration: String,
+    pub seed: Option<u64>,
+    pub sample_interval: Option<String>,
+    pub region: Option<String>,
+}
+
+/// `[cluster]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawCluster {
+    pub name: Option<String>,
+    pub availability_zones: Option<Vec<String>>,
+    pub awsvpc_trunking: Option<bool>,
+    pub instance_catalog: Option<String>,
+    pub agent_version: Option<String>,
+}
+
+/// One `[[fleet]]`: a group of EC2 instances.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawFleet {
+    pub name: String,
+    pub instance_types: Vec<String>,
+    pub count: u32,
+    pub availability_zones: Option<Vec<String>>,
+    pub market: Option<String>,
+    pub spot_price_factor: Option<f64>,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// `[fargate]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawFargate {
+    pub launch_latency: Option<RawDist>,
+    pub spot_price_factor: Option<f64>,
+    pub x86_vcpu_hour: Option<f64>,
+    pub x86_gb_hour: Option<f64>,
+    pub arm_vcpu_hour: Option<f64>,
+    pub arm_gb_hour: Option<f64>,
+}
+
+/// `[timing]`: how long the steps of a task's life take on EC2.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawTiming {
+    pub ec2_task_start: Option<RawDist>,
+    pub awsvpc_eni_attach: Option<RawDist>,
+    pub task_stop: Option<RawDist>,
+}
+
+/// One `[[workload]]`: a stream of RunTask calls.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawWorkload {
+    pub name: String,
+    pub trace: Option<String>,
+    pub synthetic: Option<RawSynthetic>,
+    pub on_placement_failure: Option<String>,
+    pub max_wait: Option<String>,
+    #[serde(default)]
+    pub run_task: RawRunTask,
+}
+
+/// `[workload.synthetic]`: a generated stream of submissions.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawSynthetic {
+    pub arrival: RawArrival,
+    pub tasks_per_arrival: Option<u32>,
+    pub start: Option<String>,
+    pub stop: Option<String>,
+    pub max_tasks: Option<u64>,
+    pub run_duration: RawDist,
+    pub cpu: Option<RawDist>,
+    pub memory: Option<RawDist>,
+}
+
+/// How synthetic submissions arrive.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawArrival {
+    pub process: String,
+    pub rate_per_minute: Option<f64>,
+    pub interval: Option<String>,
+}
+
+/// `[workload.run_task]`: the RunTask request, in ECS's shape.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct RawRunTask {
+    pub task_definition: Option<String>,
+    pub launch_type: Option<String>,
+    pub placement_strategy: Option<Vec<RawPlacementStrategy>>,
+    pub placement_constraints: Option<Vec<RawPlacementConstraint>>,
+    pub group: Option<String>,
+    pub count: Option<u32>,
+    pub capacity_provider_strategy: Option<IgnoredAny>,
+    // Accepted and ignored: they do not change scheduling.
+    pub cluster: Option<IgnoredAny>,
+    pub platform_version: Option<IgnoredAny>,
+    pub network_configuration: Option<IgnoredAny>,
+    pub overrides: Option<IgnoredAny>,
+    pub propagate_tags: Option<IgnoredAny>,
+    pub reference_id: Option<IgnoredAny>,
+    pub started_by: Option<IgnoredAny>,
+    pub tags: Option<IgnoredAny>,
+    pub enable_ecs_managed_tags: Option<IgnoredAny>,
+    pub enable_execute_command: Option<IgnoredAny>,
+    pub client_token: Option<IgnoredAny>,
+    pub volume_configurations: Option<IgnoredAny>,
+}
+
+/// A placement strategy item, as ECS spells it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawPlacementStrategy {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub field: Option<String>,
+}
+
+/// A placement constraint, as ECS spells it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawPlacementConstraint {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub expression: Option<String>,
+}
+
+/// `[output]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawOutput {
+    pub tasks_csv: Option<bool>,
+}

@@ -1,0 +1,518 @@
+//! Task definitions in ECS's own JSON shape: the input of
+//! `aws ecs register-task-definition` or the output of
+//! `aws ecs describe-task-definition` (the `taskDefinition` wrapper).
+//!
+//! Every field AWS defines is accepted; the ones that do not affect scheduling
+//! are read and ignored. A field AWS does not define is rejected, with a
+//! suggestion, so a typo never silently changes a simulation.
+
+use crate::catalog::{validate_fargate_size, Architecture, FargateSize};
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
+/// A task-level `cpu` or `memory` value: a number or a string such as
+/// `"1024"`, `"1 vCPU"` or `"2 GB"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum SizeValue {
+    /// A plain number of CPU units or MiB.
+    Number(u64),
+    /// A string form, normalised at validation.
+    Text(String),
+}
+
+/// The `taskDefinition` member of `describe-task-definition` output.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DescribeOutput {
+    /// The task definition.
+    #[serde(rename = "taskDefinition")]
+    pub task_definition: TaskDefinitionDoc,
+    /// Tags, ignored.
+    #[serde(default)]
+    pub tags: Option<IgnoredAny>,
+}
+
+/// A task definition as AWS spells it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct TaskDefinitionDoc {
+    pub family: String,
+    pub container_definitions: Vec<ContainerDefinitionDoc>,
+    pub cpu: Option<SizeValue>,
+    pub memory: Option<SizeValue>,
+    pub network_mode: Option<String>,
+    pub requires_compatibilities: Option<Vec<String>>,
+    pub placement_constraints: Option<Vec<TaskDefinitionConstraintDoc>>,
+    pub runtime_platform: Option<RuntimePlatformDoc>,
+    pub revision: Option<u32>,
+    // Accepted and ignored: they do not affect scheduling or cost.
+    pub task_definition_arn: Option<IgnoredAny>,
+    pub task_role_arn: Option<IgnoredAny>,
+    pub execution_role_arn: Option<IgnoredAny>,
+    pub volumes: Option<IgnoredAny>,
+    pub status: Option<IgnoredAny>,
+    pub requires_attributes: Option<IgnoredAny>,
+    pub compatibilities: Option<IgnoredAny>,
+    pub inference_accelerators: Option<IgnoredAny>,
+    pub pid_mode: Option<IgnoredAny>,
+    pub ipc_mode: Option<IgnoredAny>,
+    pub proxy_configuration: Option<IgnoredAny>,
+    pub registered_at: Option<IgnoredAny>,
+    pub deregistered_at: Option<IgnoredAny>,
+    pub registered_by: Option<IgnoredAny>,
+    pub ephemeral_storage: Option<IgnoredAny>,
+    pub enable_fault_injection: Option<IgnoredAny>,
+    pub tags: Option<IgnoredAny>,
+}
+
+/// `runtimePlatform`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct RuntimePlatformDoc {
+    pub cpu_architecture: Option<String>,
+    pub operating_system_family: Option<String>,
+}
+
+/// A placement constraint inside a task definition (only `memberOf`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct TaskDefinitionConstraintDoc {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub expression: Option<String>,
+}
+
+/// A container definition as AWS spells it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct ContainerDefinitionDoc {
+    pub name: Option<String>,
+    pub cpu: Option<u32>,
+    pub memory: Option<u32>,
+    pub memory_reservation: Option<u32>,
+    pub port_mappings: Option<Vec<PortMappingDoc>>,
+    pub essential: Option<bool>,
+    // Accepted and ignored.
+    pub image: Option<IgnoredAny>,
+    pub repository_credentials: Option<IgnoredAny>,
+    pub links: Option<IgnoredAny>,
+    pub restart_policy: Option<IgnoredAny>,
+    pub entry_point: Option<IgnoredAny>,
+    pub command: Option<IgnoredAny>,
+    pub environment: Option<IgnoredAny>,
+    pub environment_files: Option<IgnoredAny>,
+    pub mount_points: Option<IgnoredAny>,
+    pub volumes_from: Option<IgnoredAny>,
+    pub linux_parameters: Option<IgnoredAny>,
+    pub secrets: Option<IgnoredAny>,
+    pub depends_on: Option<IgnoredAny>,
+    pub start_timeout: Option<IgnoredAny>,
+    pub stop_timeout: Option<IgnoredAny>,
+    pub version_consistency: Option<IgnoredAny>,
+    pub hostname: Option<IgnoredAny>,
+    pub user: Option<IgnoredAny>,
+    pub working_directory: Option<IgnoredAny>,
+    pub disable_networking: Option<IgnoredAny>,
+    pub privileged: Option<IgnoredAny>,
+    pub readonly_root_filesystem: Option<IgnoredAny>,
+    pub dns_servers: Option<IgnoredAny>,
+    pub dns_search_domains: Option<IgnoredAny>,
+    pub extra_hosts: Option<IgnoredAny>,
+    pub docker_security_options: Option<IgnoredAny>,
+    pub interactive: Option<IgnoredAny>,
+    pub pseudo_terminal: Option<IgnoredAny>,
+    pub docker_labels: Option<IgnoredAny>,
+    pub ulimits: Option<IgnoredAny>,
+    pub log_configuration: Option<IgnoredAny>,
+    pub health_check: Option<IgnoredAny>,
+    pub system_controls: Option<IgnoredAny>,
+    pub resource_requirements: Option<IgnoredAny>,
+    pub firelens_configuration: Option<IgnoredAny>,
+    pub credential_specs: Option<IgnoredAny>,
+}
+
+/// A port mapping as AWS spells it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct PortMappingDoc {
+    pub container_port: Option<u32>,
+    pub host_port: Option<u32>,
+    pub protocol: Option<String>,
+    pub name: Option<IgnoredAny>,
+    pub app_protocol: Option<IgnoredAny>,
+    pub container_port_range: Option<IgnoredAny>,
+}
+
+/// How a task's containers reach the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkMode {
+    /// Docker bridge: static host ports conflict, dynamic ones do not.
+    Bridge,
+    /// The host's network: every mapped port is a host port.
+    Host,
+    /// One ENI per task.
+    Awsvpc,
+    /// No networking.
+    None,
+}
+
+impl NetworkMode {
+    /// The name ECS uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NetworkMode::Bridge => "bridge",
+            NetworkMode::Host => "host",
+            NetworkMode::Awsvpc => "awsvpc",
+            NetworkMode::None => "none",
+        }
+    }
+}
+
+/// A transport protocol of a host port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Protocol {
+    /// TCP (the default).
+    Tcp,
+    /// UDP.
+    Udp,
+}
+
+/// A host port a task holds on its instance while it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HostPort {
+    /// The port number.
+    pub port: u16,
+    /// Its protocol.
+    pub protocol: Protocol,
+}
+
+/// A validated task definition: what scheduling and billing need.
+#[derive(Debug, Clone)]
+pub struct TaskDef {
+    /// `family`.
+    pub family: String,
+    /// `revision` (1 unless given).
+    pub revision: u32,
+    /// CPU units reserved on an EC2 instance: task-level `cpu` if set, else
+    /// the sum of container `cpu`.
+    pub cpu: u32,
+    /// MiB reserved on an EC2 instance: task-level `memory` if set, else the
+    /// sum over containers of `memoryReservation`, or `memory` where no
+    /// reservation is given.
+    pub memory_mib: u32,
+    /// The network mode (default `bridge`).
+    pub network_mode: NetworkMode,
+    /// Static host ports, sorted; these conflict between tasks on one instance.
+    pub host_ports: Vec<HostPort>,
+    /// Launch types the definition declares (`requiresCompatibilities`).
+    pub compatibilities: Vec<String>,
+    /// `memberOf` expressions from the definition.
+    pub member_of: Vec<String>,
+    /// CPU architecture (`runtimePlatform.cpuArchitecture`, default x86_64).
+    pub architecture: Architecture,
+    /// The Fargate size, when the definition is Fargate-compatible and sized.
+    pub fargate_size: Option<FargateSize>,
+}
+
+impl TaskDef {
+    /// `family:revision`, as ECS names a definition.
+    pub fn name(&self) -> String {
+        format!("{}:{}", self.family, self.revision)
+    }
+
+    /// True when the definition may run with the given launch type.
+    pub fn allows(&self, launch_type: &str) -> bool {
+        // With no requiresCompatibilities, ECS registers the definition for EC2.
+        if self.compatibilities.is_empty() {
+            return launch_type == "EC2";
+        }
+        self.compatibilities.iter().any(|c| c == launch_type)
+    }
+}
+
+/// Normalises a task-level `cpu` value to CPU units.
+fn cpu_units(value: &SizeValue) -> Result<u32, String> {
+    let fix = "write CPU units (e.g. 1024) or vCPUs (e.g. \"1 vCPU\", \"0.25 vcpu\")";
+    match value {
+        SizeValue::Number(n) => u32::try_from(*n).map_err(|_| format!("cpu {n} is too large")),
+        SizeValue::Text(text) => {
+            let lower = text.trim().to_ascii_lowercase();
+            if let Some(vcpu) = lower.strip_suffix("vcpu") {
+                let vcpus: f64 = vcpu.trim().parse().map_err(|_| format!("cpu `{text}`: {fix}"))?;
+                Ok((vcpus * 1024.0).round() as u32)
+            } else {
+                lower.parse().map_err(|_| format!("cpu `{text}`: {fix}"))
+            }
+        }
+    }
+}
+
+/// Normalises a task-level `memory` value to MiB.
+fn memory_mib(value: &SizeValue) -> Result<u32, String> {
+    let fix = "write MiB (e.g. 2048) or GB (e.g. \"2 GB\")";
+    match value {
+        SizeValue::Number(n) => u32::try_from(*n).map_err(|_| format!("memory {n} is too large")),
+        SizeValue::Text(text) => {
+            let lower = text.trim().to_ascii_lowercase();
+            if let Some(gb) = lower.strip_suffix("gb") {
+                let gb: f64 = gb.trim().parse().map_err(|_| format!("memory `{text}`: {fix}"))?;
+                Ok((gb * 1024.0).round() as u32)
+            } else {
+                lower.trim_end_matches("mib").trim().parse().map_err(|_| format!("memory `{text}`: {fix}"))
+            }
+        }
+    }
+}
+
+/// Ports ECS reserves on every container instance by default (SSH, Docker,
+/// the agent's introspection and metadata endpoints).
+pub const AGENT_RESERVED_PORTS: [u16; 5] = [22, 2375, 2376, 51678, 51679];
+
+impl TaskDefinitionDoc {
+    /// Validates the document into a [`TaskDef`]. Errors are plain sentences
+    /// naming the field; the caller adds the file.
+    pub fn validate(self) -> Result<TaskDef, String> {
+        if self.family.is_empty() || self.family.len() > 255 {
+            return Err("`family` must be 1 to 255 characters".into());
+        }
+        if self.container_definitions.is_empty() || self.container_definitions.len() > 10 {
+            return Err("`containerDefinitions` must hold 1 to 10 containers".into());
+        }
+        let network_mode = match self.network_mode.as_deref().unwrap_or("bridge") {
+            "bridge" => NetworkMode::Bridge,
+            "host" => NetworkMode::Host,
+            "awsvpc" => NetworkMode::Awsvpc,
+            "none" => NetworkMode::None,
+            other => return Err(format!("`networkMode` `{other}` is not one of bridge, host, awsvpc, none")),
+        };
+        let compatibilities = self.requires_compatibilities.unwrap_or_default();
+        for compat in &compatibilities {
+            if !["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"].contains(&compat.as_str()) {
+                return Err(format!(
+                    "`requiresCompatibilities` value `{compat}` is not one of EC2, FARGATE, EXTERNAL, MANAGED_INSTANCES"
+                ));
+            }
+        }
+        let fargate = compatibilities.iter().any(|c| c == "FARGATE");
+        if fargate && network_mode != NetworkMode::Awsvpc {
+            return Err("Fargate requires `networkMode` \"awsvpc\"".into());
+        }
+
+        let task_cpu = self.cpu.as_ref().map(cpu_units).transpose()?;
+        let task_memory = self.memory.as_ref().map(memory_mib).transpose()?;
+        let mut container_cpu = 0_u32;
+        let mut container_memory = 0_u32;
+        let mut host_ports = Vec::new();
+        let mut any_essential = false;
+        for (index, container) in self.container_definitions.iter().enumerate() {
+            let label = container.name.clone().unwrap_or_else(|| format!("#{index}"));
+            container_cpu = container_cpu.saturating_add(container.cpu.unwrap_or(0));
+            if let (Some(hard), Some(soft)) = (container.memory, container.memory_reservation) {
+                if hard <= soft {
+                    return Err(format!(
+                        "container `{label}`: `memory` ({hard}) must be greater than `memoryReservation` ({soft})"
+                    ));
+                }
+            }
+            let reserved = container.memory_reservation.or(container.memory);
+            if reserved.is_none() && task_memory.is_none() {
+                return Err(format!(
+                    "container `{label}` has neither `memory` nor `memoryReservation`, and the task has no task-level `memory`; set one of them"
+                ));
+            }
+            container_memory = container_memory.saturating_add(reserved.unwrap_or(0));
+            any_essential |= container.essential.unwrap_or(true);
+            for mapping in container.port_mappings.iter().flatten() {
+                if let Some(port) = host_port(network_mode, mapping, &label)? {
+                    if host_ports.contains(&port) {
+                        return Err(format!(
+                            "container `{label}`: host port {} is mapped twice in one task",
+                            port.port
+                        ));
+                    }
+                    host_ports.push(port);
+                }
+            }
+        }
+        if !any_essential {
+            return Err("every task needs at least one essential container; set `essential: true` on one".into());
+        }
+        if let (Some(limit), true) = (task_memory, container_memory > 0) {
+            if container_memory > limit {
+                return Err(format!(
+                    "containers reserve {container_memory} MiB, more than the task-level `memory` of {limit} MiB"
+                ));
+            }
+        }
+        host_ports.sort();
+
+        let mut member_of = Vec::new();
+        for constraint in self.placement_constraints.unwrap_or_default() {
+            if constraint.kind != "memberOf" {
+                return Err(format!(
+                    "placement constraint type `{}` is not allowed in a task definition; only `memberOf` is",
+                    constraint.kind
+                ));
+            }
+            match constraint.expression {
+                Some(expression) => member_of.push(expression),
+                None => return Err("a `memberOf` constraint needs an `expression`".into()),
+            }
+        }
+        let architecture =
+            match self.runtime_platform.as_ref().and_then(|p| p.cpu_architecture.as_deref()).unwrap_or("X86_64") {
+                "X86_64" => Architecture::X86_64,
+                "ARM64" => Architecture::Arm64,
+                other => return Err(format!("`runtimePlatform.cpuArchitecture` `{other}` is not X86_64 or ARM64")),
+            };
+        let fargate_size = if fargate {
+            let (Some(cpu), Some(memory)) = (task_cpu, task_memory) else {
+                return Err("Fargate task definitions need task-level `cpu` and `memory`".into());
+            };
+            Some(validate_fargate_size(cpu, memory).map_err(|e| format!("invalid Fargate size: {e}"))?)
+        } else {
+            None
+        };
+        Ok(TaskDef {
+            family: self.family,
+            revision: self.revision.unwrap_or(1),
+            cpu: task_cpu.unwrap_or(container_cpu),
+            memory_mib: task_memory.unwrap_or(container_memory),
+            network_mode,
+            host_ports,
+            compatibilities,
+            member_of,
+            architecture,
+            fargate_size,
+        })
+    }
+}
+
+/// The static host port a mapping holds, if any.
+fn host_port(mode: NetworkMode, mapping: &PortMappingDoc, label: &str) -> Result<Option<HostPort>, String> {
+    let protocol = match mapping.protocol.as_deref().unwrap_or("tcp") {
+        "tcp" => Protocol::Tcp,
+        "udp" => Protocol::Udp,
+        other => return Err(format!("container `{label}`: protocol `{other}` is not tcp or udp")),
+    };
+    let container_port = mapping.container_port;
+    let port = match mode {
+        NetworkMode::None => {
+            return Err(format!("container `{label}`: networkMode \"none\" allows no port mappings"))
+        }
+        // awsvpc tasks each get their own ENI, so their ports never collide.
+        NetworkMode::Awsvpc => return Ok(None),
+        NetworkMode::Host => match (mapping.host_port, container_port) {
+            (Some(host), Some(container)) if host != container => {
+                return Err(format!(
+                    "container `{label}`: in host mode `hostPort` ({host}) must equal `containerPort` ({container}) or be omitted"
+                ))
+            }
+            (Some(host), _) => host,
+            (None, Some(container)) => container,
+            (None, None) => return Ok(None),
+        },
+        // Bridge: 0 or omitted means a dynamic port from the ephemeral range.
+        NetworkMode::Bridge => match mapping.host_port {
+            Some(0) | None => return Ok(None),
+            Some(host) => host,
+        },
+    };
+    let port = u16::try_from(port)
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| format!("container `{label}`: host port {port} is outside 1-65535"))?;
+    Ok(Some(HostPort { port, protocol }))
+}
+
+/// Parses a task definition from JSON text, unwrapping the
+/// `describe-task-definition` wrapper when present.
+pub fn parse_json(text: &str) -> Result<TaskDefinitionDoc, serde_json::Error> {
+    let value: serde_json::Value = serde_json::from_str(text)?;
+    if value.get("taskDefinition").is_some() {
+        // Re-parse from text so errors keep line numbers.
+        Ok(serde_json::from_str::<DescribeOutput>(text)?.task_definition)
+    } else {
+        serde_json::from_str(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn def(json: &str) -> Result<TaskDef, String> {
+        parse_json(json).map_err(|e| e.to_string())?.validate()
+    }
+
+    #[test]
+    fn memory_reservation_is_what_placement_deducts() {
+        let td = def(r#"{"family":"web","containerDefinitions":[
+            {"name":"a","memory":1024,"memoryReservation":512,"cpu":256},
+            {"name":"b","memory":300,"cpu":128}]}"#)
+        .unwrap();
+        assert_eq!(td.memory_mib, 512 + 300);
+        assert_eq!(td.cpu, 384);
+        assert_eq!(td.network_mode, NetworkMode::Bridge);
+    }
+
+    #[test]
+    fn task_level_sizes_win_and_accept_text_forms() {
+        let td = def(r#"{"family":"f","cpu":"1 vCPU","memory":"2 GB","networkMode":"awsvpc",
+            "requiresCompatibilities":["FARGATE"],
+            "containerDefinitions":[{"name":"a","memoryReservation":512}]}"#)
+        .unwrap();
+        assert_eq!((td.cpu, td.memory_mib), (1024, 2048));
+        assert_eq!(td.fargate_size, Some(FargateSize { cpu: 1024, memory_mib: 2048 }));
+    }
+
+    #[test]
+    fn describe_output_wrapper_is_unwrapped() {
+        let td = def(r#"{"taskDefinition":{"family":"x","revision":7,"status":"ACTIVE",
+            "taskDefinitionArn":"arn:aws:ecs:us-east-1:1:task-definition/x:7",
+            "containerDefinitions":[{"name":"a","image":"nginx","memory":128}]},"tags":[]}"#)
+        .unwrap();
+        assert_eq!(td.name(), "x:7");
+    }
+
+    #[test]
+    fn host_ports_per_network_mode() {
+        let bridge = def(r#"{"family":"b","containerDefinitions":[{"memory":128,"portMappings":[
+            {"containerPort":80,"hostPort":8080},{"containerPort":81,"hostPort":0},{"containerPort":82}]}]}"#)
+        .unwrap();
+        assert_eq!(bridge.host_ports, vec![HostPort { port: 8080, protocol: Protocol::Tcp }]);
+        let host = def(r#"{"family":"h","networkMode":"host","containerDefinitions":[{"memory":128,
+            "portMappings":[{"containerPort":80,"protocol":"udp"}]}]}"#)
+        .unwrap();
+        assert_eq!(host.host_ports, vec![HostPort { port: 80, protocol: Protocol::Udp }]);
+        let vpc = def(r#"{"family":"v","networkMode":"awsvpc","containerDefinitions":[{"memory":128,
+            "portMappings":[{"containerPort":80}]}]}"#)
+        .unwrap();
+        assert!(vpc.host_ports.is_empty());
+        let err = def(r#"{"family":"h","networkMode":"host","containerDefinitions":[{"memory":128,
+            "portMappings":[{"containerPort":80,"hostPort":81}]}]}"#)
+        .unwrap_err();
+        assert!(err.contains("must equal"), "{err}");
+    }
+
+    #[test]
+    fn bad_definitions_say_what_to_fix() {
+        let unknown = def(r#"{"family":"f","containerDefinitions":[{"memroy":5}]}"#).unwrap_err();
+        assert!(unknown.contains("unknown field `memroy`"), "{unknown}");
+        let no_memory = def(r#"{"family":"f","containerDefinitions":[{"name":"a"}]}"#).unwrap_err();
+        assert!(no_memory.contains("neither `memory` nor `memoryReservation`"), "{no_memory}");
+        let fargate = def(r#"{"family":"f","cpu":"256","memory":"4096","networkMode":"awsvpc",
+            "requiresCompatibilities":["FARGATE"],"containerDefinitions":[{"name":"a"}]}"#)
+        .unwrap_err();
+        assert!(fargate.contains("invalid Fargate size"), "{fargate}");
+        let inverted =
+            def(r#"{"family":"f","containerDefinitions":[{"memory":100,"memoryReservation":200}]}"#).unwrap_err();
+        assert!(inverted.contains("greater than"), "{inverted}");
+    }
+}

@@ -1,0 +1,777 @@
+//! One run of a scenario: the event loop that submits tasks, places them,
+//! walks them through ECS's lifecycle, bills them and measures the cluster.
+
+use crate::billing::{ec2_instance_cost, fargate_task_cost, Costs};
+use crate::catalog::{round_up_fargate_size, FargateSize};
+use crate::cluster::{Cluster, GroupId, InstanceId};
+use crate::engine::{rng_stream, EventQueue, SimDuration, SimRng, SimTime};
+use crate::error::{Error, InputError};
+use crate::metrics::{Histogram, Integrals};
+use crate::placement::{PlacementPlan, Placer, Rejection, TaskNeeds};
+use crate::report::{fixed, CsvFile};
+use crate::scenario::taskdef::NetworkMode;
+use crate::scenario::{FailurePolicy, LaunchType, Scenario, WorkloadSource};
+use crate::workload::{CsvTrace, Submission, SubmissionSource, Synthetic};
+use std::collections::{BTreeMap, VecDeque};
+use std::path::Path;
+
+/// ECS task states (the ones a capacity model distinguishes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskState {
+    /// Submitted; waiting for capacity or attaching its ENI.
+    Provisioning,
+    /// Placed; pulling its image and starting.
+    Pending,
+    /// Running.
+    Running,
+    /// Its essential container exited; being stopped.
+    Stopping,
+    /// Stopped.
+    Stopped,
+}
+
+impl TaskState {
+    fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Provisioning => "PROVISIONING",
+            TaskState::Pending => "PENDING",
+            TaskState::Running => "RUNNING",
+            TaskState::Stopping => "STOPPING",
+            TaskState::Stopped => "STOPPED",
+        }
+    }
+}
+
+/// A live task. Slots are reused once a task is reported, so memory follows
+/// live tasks, not the trace length.
+#[derive(Debug, Clone)]
+struct Task {
+    generation: u32,
+    number: u64,
+    workload: usize,
+    task_definition: usize,
+    plan: usize,
+    cpu: u32,
+    memory: u32,
+    group: GroupId,
+    launch_type: LaunchType,
+    fargate: Option<FargateSize>,
+    state: TaskState,
+    submitted: SimTime,
+    placed: Option<SimTime>,
+    pending: Option<SimTime>,
+    started: Option<SimTime>,
+    stopped: Option<SimTime>,
+    run_for: SimDuration,
+    instance: Option<InstanceId>,
+    availability_zone: Option<usize>,
+    failure: Option<Rejection>,
+}
+
+/// A reference to a task slot that is stale once the slot is reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TaskRef {
+    slot: u32,
+    generation: u32,
+}
+
+/// What happens in a run.
+#[derive(Debug, Clone, Copy)]
+enum Event {
+    /// The workload's next submission is due.
+    Submission(usize),
+    /// PROVISIONING/PENDING → RUNNING.
+    Running(TaskRef),
+    /// The essential container exits: RUNNING → STOPPING.
+    Exited(TaskRef),
+    /// STOPPING → STOPPED; resources are released.
+    Stopped(TaskRef),
+    /// A waiting task gives up.
+    WaitExpired(TaskRef),
+    /// Capacity was freed: retry waiting tasks.
+    RetryWaiting,
+}
+
+/// Headline figures of a run, also written to `summary.csv`.
+#[derive(Debug, Clone, Default)]
+pub struct RunSummary {
+    /// Events processed (deterministic).
+    pub events: u64,
+    /// Costs.
+    pub costs: Costs,
+    /// Tasks submitted.
+    pub tasks_submitted: u64,
+    /// Tasks that reached RUNNING.
+    pub tasks_started: u64,
+    /// Tasks that ran to completion and stopped.
+    pub tasks_completed: u64,
+    /// Tasks that could not be placed, per reason (in [`Rejection::ALL`] order).
+    pub tasks_failed: [u64; 7],
+    /// Average CPU reservation, percent.
+    pub cpu_reservation_avg_pct: f64,
+    /// Average memory reservation, percent.
+    pub memory_reservation_avg_pct: f64,
+}
+
+/// Outputs of a run beyond the summary.
+struct Outputs {
+    timeseries: CsvFile,
+    tasks: Option<CsvFile>,
+}
+
+/// Everything one run holds.
+pub struct Simulation<'s> {
+    scenario: &'s Scenario,
+    queue: EventQueue<Event>,
+    cluster: Cluster,
+    placer: Placer,
+    /// Plans per (workload, task definition).
+    plans: Vec<PlacementPlan>,
+    plan_index: BTreeMap<(usize, usize), usize>,
+    sources: Vec<Box<dyn SubmissionSource>>,
+    pending_submission: Vec<Option<Submission>>,
+    tasks: Vec<Task>,
+    free_slots: Vec<u32>,
+    next_number: u64,
+    /// Waiting tasks per shape, each queue in submission order.
+    waiting: BTreeMap<(usize, u32, u32, GroupId), VecDeque<TaskRef>>,
+    waiting_count: u64,
+    retry_scheduled: bool,
+    lifecycle: SimRng,
+    fargate_placement: SimRng,
+    /// Fargate tasks per (group, zone), for zone spreading.
+    fargate_spread: BTreeMap<(GroupId, usize), u32>,
+    running_tasks: u64,
+    unstarted_tasks: u64,
+    running_fargate: u64,
+    integrals: Integrals,
+    next_sample: SimTime,
+    waits: Histogram,
+    start_delays: Histogram,
+    summary: RunSummary,
+    outputs: Outputs,
+}
+
+const TIMESERIES_HEADER: [&str; 11] = [
+    "time_s",
+    "instances",
+    "registered_cpu",
+    "reserved_cpu",
+    "cpu_reservation_pct",
+    "registered_memory_mib",
+    "reserved_memory_mib",
+    "memory_reservation_pct",
+    "running_tasks",
+    "pending_tasks",
+    "fargate_running_tasks",
+];
+
+const TASKS_HEADER: [&str; 18] = [
+    "task",
+    "workload",
+    "task_definition",
+    "group",
+    "launch_type",
+    "cpu",
+    "memory_mib",
+    "submitted_s",
+    "placed_s",
+    "started_s",
+    "stopped_s",
+    "instance_id",
+    "instance_type",
+    "availability_zone",
+    "last_status",
+    "outcome",
+    "reason",
+    "fargate_cost_usd",
+];
+
+/// Formats an optional instant as seconds.
+fn seconds(time: Option<SimTime>) -> String {
+    time.map_or(String::new(), |t| fixed(t.as_secs_f64(), 3))
+}
+
+impl<'s> Simulation<'s> {
+    /// Sets up a run writing its streamed outputs into `out`.
+    pub fn new(scenario: &'s Scenario, out: &Path) -> Result<Simulation<'s>, Error> {
+        let seed = scenario.seed;
+        let mut cluster =
+            Cluster::new(scenario.availability_zones.clone(), scenario.awsvpc_trunking, scenario.agent_version.clone());
+        let mut placer = Placer::new(rng_stream(seed, "placement"));
+        // Compile every (workload, task definition) plan before launching
+        // instances, so that spread counters and partitions exist from the start.
+        let mut plans = Vec::new();
+        let mut plan_index = BTreeMap::new();
+        for (w, workload) in scenario.workloads.iter().enumerate() {
+            for (d, def) in scenario.task_definitions.iter().enumerate() {
+                let mut constraints = workload.constraints.clone();
+                for expression in &def.member_of {
+                    if let Ok(parsed) = crate::placement::query::Expression::parse(expression) {
+                        constraints.push(crate::placement::Constraint::MemberOf(parsed));
+                    }
+                }
+                plan_index.insert((w, d), plans.len());
+                plans.push(placer.compile(&mut cluster, &workload.strategy, &constraints));
+            }
+        }
+        for (f, fleet) in scenario.fleets.iter().enumerate() {
+            let attributes: Vec<(String, String)> = fleet.attributes.clone().into_iter().collect();
+            let zones = fleet.availability_zones.len() as u32;
+            for i in 0..fleet.count {
+                let instance_type = &fleet.instance_types[((i / zones) as usize) % fleet.instance_types.len()];
+                let zone_name = &fleet.availability_zones[(i % zones) as usize];
+                let zone = scenario.availability_zones.iter().position(|z| z == zone_name).unwrap_or(0);
+                cluster.add_instance(f, instance_type, zone, SimTime::ZERO, &attributes);
+            }
+        }
+        let mut sources: Vec<Box<dyn SubmissionSource>> = Vec::new();
+        for workload in &scenario.workloads {
+            sources.push(match &workload.source {
+                WorkloadSource::Trace(path) => Box::new(CsvTrace::open(path)?),
+                WorkloadSource::Synthetic(spec) => Box::new(Synthetic::new(spec.clone(), seed, &workload.name)),
+            });
+        }
+        let outputs = Outputs {
+            timeseries: CsvFile::create(&out.join("timeseries.csv"), &TIMESERIES_HEADER)?,
+            tasks: if scenario.write_tasks_csv {
+                Some(CsvFile::create(&out.join("tasks.csv"), &TASKS_HEADER)?)
+            } else {
+                None
+            },
+        };
+        let mut sim = Simulation {
+            scenario,
+            queue: EventQueue::default(),
+            cluster,
+            placer,
+            plans,
+            plan_index,
+            pending_submission: vec![None; sources.len()],
+            sources,
+            tasks: Vec::new(),
+            free_slots: Vec::new(),
+            next_number: 1,
+            waiting: BTreeMap::new(),
+            waiting_count: 0,
+            retry_scheduled: false,
+            lifecycle: rng_stream(seed, "lifecycle"),
+            fargate_placement: rng_stream(seed, "fargate-placement"),
+            fargate_spread: BTreeMap::new(),
+            running_tasks: 0,
+            unstarted_tasks: 0,
+            running_fargate: 0,
+            integrals: Integrals::default(),
+            next_sample: SimTime::ZERO,
+            waits: Histogram::default(),
+            start_delays: Histogram::default(),
+            summary: RunSummary {
+                costs: Costs { by_fleet: vec![0.0; scenario.fleets.len()], fargate: 0.0 },
+                ..RunSummary::default()
+            },
+            outputs,
+        };
+        sim.integrals.advance(SimTime::ZERO, sim.cluster.totals());
+        for w in 0..sim.sources.len() {
+            sim.load_next_submission(w)?;
+        }
+        Ok(sim)
+    }
+
+    /// Runs to the scenario's end and writes every output into `out`.
+    pub fn run(mut self, out: &Path) -> Result<RunSummary, Error> {
+        let end = SimTime::ZERO + self.scenario.duration;
+        while let Some(time) = self.queue.peek_time() {
+            if time > end {
+                break;
+            }
+            self.sample_until(time)?;
+            let Some((now, event)) = self.queue.pop() else { break };
+            self.handle(now, event)?;
+            self.integrals.advance(now, self.cluster.totals());
+        }
+        self.sample_until(end + SimDuration(1))?;
+        self.integrals.advance(end, self.cluster.totals());
+        self.finish(end, out)
+    }
+
+    fn sample_until(&mut self, time: SimTime) -> Result<(), Error> {
+        let end = SimTime::ZERO + self.scenario.duration;
+        while self.next_sample < time && self.next_sample <= end {
+            let totals = self.cluster.totals();
+            let pct = |part: u64, whole: u64| if whole == 0 { 0.0 } else { 100.0 * part as f64 / whole as f64 };
+            self.outputs.timeseries.row(&[
+                fixed(self.next_sample.as_secs_f64(), 0),
+                totals.instances.to_string(),
+                totals.registered_cpu.to_string(),
+                totals.reserved_cpu.to_string(),
+                fixed(pct(totals.reserved_cpu, totals.registered_cpu), 2),
+                totals.registered_memory.to_string(),
+                totals.reserved_memory.to_string(),
+                fixed(pct(totals.reserved_memory, totals.registered_memory), 2),
+                self.running_tasks.to_string(),
+                self.unstarted_tasks.to_string(),
+                self.running_fargate.to_string(),
+            ])?;
+            self.next_sample = self.next_sample + self.scenario.sample_interval;
+        }
+        Ok(())
+    }
+
+    fn task(&self, task: TaskRef) -> Option<&Task> {
+        self.tasks.get(task.slot as usize).filter(|t| t.generation == task.generation)
+    }
+
+    fn handle(&mut self, now: SimTime, event: Event) -> Result<(), Error> {
+        match event {
+            Event::Submission(workload) => self.submit(workload, now)?,
+            Event::Running(task) => self.on_running(task, now),
+            Event::Exited(task) => self.on_exited(task, now),
+            Event::Stopped(task) => self.on_stopped(task, now)?,
+            Event::WaitExpired(task) => {
+                if self.task(task).is_some_and(|t| t.state == TaskState::Provisioning && t.placed.is_none()) {
+                    let reason = self.rejection_now(task);
+                    self.waiting_count -= 1;
+                    self.fail(task, reason, now)?;
+                }
+            }
+            Event::RetryWaiting => {
+                self.retry_scheduled = false;
+                self.retry_waiting(now)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn load_next_submission(&mut self, workload: usize) -> Result<(), InputError> {
+        let next = self.sources[workload].next_submission()?;
+        if let Some(submission) = &next {
+            self.queue.schedule(submission.time, Event::Submission(workload));
+        }
+        self.pending_submission[workload] = next;
+        Ok(())
+    }
+
+    /// A RunTask call: create `count` tasks and try to place each.
+    fn submit(&mut self, workload_index: usize, now: SimTime) -> Result<(), Error> {
+        let Some(submission) = self.pending_submission[workload_index].take() else { return Ok(()) };
+        let workload = &self.scenario.workloads[workload_index];
+        let task_definition = match &submission.task_definition {
+            Some(name) => self.scenario.task_definition_index(name).ok_or_else(|| {
+                let (file, line) = submission.origin.clone().unwrap_or_default();
+                InputError::new(file, format!("unknown task definition `{name}`"))
+                    .at(format!("line {line}"))
+                    .help("define it in a [[task_definition]] of the scenario")
+            })?,
+            None => workload.task_definition.ok_or_else(|| {
+                let (file, line) = submission.origin.clone().unwrap_or_default();
+                InputError::new(file, "the row names no task definition and the workload sets no default")
+                    .at(format!("line {line}"))
+                    .help("fill the task_definition column or set run_task.taskDefinition")
+            })?,
+        };
+        let def = &self.scenario.task_definitions[task_definition];
+        let launch_type = workload.launch_type;
+        let cpu = submission.cpu.unwrap_or(def.cpu);
+        let memory = submission.memory.unwrap_or(def.memory_mib);
+        let fargate = match launch_type {
+            LaunchType::Ec2 => None,
+            LaunchType::Fargate => match (submission.cpu, submission.memory) {
+                (None, None) => def.fargate_size,
+                // Sizes from a trace are rounded up to the smallest valid Fargate size.
+                _ => Some(round_up_fargate_size(cpu, memory).ok_or_else(|| {
+                    let (file, line) = submission.origin.clone().unwrap_or_default();
+                    InputError::new(file, format!("{cpu} CPU units / {memory} MiB is larger than any Fargate task"))
+                        .at(format!("line {line}"))
+                        .help("Fargate tasks are at most 16 vCPU and 120 GB")
+                })?),
+            },
+        };
+        let group_name = submission
+            .group
+            .clone()
+            .or_else(|| workload.group.clone())
+            .unwrap_or_else(|| format!("family:{}", def.family));
+        let group = self.cluster.group_id(&group_name);
+        let plan = self.plan_index[&(workload_index, task_definition)];
+        for _ in 0..submission.count {
+            let task = Task {
+                generation: 0,
+                number: self.next_number,
+                workload: workload_index,
+                task_definition,
+                plan,
+                cpu: fargate.map_or(cpu, |s| s.cpu),
+                memory: fargate.map_or(memory, |s| s.memory_mib),
+                group,
+                launch_type,
+                fargate,
+                state: TaskState::Provisioning,
+                submitted: now,
+                placed: None,
+                pending: None,
+                started: None,
+                stopped: None,
+                run_for: submission.run_duration,
+                instance: None,
+                availability_zone: None,
+                failure: None,
+            };
+            self.next_number += 1;
+            self.summary.tasks_submitted += 1;
+            self.unstarted_tasks += 1;
+            let task_ref = self.store(task);
+            match self.try_place(task_ref, now) {
+                Ok(()) => {}
+                Err(reason) => match self.scenario.workloads[workload_index].on_failure {
+                    FailurePolicy::Fail => self.fail(task_ref, reason, now)?,
+                    FailurePolicy::Wait { max_wait } => {
+                        let t = &self.tasks[task_ref.slot as usize];
+                        let shape = (t.plan, t.cpu, t.memory, t.group);
+                        self.waiting.entry(shape).or_default().push_back(task_ref);
+                        self.waiting_count += 1;
+                        if let Some(wait) = max_wait {
+                            self.queue.schedule(now + wait, Event::WaitExpired(task_ref));
+                        }
+                    }
+                },
+            }
+        }
+        self.load_next_submission(workload_index)?;
+        Ok(())
+    }
+
+    fn store(&mut self, mut task: Task) -> TaskRef {
+        match self.free_slots.pop() {
+            Some(slot) => {
+                task.generation = self.tasks[slot as usize].generation.wrapping_add(1);
+                self.tasks[slot as usize] = task;
+                TaskRef { slot, generation: self.tasks[slot as usize].generation }
+            }
+            None => {
+                self.tasks.push(task);
+                TaskRef { slot: (self.tasks.len() - 1) as u32, generation: 0 }
+            }
+        }
+    }
+
+    fn rejection_now(&mut self, task_ref: TaskRef) -> Rejection {
+        let needs = task_needs(self.scenario, &self.plans, &self.tasks[task_ref.slot as usize]);
+        self.placer.closest_rejection(&self.cluster, &needs)
+    }
+
+    /// Places a task now, or returns why it cannot be placed.
+    fn try_place(&mut self, task_ref: TaskRef, now: SimTime) -> Result<(), Rejection> {
+        let (launch_type, group) =
+            (self.tasks[task_ref.slot as usize].launch_type, self.tasks[task_ref.slot as usize].group);
+        let fargate_zone = (launch_type == LaunchType::Fargate).then(|| self.fargate_zone(group));
+        let task = &self.tasks[task_ref.slot as usize];
+        let needs = task_needs(self.scenario, &self.plans, task);
+        let awsvpc = needs.awsvpc;
+        let (instance, zone) = match fargate_zone {
+            Some(zone) => (None, zone),
+            None => {
+                let id = self.placer.select(&self.cluster, &needs)?;
+                self.cluster.reserve(id, &needs.reservation());
+                (Some(id), self.cluster.instances[id.0 as usize].availability_zone)
+            }
+        };
+        // PROVISIONING (ENI attachment for awsvpc) → PENDING (pull, start) → RUNNING.
+        let provisioning = if awsvpc {
+            self.scenario.timing.awsvpc_eni_attach.sample_duration(&mut self.lifecycle)
+        } else {
+            SimDuration::ZERO
+        };
+        let starting = match task.launch_type {
+            LaunchType::Fargate => self.scenario.fargate.launch_latency.sample_duration(&mut self.lifecycle),
+            LaunchType::Ec2 => self.scenario.timing.ec2_task_start.sample_duration(&mut self.lifecycle),
+        };
+        let task = &mut self.tasks[task_ref.slot as usize];
+        task.instance = instance;
+        task.availability_zone = Some(zone);
+        task.placed = Some(now);
+        task.pending = Some(now + provisioning);
+        task.state = TaskState::Pending;
+        self.waits.record(now.since(task.submitted));
+        if task.launch_type == LaunchType::Fargate {
+            *self.fargate_spread.entry((task.group, zone)).or_insert(0) += 1;
+        }
+        self.queue.schedule(now + provisioning + starting, Event::Running(task_ref));
+        Ok(())
+    }
+
+    /// Fargate spreads a group's tasks over the zones: the zone with fewest,
+    /// random among equals.
+    fn fargate_zone(&mut self, group: GroupId) -> usize {
+        let zones = self.scenario.availability_zones.len();
+        let counts: Vec<u32> = (0..zones).map(|z| self.fargate_spread.get(&(group, z)).copied().unwrap_or(0)).collect();
+        let fewest = counts.iter().copied().min().unwrap_or(0);
+        let candidates: Vec<usize> = (0..zones).filter(|&z| counts[z] == fewest).collect();
+        use rand::Rng;
+        candidates[self.fargate_placement.gen_range(0..candidates.len())]
+    }
+
+    fn on_running(&mut self, task_ref: TaskRef, now: SimTime) {
+        let Some(task) = self.tasks.get_mut(task_ref.slot as usize).filter(|t| t.generation == task_ref.generation)
+        else {
+            return;
+        };
+        task.state = TaskState::Running;
+        task.started = Some(now);
+        self.start_delays.record(now.since(task.submitted));
+        self.summary.tasks_started += 1;
+        self.unstarted_tasks -= 1;
+        self.running_tasks += 1;
+        if task.launch_type == LaunchType::Fargate {
+            self.running_fargate += 1;
+        }
+        let run_for = task.run_for;
+        if let Some(id) = task.instance {
+            self.cluster.set_running(id, true);
+        }
+        self.queue.schedule(now + run_for, Event::Exited(task_ref));
+    }
+
+    fn on_exited(&mut self, task_ref: TaskRef, now: SimTime) {
+        let Some(task) = self.tasks.get_mut(task_ref.slot as usize).filter(|t| t.generation == task_ref.generation)
+        else {
+            return;
+        };
+        task.state = TaskState::Stopping;
+        self.running_tasks -= 1;
+        if task.launch_type == LaunchType::Fargate {
+            self.running_fargate -= 1;
+        }
+        if let Some(id) = task.instance {
+            self.cluster.set_running(id, false);
+        }
+        let stop = self.scenario.timing.task_stop.sample_duration(&mut self.lifecycle);
+        self.queue.schedule(now + stop, Event::Stopped(task_ref));
+    }
+
+    fn on_stopped(&mut self, task_ref: TaskRef, now: SimTime) -> Result<(), Error> {
+        if self.task(task_ref).is_none() {
+            return Ok(());
+        }
+        self.release(task_ref);
+        let task = &mut self.tasks[task_ref.slot as usize];
+        task.state = TaskState::Stopped;
+        task.stopped = Some(now);
+        self.summary.tasks_completed += 1;
+        self.report(task_ref, now, "completed", "EssentialContainerExited")?;
+        if self.waiting_count > 0 && !self.retry_scheduled {
+            self.retry_scheduled = true;
+            self.queue.schedule(now, Event::RetryWaiting);
+        }
+        Ok(())
+    }
+
+    fn release(&mut self, task_ref: TaskRef) {
+        let task = &self.tasks[task_ref.slot as usize];
+        match (task.launch_type, task.instance) {
+            (LaunchType::Ec2, Some(id)) => {
+                let needs = task_needs(self.scenario, &self.plans, task);
+                self.cluster.release(id, &needs.reservation());
+            }
+            (LaunchType::Fargate, _) => {
+                if let Some(count) = task.availability_zone.and_then(|z| self.fargate_spread.get_mut(&(task.group, z)))
+                {
+                    *count -= 1;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn fail(&mut self, task_ref: TaskRef, reason: Rejection, now: SimTime) -> Result<(), Error> {
+        let task = &mut self.tasks[task_ref.slot as usize];
+        task.state = TaskState::Stopped;
+        task.failure = Some(reason);
+        task.stopped = Some(now);
+        self.unstarted_tasks -= 1;
+        let slot = Rejection::ALL.iter().position(|r| *r == reason).unwrap_or(0);
+        self.summary.tasks_failed[slot] += 1;
+        self.report(task_ref, now, "failed", reason.reason())
+    }
+
+    /// Retries waiting tasks, oldest shape first; within a shape, stops at the
+    /// first task that still does not fit (the rest are identical).
+    fn retry_waiting(&mut self, now: SimTime) -> Result<(), Error> {
+        let mut shapes: Vec<(u64, (usize, u32, u32, GroupId))> = Vec::new();
+        for (shape, queue) in &mut self.waiting {
+            while let Some(&head) = queue.front() {
+                match self.tasks.get(head.slot as usize).filter(|t| t.generation == head.generation) {
+                    Some(t) if t.state == TaskState::Provisioning && t.placed.is_none() => {
+                        shapes.push((t.number, *shape));
+                        break;
+                    }
+                    _ => {
+                        queue.pop_front();
+                    }
+                }
+            }
+        }
+        shapes.sort_unstable();
+        let (max_cpu, max_memory) = self.cluster.index.max_free();
+        for (_, shape) in shapes {
+            if shape.1 > max_cpu || shape.2 > max_memory {
+                continue;
+            }
+            while let Some(head) = self.waiting.get(&shape).and_then(|q| q.front().copied()) {
+                let live = self.task(head).is_some_and(|t| t.state == TaskState::Provisioning && t.placed.is_none());
+                if live && self.try_place(head, now).is_err() {
+                    break;
+                }
+                if live {
+                    self.waiting_count -= 1;
+                }
+                if let Some(queue) = self.waiting.get_mut(&shape) {
+                    queue.pop_front();
+                }
+            }
+        }
+        self.waiting.retain(|_, queue| !queue.is_empty());
+        Ok(())
+    }
+
+    /// Writes the task's row (if enabled), bills Fargate and frees its slot.
+    fn report(&mut self, task_ref: TaskRef, end: SimTime, outcome: &str, reason: &str) -> Result<(), Error> {
+        let task = &self.tasks[task_ref.slot as usize];
+        let def = &self.scenario.task_definitions[task.task_definition];
+        let fargate_cost = match (task.fargate, task.pending) {
+            (Some(size), Some(pull_started)) => {
+                let cost = fargate_task_cost(
+                    &self.scenario.fargate.pricing,
+                    size,
+                    def.architecture,
+                    1.0,
+                    pull_started,
+                    task.stopped.unwrap_or(end).max(pull_started),
+                );
+                self.summary.costs.fargate += cost;
+                Some(cost)
+            }
+            _ => None,
+        };
+        if let Some(tasks_csv) = &mut self.outputs.tasks {
+            let instance = task.instance.map(|id| &self.cluster.instances[id.0 as usize]);
+            tasks_csv.row(&[
+                task.number.to_string(),
+                self.scenario.workloads[task.workload].name.clone(),
+                def.name(),
+                self.cluster.group_name(task.group).to_string(),
+                task.launch_type.as_str().to_string(),
+                task.cpu.to_string(),
+                task.memory.to_string(),
+                seconds(Some(task.submitted)),
+                seconds(task.placed),
+                seconds(task.started),
+                seconds(task.stopped),
+                instance.map_or(String::new(), |i| i.ec2_instance_id.clone()),
+                instance.map_or(String::new(), |i| self.cluster.instance_types[i.instance_type].name.clone()),
+                task.availability_zone.map_or(String::new(), |z| self.scenario.availability_zones[z].clone()),
+                task.state.as_str().to_string(),
+                outcome.to_string(),
+                reason.to_string(),
+                fargate_cost.map_or(String::new(), |c| fixed(c, 6)),
+            ])?;
+        }
+        self.free_slots.push(task_ref.slot);
+        Ok(())
+    }
+
+    fn finish(mut self, end: SimTime, out: &Path) -> Result<RunSummary, Error> {
+        // Tasks still alive at the end, in submission order.
+        let mut live: Vec<(u64, u32)> = self
+            .tasks
+            .iter()
+            .enumerate()
+            .filter(|(slot, t)| t.stopped.is_none() && !self.free_slots.contains(&(*slot as u32)))
+            .map(|(slot, t)| (t.number, slot as u32))
+            .collect();
+        live.sort_unstable();
+        let mut running_at_end = 0;
+        let mut waiting_at_end = 0;
+        for (_, slot) in live {
+            let task_ref = TaskRef { slot, generation: self.tasks[slot as usize].generation };
+            match self.tasks[slot as usize].state {
+                TaskState::Provisioning => waiting_at_end += 1,
+                _ => running_at_end += 1,
+            }
+            self.report(task_ref, end, "unfinished", "")?;
+        }
+        for instance in &self.cluster.instances {
+            let fleet = &self.scenario.fleets[instance.fleet];
+            let price = self.cluster.instance_types[instance.instance_type].price_per_hour;
+            let ended = instance.terminated_at.unwrap_or(end);
+            self.summary.costs.by_fleet[instance.fleet] +=
+                ec2_instance_cost(price, fleet.price_factor, instance.launched_at, ended);
+        }
+        self.summary.events = self.queue.processed();
+        self.summary.cpu_reservation_avg_pct = self.integrals.average_cpu_pct();
+        self.summary.memory_reservation_avg_pct = self.integrals.average_memory_pct();
+        let summary = self.summary.clone();
+
+        let mut rows: Vec<(String, String)> = Vec::new();
+        let mut put = |name: &str, value: String| rows.push((name.to_string(), value));
+        put("scenario", self.scenario.name.clone());
+        put("seed", self.scenario.seed.to_string());
+        put("simulated_hours", fixed(self.scenario.duration.as_secs_f64() / 3600.0, 3));
+        put("cost_total_usd", fixed(summary.costs.total(), 6));
+        put("cost_ec2_usd", fixed(summary.costs.ec2(), 6));
+        put("cost_fargate_usd", fixed(summary.costs.fargate, 6));
+        for (fleet, cost) in self.scenario.fleets.iter().zip(&summary.costs.by_fleet) {
+            put(&format!("cost_fleet_{}_usd", fleet.name), fixed(*cost, 6));
+        }
+        put("instance_hours", fixed(self.integrals.instance_hours(), 3));
+        put("cpu_reservation_avg_pct", fixed(summary.cpu_reservation_avg_pct, 3));
+        put("cpu_reservation_peak_pct", fixed(self.integrals.peak_cpu_pct, 3));
+        put("memory_reservation_avg_pct", fixed(summary.memory_reservation_avg_pct, 3));
+        put("memory_reservation_peak_pct", fixed(self.integrals.peak_memory_pct, 3));
+        put("tasks_submitted", summary.tasks_submitted.to_string());
+        put("tasks_started", summary.tasks_started.to_string());
+        put("tasks_completed", summary.tasks_completed.to_string());
+        put("tasks_failed", summary.tasks_failed.iter().sum::<u64>().to_string());
+        for (reason, count) in Rejection::ALL.iter().zip(summary.tasks_failed) {
+            put(&format!("tasks_failed_{}", reason.reason()), count.to_string());
+        }
+        put("tasks_running_at_end", running_at_end.to_string());
+        put("tasks_waiting_at_end", waiting_at_end.to_string());
+        for (name, histogram) in [("task_wait", &self.waits), ("task_start_delay", &self.start_delays)] {
+            for (label, q) in [("p50", 0.5), ("p95", 0.95), ("p99", 0.99)] {
+                let value = histogram.quantile(q).map_or(String::new(), |d| fixed(d.as_secs_f64(), 3));
+                put(&format!("{name}_{label}_s"), value);
+            }
+        }
+        put("events_processed", summary.events.to_string());
+        let mut summary_csv = CsvFile::create(&out.join("summary.csv"), &["metric", "value"])?;
+        for (name, value) in &rows {
+            summary_csv.row(&[name, value])?;
+        }
+        self.outputs.timeseries.commit()?;
+        if let Some(tasks) = self.outputs.tasks {
+            tasks.commit()?;
+        }
+        summary_csv.commit()?;
+        Ok(summary)
+    }
+}
+
+/// What placement needs to know about a task.
+fn task_needs<'a>(scenario: &'a Scenario, plans: &'a [PlacementPlan], task: &Task) -> TaskNeeds<'a> {
+    let def = &scenario.task_definitions[task.task_definition];
+    TaskNeeds {
+        cpu: task.cpu,
+        memory: task.memory,
+        host_ports: &def.host_ports,
+        awsvpc: def.network_mode == NetworkMode::Awsvpc,
+        group: task.group,
+        plan: &plans[task.plan],
+    }
+}
+
+/// Runs a scenario, writing `summary.csv`, `timeseries.csv` and `tasks.csv` into `out`.
+pub fn run_scenario(scenario: &Scenario, out: &Path) -> Result<RunSummary, Error> {
+    std::fs::create_dir_all(out).map_err(|source| Error::Output { path: out.to_path_buf(), source })?;
+    Simulation::new(scenario, out)?.run(out)
+}
