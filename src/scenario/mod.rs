@@ -240,7 +240,11 @@ fn find_task_definition(defs: &[TaskDef], name: &str) -> Option<usize> {
 
 /// Turns a TOML syntax or shape error into an [`InputError`] with a line and a suggestion.
 fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> InputError {
-    let mut out = InputError::new(path, err.message().trim().to_string());
+    let message = match err.message().trim() {
+        "" => "the file ends in the middle of a value; complete it, e.g. `key = \"value\"`".to_string(),
+        text => text.to_string(),
+    };
+    let mut out = InputError::new(path, message);
     if let Some(span) = err.span() {
         let before = &text[..span.start.min(text.len())];
         let line = before.matches('\n').count() + 1;
@@ -508,7 +512,13 @@ impl Validator<'_> {
                     None => err,
                 }
             })?;
-            return doc.validate().map_err(|e| InputError::new(&path, e));
+            return doc.validate().map_err(|e| {
+                let location = match e.line_in(&text) {
+                    Some(line) => format!("line {line}, field `{}`", e.field),
+                    None => format!("field `{}`", e.field),
+                };
+                InputError::new(&path, e.message).at(location)
+            });
         }
         let json = serde_json::to_value(table).map_err(|e| self.error(&field, e.to_string()))?;
         let doc: taskdef::TaskDefinitionDoc = serde_json::from_value(json).map_err(|e| {
@@ -520,7 +530,7 @@ impl Validator<'_> {
                 }
             }
         })?;
-        doc.validate().map_err(|e| self.error(&field, e))
+        doc.validate().map_err(|e| self.error(format!("{field}.{}", e.field), e.message))
     }
 
     fn workload(

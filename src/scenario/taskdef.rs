@@ -236,6 +236,33 @@ impl TaskDef {
     }
 }
 
+/// A problem with one field of a task definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The JSON key at fault, e.g. `memory` or `portMappings`.
+    pub field: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl FieldError {
+    fn at(field: &str, message: impl Into<String>) -> FieldError {
+        FieldError { field: field.to_string(), message: message.into() }
+    }
+
+    /// The 1-based line of the first `"field"` key in JSON `text`, if any.
+    pub fn line_in(&self, text: &str) -> Option<usize> {
+        let key = format!("\"{}\"", self.field);
+        text.lines().position(|line| line.contains(&key)).map(|i| i + 1)
+    }
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 /// Normalises a task-level `cpu` value to CPU units.
 fn cpu_units(value: &SizeValue) -> Result<u32, String> {
     let fix = "write CPU units (e.g. 1024) or vCPUs (e.g. \"1 vCPU\", \"0.25 vcpu\")";
@@ -277,35 +304,43 @@ pub const AGENT_RESERVED_PORTS: [u16; 5] = [22, 2375, 2376, 51678, 51679];
 impl TaskDefinitionDoc {
     /// Validates the document into a [`TaskDef`]. Errors are plain sentences
     /// naming the field; the caller adds the file.
-    pub fn validate(self) -> Result<TaskDef, String> {
+    pub fn validate(self) -> Result<TaskDef, FieldError> {
         if self.family.is_empty() || self.family.len() > 255 {
-            return Err("`family` must be 1 to 255 characters".into());
+            return Err(FieldError::at("family", "`family` must be 1 to 255 characters"));
         }
         if self.container_definitions.is_empty() || self.container_definitions.len() > 10 {
-            return Err("`containerDefinitions` must hold 1 to 10 containers".into());
+            return Err(FieldError::at("containerDefinitions", "`containerDefinitions` must hold 1 to 10 containers"));
         }
         let network_mode = match self.network_mode.as_deref().unwrap_or("bridge") {
             "bridge" => NetworkMode::Bridge,
             "host" => NetworkMode::Host,
             "awsvpc" => NetworkMode::Awsvpc,
             "none" => NetworkMode::None,
-            other => return Err(format!("`networkMode` `{other}` is not one of bridge, host, awsvpc, none")),
+            other => {
+                return Err(FieldError::at(
+                    "networkMode",
+                    format!("`networkMode` `{other}` is not one of bridge, host, awsvpc, none"),
+                ))
+            }
         };
         let compatibilities = self.requires_compatibilities.unwrap_or_default();
         for compat in &compatibilities {
             if !["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"].contains(&compat.as_str()) {
-                return Err(format!(
+                return Err(FieldError::at(
+                    "requiresCompatibilities",
+                    format!(
                     "`requiresCompatibilities` value `{compat}` is not one of EC2, FARGATE, EXTERNAL, MANAGED_INSTANCES"
+                ),
                 ));
             }
         }
         let fargate = compatibilities.iter().any(|c| c == "FARGATE");
         if fargate && network_mode != NetworkMode::Awsvpc {
-            return Err("Fargate requires `networkMode` \"awsvpc\"".into());
+            return Err(FieldError::at("networkMode", "Fargate requires `networkMode` \"awsvpc\""));
         }
 
-        let task_cpu = self.cpu.as_ref().map(cpu_units).transpose()?;
-        let task_memory = self.memory.as_ref().map(memory_mib).transpose()?;
+        let task_cpu = self.cpu.as_ref().map(cpu_units).transpose().map_err(|e| FieldError::at("cpu", e))?;
+        let task_memory = self.memory.as_ref().map(memory_mib).transpose().map_err(|e| FieldError::at("memory", e))?;
         let mut container_cpu = 0_u32;
         let mut container_memory = 0_u32;
         let mut host_ports = Vec::new();
@@ -315,25 +350,30 @@ impl TaskDefinitionDoc {
             container_cpu = container_cpu.saturating_add(container.cpu.unwrap_or(0));
             if let (Some(hard), Some(soft)) = (container.memory, container.memory_reservation) {
                 if hard <= soft {
-                    return Err(format!(
-                        "container `{label}`: `memory` ({hard}) must be greater than `memoryReservation` ({soft})"
+                    return Err(FieldError::at(
+                        "memoryReservation",
+                        format!(
+                            "container `{label}`: `memory` ({hard}) must be greater than `memoryReservation` ({soft})"
+                        ),
                     ));
                 }
             }
             let reserved = container.memory_reservation.or(container.memory);
             if reserved.is_none() && task_memory.is_none() {
-                return Err(format!(
+                return Err(FieldError::at("memory", format!(
                     "container `{label}` has neither `memory` nor `memoryReservation`, and the task has no task-level `memory`; set one of them"
-                ));
+                )));
             }
             container_memory = container_memory.saturating_add(reserved.unwrap_or(0));
             any_essential |= container.essential.unwrap_or(true);
             for mapping in container.port_mappings.iter().flatten() {
-                if let Some(port) = host_port(network_mode, mapping, &label)? {
+                if let Some(port) =
+                    host_port(network_mode, mapping, &label).map_err(|e| FieldError::at("portMappings", e))?
+                {
                     if host_ports.contains(&port) {
-                        return Err(format!(
-                            "container `{label}`: host port {} is mapped twice in one task",
-                            port.port
+                        return Err(FieldError::at(
+                            "hostPort",
+                            format!("container `{label}`: host port {} is mapped twice in one task", port.port),
                         ));
                     }
                     host_ports.push(port);
@@ -341,12 +381,18 @@ impl TaskDefinitionDoc {
             }
         }
         if !any_essential {
-            return Err("every task needs at least one essential container; set `essential: true` on one".into());
+            return Err(FieldError::at(
+                "essential",
+                "every task needs at least one essential container; set `essential: true` on one",
+            ));
         }
         if let (Some(limit), true) = (task_memory, container_memory > 0) {
             if container_memory > limit {
-                return Err(format!(
-                    "containers reserve {container_memory} MiB, more than the task-level `memory` of {limit} MiB"
+                return Err(FieldError::at(
+                    "memory",
+                    format!(
+                        "containers reserve {container_memory} MiB, more than the task-level `memory` of {limit} MiB"
+                    ),
                 ));
             }
         }
@@ -355,27 +401,38 @@ impl TaskDefinitionDoc {
         let mut member_of = Vec::new();
         for constraint in self.placement_constraints.unwrap_or_default() {
             if constraint.kind != "memberOf" {
-                return Err(format!(
-                    "placement constraint type `{}` is not allowed in a task definition; only `memberOf` is",
-                    constraint.kind
+                return Err(FieldError::at(
+                    "placementConstraints",
+                    format!(
+                        "placement constraint type `{}` is not allowed in a task definition; only `memberOf` is",
+                        constraint.kind
+                    ),
                 ));
             }
             match constraint.expression {
                 Some(expression) => member_of.push(expression),
-                None => return Err("a `memberOf` constraint needs an `expression`".into()),
+                None => return Err(FieldError::at("expression", "a `memberOf` constraint needs an `expression`")),
             }
         }
         let architecture =
             match self.runtime_platform.as_ref().and_then(|p| p.cpu_architecture.as_deref()).unwrap_or("X86_64") {
                 "X86_64" => Architecture::X86_64,
                 "ARM64" => Architecture::Arm64,
-                other => return Err(format!("`runtimePlatform.cpuArchitecture` `{other}` is not X86_64 or ARM64")),
+                other => {
+                    return Err(FieldError::at(
+                        "cpuArchitecture",
+                        format!("`runtimePlatform.cpuArchitecture` `{other}` is not X86_64 or ARM64"),
+                    ))
+                }
             };
         let fargate_size = if fargate {
             let (Some(cpu), Some(memory)) = (task_cpu, task_memory) else {
-                return Err("Fargate task definitions need task-level `cpu` and `memory`".into());
+                return Err(FieldError::at("cpu", "Fargate task definitions need task-level `cpu` and `memory`"));
             };
-            Some(validate_fargate_size(cpu, memory).map_err(|e| format!("invalid Fargate size: {e}"))?)
+            Some(
+                validate_fargate_size(cpu, memory)
+                    .map_err(|e| FieldError::at("memory", format!("invalid Fargate size: {e}")))?,
+            )
         } else {
             None
         };
@@ -448,7 +505,7 @@ mod tests {
     use super::*;
 
     fn def(json: &str) -> Result<TaskDef, String> {
-        parse_json(json).map_err(|e| e.to_string())?.validate()
+        parse_json(json).map_err(|e| e.to_string())?.validate().map_err(|e| e.message)
     }
 
     #[test]

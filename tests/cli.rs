@@ -1,0 +1,266 @@
+//! End-to-end tests of the `ecs-sim` binary: `run`, `validate`, `--help`,
+//! output files, determinism, seed override and exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The header of summary.csv.
+const SUMMARY_HEADER: &str = "metric,value";
+/// The header of timeseries.csv (`TIMESERIES_HEADER` in src/simulation.rs).
+const TIMESERIES_HEADER: &str = "time_s,instances,registered_cpu,reserved_cpu,cpu_reservation_pct,\
+registered_memory_mib,reserved_memory_mib,memory_reservation_pct,running_tasks,pending_tasks,fargate_running_tasks";
+/// The header of tasks.csv (`TASKS_HEADER` in src/simulation.rs).
+const TASKS_HEADER: &str = "task,workload,task_definition,group,launch_type,cpu,memory_mib,submitted_s,placed_s,\
+started_s,stopped_s,instance_id,instance_type,availability_zone,last_status,outcome,reason,fargate_cost_usd";
+
+const OUTPUT_FILES: [&str; 3] = ["summary.csv", "timeseries.csv", "tasks.csv"];
+
+/// Runs `ecs-sim` with `args` from the crate root.
+fn ecs_sim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ecs-sim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the ecs-sim binary should start")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Asserts the command exited 0, showing its output otherwise.
+fn assert_success(output: &Output) {
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "expected exit 0\nstdout:\n{}\nstderr:\n{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+}
+
+/// Runs the quickstart scenario into `out`, with extra arguments.
+fn run_quickstart(out: &Path, extra: &[&str]) -> Output {
+    let out = out.to_str().expect("temp paths are UTF-8");
+    let mut args = vec!["run", "scenarios/quickstart.toml", "--out", out, "--quiet"];
+    args.extend_from_slice(extra);
+    let output = ecs_sim(&args);
+    assert_success(&output);
+    output
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+fn read_bytes(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// The `metric,value` rows of a summary.csv.
+fn summary_rows(out: &Path) -> Vec<(String, String)> {
+    read(&out.join("summary.csv"))
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let (metric, value) = line.split_once(',').unwrap_or_else(|| panic!("bad summary row `{line}`"));
+            (metric.to_string(), value.to_string())
+        })
+        .collect()
+}
+
+fn summary_value(out: &Path, metric: &str) -> String {
+    summary_rows(out)
+        .into_iter()
+        .find(|(m, _)| m == metric)
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| panic!("summary.csv has no `{metric}` row"))
+}
+
+/// Every entry of `dir`, sorted.
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    let mut all: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn run_writes_three_csv_files_with_their_headers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("quickstart");
+    let output = ecs_sim(&["run", "scenarios/quickstart.toml", "--out", out.to_str().unwrap()]);
+    assert_success(&output);
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("quickstart"), "{stdout}");
+    assert!(stdout.contains("results in"), "{stdout}");
+
+    for (file, header) in OUTPUT_FILES.iter().zip([SUMMARY_HEADER, TIMESERIES_HEADER, TASKS_HEADER]) {
+        let content = read(&out.join(file));
+        assert_eq!(content.lines().next(), Some(header), "header of {file}");
+        assert!(content.lines().count() > 1, "{file} has no data rows");
+        assert!(content.ends_with('\n'), "{file} does not end with a newline");
+        let columns = header.split(',').count();
+        for (i, line) in content.lines().enumerate() {
+            // No quoted commas are expected in these files.
+            assert_eq!(line.split(',').count(), columns, "{file} line {}: `{line}`", i + 1);
+        }
+    }
+    let names: Vec<String> =
+        entries(&out).iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert!(!names.iter().any(|n| n.ends_with(".tmp")), "temporary files left behind: {names:?}");
+    let mut expected: Vec<String> = OUTPUT_FILES.iter().map(|s| s.to_string()).collect();
+    expected.sort();
+    assert_eq!(names, expected);
+
+    let rows = summary_rows(&out);
+    for metric in ["scenario", "seed", "cost_total_usd", "task_wait_p99_s", "tasks_submitted"] {
+        assert!(rows.iter().any(|(m, _)| m == metric), "summary.csv has no `{metric}` row: {rows:?}");
+    }
+    assert_eq!(summary_value(&out, "scenario"), "quickstart");
+    assert_eq!(summary_value(&out, "seed"), "42");
+    let cost: f64 = summary_value(&out, "cost_total_usd").parse().expect("cost_total_usd is a number");
+    assert!(cost > 0.0, "cost_total_usd = {cost}");
+    let p99: f64 = summary_value(&out, "task_wait_p99_s").parse().expect("task_wait_p99_s is a number");
+    assert!(p99 >= 0.0, "task_wait_p99_s = {p99}");
+}
+
+#[test]
+fn two_runs_give_byte_identical_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    run_quickstart(&a, &[]);
+    run_quickstart(&b, &[]);
+    for file in OUTPUT_FILES {
+        let (left, right) = (read_bytes(&a.join(file)), read_bytes(&b.join(file)));
+        assert!(!left.is_empty(), "{file} is empty");
+        assert!(left == right, "{file} differs between two runs of the same scenario");
+    }
+}
+
+#[test]
+fn seed_flag_overrides_the_scenario_seed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (default, seven) = (tmp.path().join("default"), tmp.path().join("seven"));
+    run_quickstart(&default, &[]);
+    run_quickstart(&seven, &["--seed", "7"]);
+    assert_eq!(summary_value(&default, "seed"), "42");
+    assert_eq!(summary_value(&seven, "seed"), "7");
+    let (a, b) = (read(&default.join("tasks.csv")), read(&seven.join("tasks.csv")));
+    assert_eq!(a.lines().next(), b.lines().next(), "same header");
+    assert_ne!(a, b, "--seed 7 should change the random draws and so tasks.csv");
+}
+
+#[test]
+fn validate_prints_fleets_and_workloads() {
+    let output = ecs_sim(&["validate", "scenarios/quickstart.toml"]);
+    assert_success(&output);
+    let stdout = text(&output.stdout);
+    for needle in [
+        "scenario `quickstart` is valid",
+        "seed 42",
+        "fleet `general`",
+        "fleet `spot-compute`",
+        "m5.large",
+        "c5.xlarge",
+        "task definition `web:1`",
+        "task definition `report:3`",
+        "task definition `batch:1`",
+        "workload `web`",
+        "workload `batch`",
+        "workload `reports`",
+        "quickstart-batch.csv",
+    ] {
+        assert!(stdout.contains(needle), "validate output lacks `{needle}`:\n{stdout}");
+    }
+    assert!(output.stderr.is_empty(), "stderr: {}", text(&output.stderr));
+}
+
+#[test]
+fn help_mentions_the_scenario() {
+    for args in [&["--help"][..], &["run", "--help"][..], &["validate", "--help"][..]] {
+        let output = ecs_sim(args);
+        assert_success(&output);
+        let stdout = text(&output.stdout);
+        assert!(stdout.contains("scenario"), "`ecs-sim {}` does not mention scenario:\n{stdout}", args.join(" "));
+    }
+    let top = text(&ecs_sim(&["--help"]).stdout);
+    assert!(top.contains("run") && top.contains("validate"), "{top}");
+    let run = text(&ecs_sim(&["run", "--help"]).stdout);
+    assert!(run.contains("--out") && run.contains("--seed"), "{run}");
+}
+
+/// Asserts exit code 2 with an `error:` line naming `needles`, and no panic.
+fn assert_input_error(output: &Output, needles: &[&str]) {
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "expected exit 2, stderr:\n{stderr}");
+    assert!(stderr.starts_with("error:"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "stderr lacks `{needle}`:\n{stderr}");
+    }
+}
+
+/// Asserts `out` was not written: absent, or an empty directory.
+fn assert_nothing_written(out: &Path) {
+    if out.exists() {
+        let left = entries(out);
+        assert!(left.is_empty(), "files written to {}: {left:?}", out.display());
+    }
+}
+
+#[test]
+fn invalid_scenario_exits_2_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("bad.toml");
+    std::fs::write(&scenario, "[simulation]\ndurration = \"1h\"\n").unwrap();
+    let out = tmp.path().join("out");
+    let output = ecs_sim(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_input_error(&output, &["bad.toml", "line 2", "did you mean `duration`"]);
+    assert!(!out.exists(), "an invalid scenario created {}", out.display());
+    assert!(output.stdout.is_empty(), "stdout: {}", text(&output.stdout));
+
+    let output = ecs_sim(&["validate", scenario.to_str().unwrap()]);
+    assert_input_error(&output, &["bad.toml", "line 2", "did you mean `duration`"]);
+}
+
+#[test]
+fn missing_scenario_exits_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let output = ecs_sim(&["run", "scenarios/no-such-scenario.toml", "--out", out.to_str().unwrap()]);
+    assert_input_error(&output, &["no-such-scenario.toml", "cannot read the scenario", "help:"]);
+    assert!(!out.exists());
+}
+
+#[test]
+fn bad_trace_row_exits_2_and_leaves_no_partial_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let quickstart = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let scenario = read(&quickstart.join("quickstart.toml"))
+        .replace("taskdefs/", &format!("{}/taskdefs/", quickstart.display()))
+        .replace("traces/quickstart-batch.csv", "bad-trace.csv");
+    std::fs::write(tmp.path().join("bad-trace.toml"), scenario).unwrap();
+    std::fs::write(
+        tmp.path().join("bad-trace.csv"),
+        "submit_time,task_definition,count,duration\n0,batch,1,5m\n60,batch,1,soon\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let scenario_path = tmp.path().join("bad-trace.toml");
+    let output = ecs_sim(&["run", scenario_path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_input_error(&output, &["bad-trace.csv", "line 3", "duration"]);
+    assert_nothing_written(&out);
+}
+
+#[test]
+fn unknown_subcommand_and_bad_seed_are_usage_errors() {
+    let output = ecs_sim(&["simulate", "scenarios/quickstart.toml"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("error:"));
+    let output = ecs_sim(&["run", "scenarios/quickstart.toml", "--seed", "seven"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(!text(&output.stderr).contains("panicked"));
+}
