@@ -75,6 +75,15 @@ struct TaskRef {
     generation: u32,
 }
 
+/// Tasks with the same size, plan and group are interchangeable for
+/// placement: (CPU units, MiB, plan, group). Size comes first so that a retry
+/// pass can visit only the shapes small enough to fit.
+type Shape = (u32, u32, usize, GroupId);
+
+/// Up to this many waiting shapes are gathered by size and sorted by age;
+/// beyond it a retry pass scans the shapes in age order instead.
+const FEW_SHAPES: usize = 64;
+
 /// What happens in a run.
 #[derive(Debug, Clone, Copy)]
 enum Event {
@@ -134,9 +143,13 @@ pub struct Simulation<'s> {
     free_slots: Vec<u32>,
     next_number: u64,
     /// Waiting tasks per shape, each queue in submission order.
-    waiting: BTreeMap<(usize, u32, u32, GroupId), VecDeque<TaskRef>>,
+    waiting: BTreeMap<Shape, VecDeque<TaskRef>>,
+    /// Waiting shapes by the submission number of their oldest task.
+    waiting_order: BTreeMap<u64, Shape>,
     waiting_count: u64,
     retry_scheduled: bool,
+    /// Instances that may take more tasks than at the last retry pass.
+    touched: Vec<InstanceId>,
     lifecycle: SimRng,
     fargate_placement: SimRng,
     /// Fargate tasks per (group, zone), for zone spreading.
@@ -253,8 +266,10 @@ impl<'s> Simulation<'s> {
             free_slots: Vec::new(),
             next_number: 1,
             waiting: BTreeMap::new(),
+            waiting_order: BTreeMap::new(),
             waiting_count: 0,
             retry_scheduled: false,
+            touched: Vec::new(),
             lifecycle: rng_stream(seed, "lifecycle"),
             fargate_placement: rng_stream(seed, "fargate-placement"),
             fargate_spread: BTreeMap::new(),
@@ -330,8 +345,8 @@ impl<'s> Simulation<'s> {
             Event::Stopped(task) => self.on_stopped(task, now)?,
             Event::WaitExpired(task) => {
                 if self.task(task).is_some_and(|t| t.state == TaskState::Provisioning && t.placed.is_none()) {
+                    self.dequeue_waiting(task);
                     let reason = self.rejection_now(task);
-                    self.waiting_count -= 1;
                     self.fail(task, reason, now)?;
                 }
             }
@@ -421,20 +436,19 @@ impl<'s> Simulation<'s> {
             self.summary.tasks_submitted += 1;
             self.unstarted_tasks += 1;
             let task_ref = self.store(task);
-            match self.try_place(task_ref, now) {
-                Ok(()) => {}
-                Err(reason) => match self.scenario.workloads[workload_index].on_failure {
-                    FailurePolicy::Fail => self.fail(task_ref, reason, now)?,
+            if !self.try_place(task_ref, now) {
+                match self.scenario.workloads[workload_index].on_failure {
+                    FailurePolicy::Fail => {
+                        let reason = self.rejection_now(task_ref);
+                        self.fail(task_ref, reason, now)?;
+                    }
                     FailurePolicy::Wait { max_wait } => {
-                        let t = &self.tasks[task_ref.slot as usize];
-                        let shape = (t.plan, t.cpu, t.memory, t.group);
-                        self.waiting.entry(shape).or_default().push_back(task_ref);
-                        self.waiting_count += 1;
+                        self.enqueue_waiting(task_ref);
                         if let Some(wait) = max_wait {
                             self.queue.schedule(now + wait, Event::WaitExpired(task_ref));
                         }
                     }
-                },
+                }
             }
         }
         self.load_next_submission(workload_index)?;
@@ -460,8 +474,8 @@ impl<'s> Simulation<'s> {
         self.placer.closest_rejection(&self.cluster, &needs)
     }
 
-    /// Places a task now, or returns why it cannot be placed.
-    fn try_place(&mut self, task_ref: TaskRef, now: SimTime) -> Result<(), Rejection> {
+    /// Places a task now; false when no instance can take it.
+    fn try_place(&mut self, task_ref: TaskRef, now: SimTime) -> bool {
         let (launch_type, group) =
             (self.tasks[task_ref.slot as usize].launch_type, self.tasks[task_ref.slot as usize].group);
         let fargate_zone = (launch_type == LaunchType::Fargate).then(|| self.fargate_zone(group));
@@ -471,7 +485,7 @@ impl<'s> Simulation<'s> {
         let (instance, zone) = match fargate_zone {
             Some(zone) => (None, zone),
             None => {
-                let id = self.placer.select(&self.cluster, &needs)?;
+                let Some(id) = self.placer.select(&self.cluster, &needs) else { return false };
                 self.cluster.reserve(id, &needs.reservation());
                 (Some(id), self.cluster.instances[id.0 as usize].availability_zone)
             }
@@ -497,7 +511,7 @@ impl<'s> Simulation<'s> {
             *self.fargate_spread.entry((task.group, zone)).or_insert(0) += 1;
         }
         self.queue.schedule(now + provisioning + starting, Event::Running(task_ref));
-        Ok(())
+        true
     }
 
     /// Fargate spreads a group's tasks over the zones: the zone with fewest,
@@ -544,6 +558,7 @@ impl<'s> Simulation<'s> {
         }
         if let Some(id) = task.instance {
             self.cluster.set_running(id, false);
+            self.touched.push(id);
         }
         let stop = self.scenario.timing.task_stop.sample_duration(&mut self.lifecycle);
         self.queue.schedule(now + stop, Event::Stopped(task_ref));
@@ -572,6 +587,7 @@ impl<'s> Simulation<'s> {
             (LaunchType::Ec2, Some(id)) => {
                 let needs = task_needs(self.scenario, &self.plans, task);
                 self.cluster.release(id, &needs.reservation());
+                self.touched.push(id);
             }
             (LaunchType::Fargate, _) => {
                 if let Some(count) = task.availability_zone.and_then(|z| self.fargate_spread.get_mut(&(task.group, z)))
@@ -595,43 +611,91 @@ impl<'s> Simulation<'s> {
     }
 
     /// Retries waiting tasks, oldest shape first; within a shape, stops at the
-    /// first task that still does not fit (the rest are identical).
+    /// first task that still does not fit (the rest are identical). Every
+    /// instance was checked when a task started waiting, so a shape is only
+    /// retried when an instance that changed since the last pass can take it.
     fn retry_waiting(&mut self, now: SimTime) -> Result<(), Error> {
-        let mut shapes: Vec<(u64, (usize, u32, u32, GroupId))> = Vec::new();
-        for (shape, queue) in &mut self.waiting {
-            while let Some(&head) = queue.front() {
-                match self.tasks.get(head.slot as usize).filter(|t| t.generation == head.generation) {
-                    Some(t) if t.state == TaskState::Provisioning && t.placed.is_none() => {
-                        shapes.push((t.number, *shape));
-                        break;
-                    }
-                    _ => {
-                        queue.pop_front();
-                    }
-                }
-            }
-        }
-        shapes.sort_unstable();
-        let (max_cpu, max_memory) = self.cluster.index.max_free();
-        for (_, shape) in shapes {
-            if shape.1 > max_cpu || shape.2 > max_memory {
+        let mut touched = std::mem::take(&mut self.touched);
+        touched.sort_unstable();
+        touched.dedup();
+        touched.retain(|id| self.cluster.instances[id.0 as usize].is_placeable());
+        let most_free = |cluster: &Cluster, touched: &[InstanceId]| {
+            touched.iter().fold((0, 0), |(cpu, memory), id| {
+                let instance = &cluster.instances[id.0 as usize];
+                (cpu.max(instance.free_cpu), memory.max(instance.free_memory))
+            })
+        };
+        let (mut most_cpu, mut most_memory) = most_free(&self.cluster, &touched);
+        // Shapes small enough for a changed instance, oldest first; only these
+        // get the full check. When few shapes fit by CPU (the usual case in a
+        // busy cluster) they come from the size-ordered map; otherwise from a
+        // scan in age order.
+        let by_cpu = self.waiting.range(..=(most_cpu, u32::MAX, usize::MAX, GroupId(u32::MAX)));
+        let candidates: Vec<Shape> = if by_cpu.clone().nth(FEW_SHAPES).is_none() {
+            let mut aged: Vec<(u64, Shape)> = by_cpu
+                .filter(|(shape, _)| shape.1 <= most_memory)
+                .filter_map(|(shape, queue)| queue.front().map(|head| (self.tasks[head.slot as usize].number, *shape)))
+                .collect();
+            aged.sort_unstable();
+            aged.into_iter().map(|(_, shape)| shape).collect()
+        } else {
+            self.waiting_order.values().filter(|shape| shape.0 <= most_cpu && shape.1 <= most_memory).copied().collect()
+        };
+        for shape in candidates {
+            if shape.0 > most_cpu || shape.1 > most_memory {
                 continue;
             }
-            while let Some(head) = self.waiting.get(&shape).and_then(|q| q.front().copied()) {
-                let live = self.task(head).is_some_and(|t| t.state == TaskState::Provisioning && t.placed.is_none());
-                if live && self.try_place(head, now).is_err() {
+            let Some(&head) = self.waiting.get(&shape).and_then(|q| q.front()) else { continue };
+            let needs = task_needs(self.scenario, &self.plans, &self.tasks[head.slot as usize]);
+            let (cluster, placer) = (&self.cluster, &mut self.placer);
+            let fits_a_changed_instance =
+                touched.iter().any(|&id| placer.check(cluster, &cluster.instances[id.0 as usize], &needs).is_ok());
+            if !fits_a_changed_instance {
+                continue;
+            }
+            while let Some(&head) = self.waiting.get(&shape).and_then(|q| q.front()) {
+                if !self.try_place(head, now) {
                     break;
                 }
-                if live {
-                    self.waiting_count -= 1;
+                self.dequeue_waiting(head);
+            }
+            (most_cpu, most_memory) = most_free(&self.cluster, &touched);
+        }
+        Ok(())
+    }
+
+    /// Adds a task to the back of its shape's waiting queue.
+    fn enqueue_waiting(&mut self, task_ref: TaskRef) {
+        let task = &self.tasks[task_ref.slot as usize];
+        let shape = (task.cpu, task.memory, task.plan, task.group);
+        let queue = self.waiting.entry(shape).or_default();
+        if queue.is_empty() {
+            self.waiting_order.insert(task.number, shape);
+        }
+        queue.push_back(task_ref);
+        self.waiting_count += 1;
+    }
+
+    /// Removes a task from its shape's waiting queue (placed or given up).
+    fn dequeue_waiting(&mut self, task_ref: TaskRef) {
+        let task = &self.tasks[task_ref.slot as usize];
+        let shape = (task.cpu, task.memory, task.plan, task.group);
+        let Some(queue) = self.waiting.get_mut(&shape) else { return };
+        if queue.front() == Some(&task_ref) {
+            self.waiting_order.remove(&task.number);
+            queue.pop_front();
+            match queue.front() {
+                Some(next) => {
+                    self.waiting_order.insert(self.tasks[next.slot as usize].number, shape);
                 }
-                if let Some(queue) = self.waiting.get_mut(&shape) {
-                    queue.pop_front();
+                None => {
+                    self.waiting.remove(&shape);
                 }
             }
+        } else {
+            queue.retain(|waiting| *waiting != task_ref);
         }
-        self.waiting.retain(|_, queue| !queue.is_empty());
-        Ok(())
+        self.waiting_count -= 1;
     }
 
     /// Writes the task's row (if enabled), bills Fargate and frees its slot.

@@ -58,7 +58,10 @@ impl<'a> Run<'a> {
             group: self.group,
             plan: &self.plan,
         };
-        let id = self.placer.select(self.cluster, &needs)?;
+        let id = self
+            .placer
+            .select(self.cluster, &needs)
+            .ok_or_else(|| self.placer.closest_rejection(self.cluster, &needs))?;
         self.cluster.reserve(id, &needs.reservation());
         Ok(id)
     }
@@ -338,7 +341,7 @@ proptest! {
                         .unwrap_or_default();
                     let needs = TaskNeeds { cpu, memory, host_ports: &ports, awsvpc, group: groups[group as usize], plan: &plan };
                     let expected = reference_best(&cluster, &mut reference, &needs);
-                    let got = fast.select(&cluster, &needs);
+                    let got = fast.select(&cluster, &needs).ok_or_else(|| fast.closest_rejection(&cluster, &needs));
                     match (&expected, got) {
                         (Ok(best), Ok(id)) => {
                             prop_assert!(best.contains(&id), "fast chose {:?}, reference best {:?}", id, best);

@@ -215,9 +215,6 @@ struct Expressions {
     cache: Vec<Vec<u8>>,
 }
 
-/// Picks one of a partition's free-resource indexes.
-type FreeIndex = fn(&index::Partition) -> &std::collections::BTreeSet<(u32, InstanceId)>;
-
 /// How many random draws the fast path tries before enumerating.
 const SAMPLE_TRIES: usize = 8;
 
@@ -325,42 +322,44 @@ impl Placer {
         self.check(cluster, &cluster.instances[id.0 as usize], task).is_ok()
     }
 
-    /// Chooses an instance for the task, or says why none can take it.
-    pub fn select(&mut self, cluster: &Cluster, task: &TaskNeeds<'_>) -> Result<InstanceId, Rejection> {
+    /// Chooses an instance for the task, or `None` when no instance can take
+    /// it (then [`closest_rejection`](Placer::closest_rejection) says why).
+    pub fn select(&mut self, cluster: &Cluster, task: &TaskNeeds<'_>) -> Option<InstanceId> {
         let plan = task.plan;
         let (max_cpu, max_memory) = cluster.index.max_free();
-        if max_cpu >= task.cpu && max_memory >= task.memory {
-            let spec = cluster.index.spec(plan.partition_spec);
-            let prefix = &plan.levels[..plan.partitioned_levels];
-            // Rank partitions by the group's count on their attribute values.
-            let mut ranked: Vec<(Key, usize)> = spec
-                .partitions
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| !p.members.is_empty())
-                .map(|(i, p)| {
-                    let mut key = [0; 5];
-                    for (slot, (level, value)) in key.iter_mut().zip(prefix.iter().zip(&p.key)) {
-                        if let Level::GroupOnValue(attr) = level {
-                            *slot = u64::from(cluster.spread_count(task.group, *attr, *value));
-                        }
-                    }
-                    (key, i)
-                })
-                .collect();
-            ranked.sort_unstable();
-            let dynamic = &plan.levels[plan.partitioned_levels..];
-            let mut start = 0;
-            while start < ranked.len() {
-                let end = start + ranked[start..].iter().take_while(|(k, _)| *k == ranked[start].0).count();
-                let class: Vec<usize> = ranked[start..end].iter().map(|(_, p)| *p).collect();
-                if let Some(id) = self.select_in_class(cluster, task, &class, dynamic) {
-                    return Ok(id);
-                }
-                start = end;
-            }
+        if max_cpu < task.cpu || max_memory < task.memory {
+            return None;
         }
-        Err(self.closest_rejection(cluster, task))
+        let spec = cluster.index.spec(plan.partition_spec);
+        let prefix = &plan.levels[..plan.partitioned_levels];
+        // Rank partitions by the group's count on their attribute values.
+        let mut ranked: Vec<(Key, usize)> = spec
+            .partitions
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| !p.members.is_empty())
+            .map(|(i, p)| {
+                let mut key = [0; 5];
+                for (slot, (level, value)) in key.iter_mut().zip(prefix.iter().zip(&p.key)) {
+                    if let Level::GroupOnValue(attr) = level {
+                        *slot = u64::from(cluster.spread_count(task.group, *attr, *value));
+                    }
+                }
+                (key, i)
+            })
+            .collect();
+        ranked.sort_unstable();
+        let dynamic = &plan.levels[plan.partitioned_levels..];
+        let mut start = 0;
+        while start < ranked.len() {
+            let end = start + ranked[start..].iter().take_while(|(k, _)| *k == ranked[start].0).count();
+            let class: Vec<usize> = ranked[start..end].iter().map(|(_, p)| *p).collect();
+            if let Some(id) = self.select_in_class(cluster, task, &class, dynamic) {
+                return Some(id);
+            }
+            start = end;
+        }
+        None
     }
 
     /// Best instance among the partitions of one tie class.
@@ -414,9 +413,11 @@ impl Placer {
         None
     }
 
-    /// Binpack: walk the free-resource index upward from the task's need; the
-    /// first fitting instance fixes the best key, then its ties are ranked by
-    /// the remaining levels.
+    /// Binpack: walk the packed resource's index upward from the task's need;
+    /// the first fitting instance fixes the best key. The other resource's
+    /// range is walked in step, and if it runs out first its instances are
+    /// the only candidates, so a scarce second resource never forces a long
+    /// walk. Ties on the best key are then ranked by the remaining levels.
     fn binpack(
         &mut self,
         cluster: &Cluster,
@@ -426,27 +427,35 @@ impl Placer {
         rest: &[Level],
     ) -> Option<InstanceId> {
         let spec = cluster.index.spec(task.plan.partition_spec);
-        let (need, pick): (u32, FreeIndex) = match level {
-            Level::FreeCpu => (task.cpu, |p| &p.by_cpu),
-            _ => (task.memory, |p| &p.by_memory),
+        let on_cpu = level == Level::FreeCpu;
+        let free = |id: InstanceId| {
+            let instance = &cluster.instances[id.0 as usize];
+            if on_cpu {
+                instance.free_cpu
+            } else {
+                instance.free_memory
+            }
         };
         let mut best: Option<u32> = None;
         for &p in class {
-            for &(free, id) in pick(&spec.partitions[p]).range((need, InstanceId(0))..) {
-                if best.is_some_and(|b| free > b) {
-                    break;
-                }
-                if self.fits(cluster, id, task) {
-                    best = Some(free);
-                    break;
-                }
+            let part = &spec.partitions[p];
+            let (packed, other) = if on_cpu {
+                (part.by_cpu.range((task.cpu, InstanceId(0))..), part.by_memory.range((task.memory, InstanceId(0))..))
+            } else {
+                (part.by_memory.range((task.memory, InstanceId(0))..), part.by_cpu.range((task.cpu, InstanceId(0))..))
+            };
+            let found = self.first_fit_in_step(cluster, task, packed, other, free);
+            if let Some(value) = found {
+                best = Some(best.map_or(value, |b| b.min(value)));
             }
         }
         let best = best?;
         let mut ties = std::mem::take(&mut self.candidates);
         ties.clear();
         for &p in class {
-            for &(_, id) in pick(&spec.partitions[p]).range((best, InstanceId(0))..=(best, InstanceId(u32::MAX))) {
+            let part = &spec.partitions[p];
+            let index = if on_cpu { &part.by_cpu } else { &part.by_memory };
+            for &(_, id) in index.range((best, InstanceId(0))..=(best, InstanceId(u32::MAX))) {
                 if self.fits(cluster, id, task) {
                     ties.push(id);
                 }
@@ -457,8 +466,40 @@ impl Placer {
         chosen
     }
 
-    /// Enumerates every fitting instance of the class (via the memory index,
-    /// so instances short of memory are never visited) and ranks them.
+    /// The least packed-resource value of a fitting instance, walking the
+    /// packed range and the other range in step (see [`binpack`](Placer::binpack)).
+    fn first_fit_in_step<'i>(
+        &mut self,
+        cluster: &Cluster,
+        task: &TaskNeeds<'_>,
+        mut packed: impl Iterator<Item = &'i (u32, InstanceId)>,
+        mut other: impl Iterator<Item = &'i (u32, InstanceId)>,
+        free: impl Fn(InstanceId) -> u32,
+    ) -> Option<u32> {
+        let mut others = Vec::new();
+        loop {
+            let &(value, id) = packed.next()?;
+            if self.fits(cluster, id, task) {
+                return Some(value);
+            }
+            match other.next() {
+                Some(&(_, id)) => others.push(id),
+                None => {
+                    // Every instance with enough of the other resource is in `others`.
+                    let mut least = None;
+                    for id in others {
+                        let value = free(id);
+                        if least.is_none_or(|l| value < l) && self.fits(cluster, id, task) {
+                            least = Some(value);
+                        }
+                    }
+                    return least;
+                }
+            }
+        }
+    }
+
+    /// Enumerates every fitting instance of the class and ranks them.
     fn enumerate_best(
         &mut self,
         cluster: &Cluster,
@@ -470,11 +511,16 @@ impl Placer {
         let mut fitting = std::mem::take(&mut self.candidates);
         fitting.clear();
         for &p in class {
-            for &(_, id) in spec.partitions[p].by_memory.range((task.memory, InstanceId(0))..) {
-                if self.fits(cluster, id, task) {
-                    fitting.push(id);
+            let start = fitting.len();
+            with_enough_resources(cluster, &spec.partitions[p], task.cpu, task.memory, &mut fitting);
+            let mut keep = start;
+            for i in start..fitting.len() {
+                if self.fits(cluster, fitting[i], task) {
+                    fitting[keep] = fitting[i];
+                    keep += 1;
                 }
             }
+            fitting.truncate(keep);
         }
         let chosen = self.best_of(cluster, task.group, &fitting, levels);
         self.candidates = fitting;
@@ -508,24 +554,70 @@ impl Placer {
     }
 
     /// The reason ECS would give: that of the instance which passed the most
-    /// checks. Instances short of CPU fail first, so only those with enough
-    /// CPU (found through the index) need a closer look.
+    /// checks. Only instances with enough CPU and memory can get further than
+    /// a resource shortage, so only those (found through the indexes) are checked.
     pub fn closest_rejection(&mut self, cluster: &Cluster, task: &TaskNeeds<'_>) -> Rejection {
         let Some(all) = cluster.index.everything().filter(|p| !p.members.is_empty()) else {
             return Rejection::NoInstances;
         };
-        let mut furthest = Rejection::Cpu;
-        for &(_, id) in all.by_cpu.range((task.cpu, InstanceId(0))..) {
-            let instance = &cluster.instances[id.0 as usize];
-            match self.check(cluster, instance, task) {
-                Err(reason) => furthest = furthest.max(reason),
-                Ok(()) => return furthest, // fits now: not a placement failure
-            }
-            if furthest == Rejection::MemberOf {
-                break;
+        if all.by_cpu.range((task.cpu, InstanceId(0))..).next().is_none() {
+            return Rejection::Cpu;
+        }
+        let mut candidates = Vec::new();
+        with_enough_resources(cluster, all, task.cpu, task.memory, &mut candidates);
+        let mut furthest = Rejection::Memory;
+        for id in candidates {
+            if let Err(reason) = self.check(cluster, &cluster.instances[id.0 as usize], task) {
+                furthest = furthest.max(reason);
             }
         }
         furthest
+    }
+}
+
+/// Appends the partition's instances with at least `cpu` free CPU units and
+/// `memory` free MiB. The two index ranges are walked in step and the one
+/// that ends first supplies the candidates, so the cost is about twice the
+/// shorter range, whichever resource is scarce.
+pub fn with_enough_resources(
+    cluster: &Cluster,
+    partition: &index::Partition,
+    cpu: u32,
+    memory: u32,
+    out: &mut Vec<InstanceId>,
+) {
+    let mut by_cpu = partition.by_cpu.range((cpu, InstanceId(0))..);
+    let mut by_memory = partition.by_memory.range((memory, InstanceId(0))..);
+    let start = out.len();
+    let enough = |id: &InstanceId| {
+        let instance = &cluster.instances[id.0 as usize];
+        instance.free_cpu >= cpu && instance.free_memory >= memory
+    };
+    let mut seen_memory = Vec::new();
+    loop {
+        match by_cpu.next() {
+            Some(&(_, id)) => out.push(id),
+            None => {
+                // Every instance with enough CPU has been seen.
+                let mut keep = start;
+                for i in start..out.len() {
+                    if enough(&out[i]) {
+                        out[keep] = out[i];
+                        keep += 1;
+                    }
+                }
+                out.truncate(keep);
+                return;
+            }
+        }
+        match by_memory.next() {
+            Some(&(_, id)) => seen_memory.push(id),
+            None => {
+                out.truncate(start);
+                out.extend(seen_memory.into_iter().filter(enough));
+                return;
+            }
+        }
     }
 }
 
