@@ -10,7 +10,7 @@ use crate::metrics::{Histogram, Integrals};
 use crate::placement::{PlacementPlan, Placer, Rejection, TaskNeeds};
 use crate::report::{fixed, CsvFile};
 use crate::scenario::taskdef::NetworkMode;
-use crate::scenario::{FailurePolicy, LaunchType, Scenario, WorkloadSource};
+use crate::scenario::{FailurePolicy, LaunchType, Scenario, WorkloadSource, MAX_CONSTRAINTS};
 use crate::workload::{CsvTrace, Submission, SubmissionSource, Synthetic};
 use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
@@ -387,6 +387,25 @@ impl<'s> Simulation<'s> {
         };
         let def = &self.scenario.task_definitions[task_definition];
         let launch_type = workload.launch_type;
+        let plan = self.plan_index[&(workload_index, task_definition)];
+        let row_error = |message: String, help: &str| {
+            let (file, line) = submission.origin.clone().unwrap_or_default();
+            InputError::new(file, message).at(format!("line {line}")).help(help.to_string())
+        };
+        if !def.allows(launch_type.as_str()) || (launch_type == LaunchType::Fargate && def.fargate_size.is_none()) {
+            return Err(row_error(
+                format!("task definition `{}` cannot run with launch type {}", def.name(), launch_type.as_str()),
+                "add the launch type to its requiresCompatibilities (Fargate also needs task-level cpu and memory)",
+            )
+            .into());
+        }
+        if self.plans[plan].constraints.len() > MAX_CONSTRAINTS {
+            return Err(row_error(
+                format!("with `{}` the task has more than {MAX_CONSTRAINTS} placement constraints", def.name()),
+                "ECS allows 10 per task, task definition and RunTask together",
+            )
+            .into());
+        }
         let cpu = submission.cpu.unwrap_or(def.cpu);
         let memory = submission.memory.unwrap_or(def.memory_mib);
         let fargate = match launch_type {
@@ -408,8 +427,7 @@ impl<'s> Simulation<'s> {
             .or_else(|| workload.group.clone())
             .unwrap_or_else(|| format!("family:{}", def.family));
         let group = self.cluster.group_id(&group_name);
-        let plan = self.plan_index[&(workload_index, task_definition)];
-        for _ in 0..submission.count {
+        for _ in 0..submission.count.unwrap_or(workload.default_count) {
             let task = Task {
                 generation: 0,
                 number: self.next_number,
@@ -702,16 +720,13 @@ impl<'s> Simulation<'s> {
     fn report(&mut self, task_ref: TaskRef, end: SimTime, outcome: &str, reason: &str) -> Result<(), Error> {
         let task = &self.tasks[task_ref.slot as usize];
         let def = &self.scenario.task_definitions[task.task_definition];
+        // Fargate bills from the start of the image pull; a task whose pull
+        // had not begun by the end of the run costs nothing.
+        let ended = task.stopped.unwrap_or(end);
         let fargate_cost = match (task.fargate, task.pending) {
-            (Some(size), Some(pull_started)) => {
-                let cost = fargate_task_cost(
-                    &self.scenario.fargate.pricing,
-                    size,
-                    def.architecture,
-                    1.0,
-                    pull_started,
-                    task.stopped.unwrap_or(end).max(pull_started),
-                );
+            (Some(size), Some(pull_started)) if pull_started < ended => {
+                let cost =
+                    fargate_task_cost(&self.scenario.fargate.pricing, size, def.architecture, 1.0, pull_started, ended);
                 self.summary.costs.fargate += cost;
                 Some(cost)
             }
@@ -734,7 +749,7 @@ impl<'s> Simulation<'s> {
                 instance.map_or(String::new(), |i| i.ec2_instance_id.clone()),
                 instance.map_or(String::new(), |i| self.cluster.instance_types[i.instance_type].name.clone()),
                 task.availability_zone.map_or(String::new(), |z| self.scenario.availability_zones[z].clone()),
-                task.state.as_str().to_string(),
+                last_status(task, end).as_str().to_string(),
                 outcome.to_string(),
                 reason.to_string(),
                 fargate_cost.map_or(String::new(), |c| fixed(c, 6)),
@@ -755,12 +770,14 @@ impl<'s> Simulation<'s> {
             .collect();
         live.sort_unstable();
         let mut running_at_end = 0;
+        let mut starting_at_end = 0;
         let mut waiting_at_end = 0;
         for (_, slot) in live {
             let task_ref = TaskRef { slot, generation: self.tasks[slot as usize].generation };
             match self.tasks[slot as usize].state {
                 TaskState::Provisioning => waiting_at_end += 1,
-                _ => running_at_end += 1,
+                TaskState::Pending => starting_at_end += 1,
+                TaskState::Running | TaskState::Stopping | TaskState::Stopped => running_at_end += 1,
             }
             self.report(task_ref, end, "unfinished", "")?;
         }
@@ -800,6 +817,7 @@ impl<'s> Simulation<'s> {
             put(&format!("tasks_failed_{}", reason.reason()), count.to_string());
         }
         put("tasks_running_at_end", running_at_end.to_string());
+        put("tasks_starting_at_end", starting_at_end.to_string());
         put("tasks_waiting_at_end", waiting_at_end.to_string());
         for (name, histogram) in [("task_wait", &self.waits), ("task_start_delay", &self.start_delays)] {
             for (label, q) in [("p50", 0.5), ("p95", 0.95), ("p99", 0.99)] {
@@ -818,6 +836,15 @@ impl<'s> Simulation<'s> {
         }
         summary_csv.commit()?;
         Ok(summary)
+    }
+}
+
+/// The status ECS would show at `now`: a placed task is still PROVISIONING
+/// while its ENI attaches.
+fn last_status(task: &Task, now: SimTime) -> TaskState {
+    match (task.state, task.pending) {
+        (TaskState::Pending, Some(pending)) if pending > now => TaskState::Provisioning,
+        (state, _) => state,
     }
 }
 

@@ -18,8 +18,8 @@ pub struct Submission {
     pub time: SimTime,
     /// Task definition (`family` or `family:revision`), if the row names one.
     pub task_definition: Option<String>,
-    /// Tasks to start.
-    pub count: u32,
+    /// Tasks to start; `None` takes the workload's RunTask `count`.
+    pub count: Option<u32>,
     /// How long each task runs once RUNNING.
     pub run_duration: SimDuration,
     /// Task group, if given.
@@ -123,7 +123,7 @@ impl SubmissionSource for CsvTrace {
         let bad = |message: String| {
             InputError::new(&self.path, message)
                 .at(format!("line {line}"))
-                .help("see docs/traces.md for the native trace format")
+                .help("see the trace format in docs/scenario.md")
         };
         let time =
             SimTime::ZERO + parse_time(self.field(0).unwrap_or("")).map_err(|e| bad(format!("submit_time: {e}")))?;
@@ -136,11 +136,8 @@ impl SubmissionSource for CsvTrace {
         }
         self.last_time = time;
         let run_duration = parse_time(self.field(3).unwrap_or("")).map_err(|e| bad(format!("duration: {e}")))?;
-        let count = match self.field(2) {
-            Some(text) => parse_whole(text, "count").map_err(bad)?,
-            None => 1,
-        };
-        if count == 0 {
+        let count = self.field(2).map(|text| parse_whole(text, "count")).transpose().map_err(bad)?;
+        if count == Some(0) {
             return Err(bad("count must be at least 1".into()));
         }
         let cpu = self.field(5).map(|t| parse_whole(t, "cpu")).transpose().map_err(bad)?;
@@ -216,7 +213,7 @@ impl SubmissionSource for Synthetic {
         Ok(Some(Submission {
             time,
             task_definition: None,
-            count,
+            count: Some(count),
             run_duration: self.spec.run_duration.sample_duration(&mut self.durations),
             group: None,
             cpu: size(&self.spec.cpu, &mut self.sizes),
@@ -243,7 +240,7 @@ mod tests {
     fn rows_become_submissions() {
         let (_f, mut t) = trace("submit_time,task_definition,count,duration,group\n0,web,2,300,\n1.5,,1,5m,batch\n");
         let first = t.next_submission().unwrap().unwrap();
-        assert_eq!((first.time, first.count, first.run_duration), (SimTime(0), 2, SimDuration(300_000)));
+        assert_eq!((first.time, first.count, first.run_duration), (SimTime(0), Some(2), SimDuration(300_000)));
         assert_eq!(first.task_definition.as_deref(), Some("web"));
         let second = t.next_submission().unwrap().unwrap();
         assert_eq!((second.time, second.run_duration), (SimTime(1500), SimDuration(300_000)));
@@ -285,7 +282,7 @@ mod tests {
         };
         let mut s = Synthetic::new(spec, 1, "w");
         let all: Vec<_> = std::iter::from_fn(|| s.next_submission().unwrap()).collect();
-        assert_eq!(all.iter().map(|s| s.count).collect::<Vec<_>>(), [3, 3, 3, 1]);
+        assert_eq!(all.iter().map(|s| s.count.unwrap_or(0)).collect::<Vec<_>>(), [3, 3, 3, 1]);
         assert_eq!(all[0].time, SimTime(10_000));
         assert_eq!(all[0].cpu, Some(256));
     }

@@ -252,7 +252,8 @@ run_duration = {{ dist = "exponential", mean = "{mean_minutes}m" }}
 "#, instance_type.0), dir.path());
         let submitted = number(&summary, "tasks_submitted");
         let accounted = number(&summary, "tasks_completed") + number(&summary, "tasks_failed")
-            + number(&summary, "tasks_running_at_end") + number(&summary, "tasks_waiting_at_end");
+            + number(&summary, "tasks_running_at_end") + number(&summary, "tasks_starting_at_end")
+            + number(&summary, "tasks_waiting_at_end");
         prop_assert_eq!(submitted, accounted);
         let rows = std::fs::read_to_string(dir.path().join("out/tasks.csv")).unwrap().lines().count() - 1;
         prop_assert_eq!(rows as f64, submitted);

@@ -262,13 +262,16 @@ impl Placer {
             })
             .collect();
         let partition_spec = cluster.partition_by(&prefix);
-        let constraints = constraints
+        // Checked in the order failures are ranked (distinctInstance, then
+        // memberOf), so an instance's first failure is also its furthest.
+        let mut constraints: Vec<CompiledConstraint> = constraints
             .iter()
             .map(|c| match c {
                 Constraint::DistinctInstance => CompiledConstraint::DistinctInstance,
                 Constraint::MemberOf(expression) => CompiledConstraint::MemberOf(self.add_expression(expression)),
             })
             .collect();
+        constraints.sort_by_key(|c| matches!(c, CompiledConstraint::MemberOf(_)));
         PlacementPlan { partitioned_levels: prefix.len(), levels, partition_spec, constraints }
     }
 

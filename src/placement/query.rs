@@ -78,7 +78,7 @@
 //!   optional trailing `Z`, always read as UTC (a bare date is midnight UTC).
 //!   It is converted to Unix milliseconds and compared with the instance's
 //!   registration time (`2016-01-01` is 1451606400000).
-//! * `task:group` refers to the **set** of task groups currently running on
+//! * `task:group` refers to the **set** of task groups of the tasks placed (PENDING through STOPPING) on
 //!   the instance. **Project's reading of undocumented behaviour:** `== X` is
 //!   true iff some running task is in group X and `!= X` iff none is;
 //!   `in [..]` is true iff some running group is in the list and `not_in` iff

@@ -56,7 +56,7 @@ pub enum Dist {
         /// σ of the underlying normal.
         sigma: f64,
     },
-    /// Normal, truncated at zero.
+    /// Normal; negative draws become zero.
     Normal {
         /// The mean.
         mean: f64,

@@ -17,6 +17,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use taskdef::TaskDef;
 
+/// ECS's limit on placement constraints per task, task definition and
+/// RunTask together.
+pub const MAX_CONSTRAINTS: usize = 10;
+
 /// Where a task runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LaunchType {
@@ -69,10 +73,9 @@ pub struct FleetSpec {
 pub struct FargateSpec {
     /// Per vCPU-hour and GB-hour prices.
     pub pricing: FargatePricing,
-    /// Time from placement to RUNNING.
+    /// Image pull and start on Fargate: PENDING to RUNNING (after the ENI
+    /// attachment of `[timing]`).
     pub launch_latency: Dist,
-    /// Fargate Spot price as a fraction of On-Demand.
-    pub spot_price_factor: f64,
 }
 
 /// How long each step of an EC2 task's life takes.
@@ -80,9 +83,9 @@ pub struct FargateSpec {
 pub struct TimingSpec {
     /// Image pull and container start: PENDING to RUNNING.
     pub ec2_task_start: Dist,
-    /// ENI attachment for awsvpc tasks: the PROVISIONING step.
+    /// ENI attachment for awsvpc tasks (EC2 and Fargate): the PROVISIONING step.
     pub awsvpc_eni_attach: Dist,
-    /// STOPPING to STOPPED, after the essential container exits.
+    /// STOPPING to STOPPED, after the essential container exits (EC2 and Fargate).
     pub task_stop: Dist,
 }
 
@@ -304,9 +307,13 @@ impl Validator<'_> {
         }
         let mut catalog = Catalog::builtin();
         if let Some(file) = &raw.cluster.instance_catalog {
-            catalog
-                .extend_from_csv(&self.resolve(file))
-                .map_err(|e| InputError::new(self.resolve(file), e.to_string()))?;
+            catalog.extend_from_csv(&self.resolve(file)).map_err(|e| {
+                let err = InputError::new(self.resolve(file), e.message);
+                match e.line {
+                    Some(line) => err.at(format!("line {line}")),
+                    None => err,
+                }
+            })?;
         }
         let fleets = raw
             .fleets
@@ -335,7 +342,6 @@ impl Validator<'_> {
                 Unit::Duration,
                 Dist::Uniform { min: 30_000.0, max: 90_000.0 },
             )?,
-            spot_price_factor: self.factor("fargate.spot_price_factor", raw.fargate.spot_price_factor, 0.3)?,
         };
         let timing = TimingSpec {
             ec2_task_start: self.dist(
@@ -602,13 +608,18 @@ impl Validator<'_> {
             return Err(self.error(field("run_task"), "placement strategies and constraints are not supported on Fargate")
                 .help("Fargate spreads tasks over availability zones itself; remove placementStrategy and placementConstraints"));
         }
-        for def in defs {
-            if constraints.len() + def.member_of.len() > 10 {
+        if let Some(def) = task_definition.map(|i| &defs[i]) {
+            if constraints.len() + def.member_of.len() > MAX_CONSTRAINTS {
                 return Err(self.error(
                     field("run_task.placementConstraints"),
-                    format!("with `{}` the task has more than 10 placement constraints, ECS's limit", def.name()),
+                    format!(
+                        "with `{}` the task has more than {MAX_CONSTRAINTS} placement constraints, ECS's limit",
+                        def.name()
+                    ),
                 ));
             }
+        }
+        for def in defs {
             for (i, expression) in def.member_of.iter().enumerate() {
                 Expression::parse(expression).map_err(|e| {
                     self.error(

@@ -75,14 +75,13 @@ pub struct RawFleet {
 #[allow(missing_docs)]
 pub struct RawFargate {
     pub launch_latency: Option<RawDist>,
-    pub spot_price_factor: Option<f64>,
     pub x86_vcpu_hour: Option<f64>,
     pub x86_gb_hour: Option<f64>,
     pub arm_vcpu_hour: Option<f64>,
     pub arm_gb_hour: Option<f64>,
 }
 
-/// `[timing]`: how long the steps of a task's life take on EC2.
+/// `[timing]`: how long the steps of a task's life take.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
@@ -152,6 +151,7 @@ pub struct RawRunTask {
     pub reference_id: Option<IgnoredAny>,
     pub started_by: Option<IgnoredAny>,
     pub tags: Option<IgnoredAny>,
+    #[serde(rename = "enableECSManagedTags")]
     pub enable_ecs_managed_tags: Option<IgnoredAny>,
     pub enable_execute_command: Option<IgnoredAny>,
     pub client_token: Option<IgnoredAny>,
