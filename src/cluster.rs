@@ -235,6 +235,11 @@ impl Cluster {
         GroupId(self.groups.intern(name))
     }
 
+    /// The id of a task group, if any task has used it.
+    pub fn find_group(&self, name: &str) -> Option<GroupId> {
+        self.groups.get(name).map(GroupId)
+    }
+
     /// The name of a task group.
     pub fn group_name(&self, group: GroupId) -> &str {
         self.groups.name(group.0)

@@ -21,8 +21,7 @@ pub const COLUMNS_2018: [&str; 7] =
     ["arrival_s", "job_id", "task_name", "duration_s", "plan_cpu", "plan_mem", "instance_num"];
 
 /// The 2017 columns the reader uses (the file also has a leading row index and `disk`).
-pub const COLUMNS_2017: [&str; 7] =
-    ["submit_time", "duration", "cpu", "memory", "job_id", "task_id", "instances_num"];
+pub const COLUMNS_2017: [&str; 7] = ["submit_time", "duration", "cpu", "memory", "job_id", "task_id", "instances_num"];
 
 /// Splits an Alibaba 2018 task name into its DAG node name and the node names
 /// it depends on, all within the same job.
@@ -37,8 +36,8 @@ pub const COLUMNS_2017: [&str; 7] =
 pub fn parse_task_name(task_name: &str) -> (String, Vec<String>) {
     let digits = task_name.trim_start_matches(|c: char| c.is_ascii_alphabetic());
     let mut parts = digits.split('_');
-    let well_formed =
-        !digits.is_empty() && digits.split('_').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
+    let well_formed = !digits.is_empty()
+        && digits.split('_').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
     if !well_formed {
         return (task_name.to_string(), Vec::new());
     }

@@ -36,9 +36,8 @@ pub(super) fn check_mapping(path: &Path, mapping: &ColumnMapping) -> Result<(), 
         [(&mapping.cpu, mapping.cpu_scale, "cpu_scale"), (&mapping.memory, mapping.memory_scale, "memory_scale")]
     {
         if column.is_some() && !(scale.is_finite() && scale > 0.0) {
-            return Err(InputError::new(path, format!("{name} is {scale}, but it must be a number above 0")).help(
-                "the scale turns the column's values into CPU units or MiB, e.g. 1024 for cores or 1 for MiB",
-            ));
+            return Err(InputError::new(path, format!("{name} is {scale}, but it must be a number above 0"))
+                .help("the scale turns the column's values into CPU units or MiB, e.g. 1024 for cores or 1 for MiB"));
         }
     }
     if matches!(mapping.delimiter, b'"' | b'\n' | b'\r') {
@@ -98,11 +97,10 @@ impl Columns {
                 },
                 None => match spec.parse::<usize>() {
                     Ok(index) => Ok(Column { index, label: format!("column {index}") }),
-                    Err(_) => Err(InputError::new(
-                        path,
-                        format!("the {role} column `{spec}` is not a column number"),
-                    )
-                    .help("the mapping says the file has no header, so name columns by 0-based index: \"0\", \"1\", ...")),
+                    Err(_) => Err(InputError::new(path, format!("the {role} column `{spec}` is not a column number"))
+                        .help(
+                        "the mapping says the file has no header, so name columns by 0-based index: \"0\", \"1\", ...",
+                    )),
                 },
             }
         };

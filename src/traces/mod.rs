@@ -70,6 +70,7 @@ const MAX_MILLIS: f64 = 1e15;
 
 /// Which kind of trace a file is.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // made once per trace; boxing would only complicate the API
 pub enum TraceFormat {
     /// Alibaba cluster-trace-v2018 batch tasks as in the `spar` sample, no
     /// header: `arrival_s, job_id, task_name, duration_s, plan_cpu, plan_mem,
@@ -227,6 +228,7 @@ pub struct TraceReader {
     latest: Option<(SimTime, u64)>,
     sequence: u64,
     finished: bool,
+    deferred: Option<InputError>,
     skipped: u64,
     skipped_by_reason: BTreeMap<String, u64>,
 }
@@ -247,7 +249,7 @@ impl std::fmt::Debug for TraceReader {
 enum Layout {
     Alibaba2018,
     Alibaba2017(alibaba::Columns2017),
-    Generic(generic::Columns),
+    Generic(Box<generic::Columns>),
 }
 
 /// A row as the trace gives it, before scaling and rounding. Times are
@@ -358,11 +360,8 @@ impl TraceReader {
         }
         let file = File::open(path).map_err(|e| InputError::new(path, format!("cannot open the trace: {e}")))?;
         let gzip = path.to_string_lossy().to_ascii_lowercase().ends_with(".gz");
-        let input: Box<dyn Read + Send> = if gzip {
-            Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file)))
-        } else {
-            Box::new(file)
-        };
+        let input: Box<dyn Read + Send> =
+            if gzip { Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file))) } else { Box::new(file) };
         let (has_header, delimiter) = match &format {
             TraceFormat::Alibaba2018 => (false, b','),
             TraceFormat::Alibaba2017 => (true, b','),
@@ -385,10 +384,13 @@ impl TraceReader {
         };
         let layout = match format {
             TraceFormat::Alibaba2018 => Layout::Alibaba2018,
-            TraceFormat::Alibaba2017 => {
-                Layout::Alibaba2017(alibaba::Columns2017::resolve(path, header.as_ref().unwrap_or(&csv::StringRecord::new()))?)
+            TraceFormat::Alibaba2017 => Layout::Alibaba2017(alibaba::Columns2017::resolve(
+                path,
+                header.as_ref().unwrap_or(&csv::StringRecord::new()),
+            )?),
+            TraceFormat::Generic(mapping) => {
+                Layout::Generic(Box::new(generic::Columns::resolve(path, &mapping, header.as_ref())?))
             }
-            TraceFormat::Generic(mapping) => Layout::Generic(generic::Columns::resolve(path, &mapping, header.as_ref())?),
         };
         Ok(TraceReader {
             path: path.to_path_buf(),
@@ -403,6 +405,7 @@ impl TraceReader {
             latest: None,
             sequence: 0,
             finished: false,
+            deferred: None,
             skipped: 0,
             skipped_by_reason: BTreeMap::new(),
         })
@@ -417,6 +420,9 @@ impl TraceReader {
     }
 
     /// The next task in submit order, `Ok(None)` at the end of the trace.
+    ///
+    /// A strict reader's error for a bad row comes after the good rows read
+    /// before it (in time order); after an error the reader returns `Ok(None)`.
     pub fn next_task(&mut self) -> Result<Option<TraceTask>, InputError> {
         loop {
             if let Some(Reverse(first)) = self.pending.peek() {
@@ -426,36 +432,48 @@ impl TraceReader {
                 }
             }
             if self.finished {
-                return Ok(None);
+                return self.deferred.take().map_or(Ok(None), Err);
             }
-            let Some(task) = self.next_row()? else {
-                self.finished = true;
-                continue;
-            };
-            if let Some((latest, latest_line)) = self.latest {
-                if task.submit.0.saturating_add(self.reorder_window.0) < latest.0 {
-                    let error = RowError::new(
-                        reasons::OUT_OF_ORDER,
-                        format!(
-                            "the submit time ({} s) is {} s earlier than line {latest_line} ({} s), more than the \
-                             reorder window of {}",
-                            task.submit.as_secs_f64(),
-                            latest.since(task.submit).as_secs_f64(),
-                            latest.as_secs_f64(),
-                            self.reorder_window
-                        ),
-                        "sort the trace by submit time (e.g. `sort -t, -k1,1n`, choosing the time column), or widen \
-                         the reader's reorder window (SimDuration(u64::MAX) sorts the whole file in memory)",
-                    );
-                    self.bad_row(task.line, error)?;
-                    continue;
+            match self.next_in_window() {
+                Ok(Some(task)) => {
+                    if self.latest.is_none_or(|(latest, _)| task.submit > latest) {
+                        self.latest = Some((task.submit, task.line));
+                    }
+                    self.sequence += 1;
+                    self.pending.push(Reverse(Pending { sequence: self.sequence, task }));
+                }
+                Ok(None) => self.finished = true,
+                Err(error) => {
+                    // Hand out the good rows buffered before it first.
+                    self.deferred = Some(error);
+                    self.finished = true;
                 }
             }
-            if self.latest.is_none_or(|(latest, _)| task.submit > latest) {
-                self.latest = Some((task.submit, task.line));
+        }
+    }
+
+    /// The next good row that is not too far back in time, in file order.
+    fn next_in_window(&mut self) -> Result<Option<TraceTask>, InputError> {
+        loop {
+            let Some(task) = self.next_row()? else { return Ok(None) };
+            let Some((latest, latest_line)) = self.latest else { return Ok(Some(task)) };
+            if task.submit.0.saturating_add(self.reorder_window.0) >= latest.0 {
+                return Ok(Some(task));
             }
-            self.sequence += 1;
-            self.pending.push(Reverse(Pending { sequence: self.sequence, task }));
+            let error = RowError::new(
+                reasons::OUT_OF_ORDER,
+                format!(
+                    "the submit time ({} s) is {} s earlier than line {latest_line} ({} s), more than the reorder \
+                     window of {}",
+                    task.submit.as_secs_f64(),
+                    latest.since(task.submit).as_secs_f64(),
+                    latest.as_secs_f64(),
+                    self.reorder_window
+                ),
+                "sort the trace by submit time (e.g. `sort -t, -k1,1n`, choosing the time column), or widen the \
+                 reader's reorder window (SimDuration(u64::MAX) sorts the whole file in memory)",
+            );
+            self.bad_row(task.line, error)?;
         }
     }
 
@@ -631,7 +649,10 @@ fn optional_count(record: &csv::StringRecord, index: usize, column: &str) -> Res
         return Ok(None);
     }
     let value = text.parse::<u32>().ok().or_else(|| {
-        text.parse::<f64>().ok().filter(|v| v.fract() == 0.0 && *v >= 0.0 && *v <= f64::from(u32::MAX)).map(|v| v as u32)
+        text.parse::<f64>()
+            .ok()
+            .filter(|v| v.fract() == 0.0 && *v >= 0.0 && *v <= f64::from(u32::MAX))
+            .map(|v| v as u32)
     });
     match value {
         Some(count) if count >= 1 => Ok(Some(count)),

@@ -91,7 +91,11 @@ impl fmt::Display for TraceStats {
         )?;
         writeln!(f, "cpu units:    {}", q(&self.cpu_quantiles))?;
         writeln!(f, "memory MiB:   {}", q(&self.memory_quantiles))?;
-        writeln!(f, "requested:    {:.1} vCPU-hours, {:.1} GiB-hours", self.total_cpu_hours, self.total_memory_gib_hours)?;
+        writeln!(
+            f,
+            "requested:    {:.1} vCPU-hours, {:.1} GiB-hours",
+            self.total_cpu_hours, self.total_memory_gib_hours
+        )?;
         write!(f, "skipped rows: {}", self.skipped)
     }
 }
