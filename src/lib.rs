@@ -7,7 +7,7 @@
 //! [`scenario`] (TOML in, validated model out), [`catalog`] (instance types
 //! and Fargate sizes), [`cluster`] (instances and their state),
 //! [`placement`] (strategies, constraints, query language), [`workload`]
-//! (traces and generators), [`simulation`] (the event loop), [`billing`],
+//! (task sources), [`traces`] (public trace formats), [`simulation`] (the event loop), [`billing`],
 //! [`metrics`], [`report`] (atomic output files) and [`cli`].
 
 #![warn(missing_docs)]
@@ -23,4 +23,5 @@ pub mod placement;
 pub mod report;
 pub mod scenario;
 pub mod simulation;
+pub mod traces;
 pub mod workload;

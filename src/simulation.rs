@@ -11,7 +11,7 @@ use crate::placement::{PlacementPlan, Placer, Rejection, TaskNeeds};
 use crate::report::{fixed, CsvFile};
 use crate::scenario::taskdef::NetworkMode;
 use crate::scenario::{FailurePolicy, LaunchType, Scenario, WorkloadSource, MAX_CONSTRAINTS};
-use crate::workload::{CsvTrace, Submission, SubmissionSource, Synthetic};
+use crate::workload::{CsvTrace, Submission, SubmissionSource, Synthetic, TraceSource};
 use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
 
@@ -66,6 +66,17 @@ struct Task {
     instance: Option<InstanceId>,
     availability_zone: Option<usize>,
     failure: Option<Rejection>,
+    /// Its DAG node, when it came from a trace with dependencies.
+    dag: Option<u64>,
+}
+
+/// A trace DAG node whose tasks have not all finished.
+#[derive(Debug)]
+struct DagPending {
+    workload: usize,
+    job: String,
+    name: String,
+    remaining: u32,
 }
 
 /// A reference to a task slot that is stale once the slot is reused.
@@ -116,6 +127,12 @@ pub struct RunSummary {
     pub tasks_completed: u64,
     /// Tasks that could not be placed, per reason (in [`Rejection::ALL`] order).
     pub tasks_failed: [u64; 7],
+    /// Tasks skipped because no instance type (or Fargate size) could ever hold them.
+    pub tasks_skipped_oversize: u64,
+    /// Trace rows skipped as bad.
+    pub trace_rows_skipped: u64,
+    /// Trace rows still held at the end, waiting for dependencies.
+    pub trace_rows_held_at_end: u64,
     /// Average CPU reservation, percent.
     pub cpu_reservation_avg_pct: f64,
     /// Average memory reservation, percent.
@@ -138,6 +155,13 @@ pub struct Simulation<'s> {
     plans: Vec<PlacementPlan>,
     plan_index: BTreeMap<(usize, usize), usize>,
     sources: Vec<Box<dyn SubmissionSource>>,
+    /// Submissions released by finished DAG dependencies, to make now.
+    released: VecDeque<(usize, Submission)>,
+    /// DAG nodes with tasks still to finish, by id.
+    dag_pending: std::collections::HashMap<u64, DagPending>,
+    next_dag_id: u64,
+    /// Largest registered (CPU units, MiB) of any instance type in the fleets.
+    largest_instance: (u32, u32),
     pending_submission: Vec<Option<Submission>>,
     tasks: Vec<Task>,
     free_slots: Vec<u32>,
@@ -238,11 +262,17 @@ impl<'s> Simulation<'s> {
                 cluster.add_instance(f, instance_type, zone, SimTime::ZERO, &attributes);
             }
         }
+        let types = scenario.fleets.iter().flat_map(|f| &f.instance_types);
+        let largest_instance = (
+            types.clone().map(|t| t.registered_cpu_units()).max().unwrap_or(0),
+            types.map(|t| t.registered_memory_mib).max().unwrap_or(0),
+        );
         let mut sources: Vec<Box<dyn SubmissionSource>> = Vec::new();
         for workload in &scenario.workloads {
             sources.push(match &workload.source {
                 WorkloadSource::Trace(path) => Box::new(CsvTrace::open(path)?),
                 WorkloadSource::Synthetic(spec) => Box::new(Synthetic::new(spec.clone(), seed, &workload.name)),
+                WorkloadSource::ExternalTrace(spec) => Box::new(TraceSource::open(spec)?),
             });
         }
         let outputs = Outputs {
@@ -262,6 +292,10 @@ impl<'s> Simulation<'s> {
             plan_index,
             pending_submission: vec![None; sources.len()],
             sources,
+            released: VecDeque::new(),
+            dag_pending: std::collections::HashMap::new(),
+            next_dag_id: 0,
+            largest_instance,
             tasks: Vec::new(),
             free_slots: Vec::new(),
             next_number: 1,
@@ -355,7 +389,8 @@ impl<'s> Simulation<'s> {
                 self.retry_waiting(now)?;
             }
         }
-        Ok(())
+        // Tasks that finished may have released dependent trace tasks.
+        self.submit_released(now)
     }
 
     fn load_next_submission(&mut self, workload: usize) -> Result<(), InputError> {
@@ -370,6 +405,22 @@ impl<'s> Simulation<'s> {
     /// A RunTask call: create `count` tasks and try to place each.
     fn submit(&mut self, workload_index: usize, now: SimTime) -> Result<(), Error> {
         let Some(submission) = self.pending_submission[workload_index].take() else { return Ok(()) };
+        self.run_task(workload_index, submission, now)?;
+        self.load_next_submission(workload_index)?;
+        Ok(())
+    }
+
+    /// Makes the submissions that finished DAG dependencies released, and
+    /// any they release in turn.
+    fn submit_released(&mut self, now: SimTime) -> Result<(), Error> {
+        while let Some((workload, submission)) = self.released.pop_front() {
+            self.run_task(workload, submission, now)?;
+        }
+        Ok(())
+    }
+
+    /// One RunTask call: create the tasks and try to place each.
+    fn run_task(&mut self, workload_index: usize, submission: Submission, now: SimTime) -> Result<(), Error> {
         let workload = &self.scenario.workloads[workload_index];
         let task_definition = match &submission.task_definition {
             Some(name) => self.scenario.task_definition_index(name).ok_or_else(|| {
@@ -408,26 +459,42 @@ impl<'s> Simulation<'s> {
         }
         let cpu = submission.cpu.unwrap_or(def.cpu);
         let memory = submission.memory.unwrap_or(def.memory_mib);
+        let count = submission.count.unwrap_or(workload.default_count);
         let fargate = match launch_type {
             LaunchType::Ec2 => None,
             LaunchType::Fargate => match (submission.cpu, submission.memory) {
                 (None, None) => def.fargate_size,
                 // Sizes from a trace are rounded up to the smallest valid Fargate size.
-                _ => Some(round_up_fargate_size(cpu, memory).ok_or_else(|| {
-                    let (file, line) = submission.origin.clone().unwrap_or_default();
-                    InputError::new(file, format!("{cpu} CPU units / {memory} MiB is larger than any Fargate task"))
-                        .at(format!("line {line}"))
-                        .help("Fargate tasks are at most 16 vCPU and 120 GB")
-                })?),
+                _ => round_up_fargate_size(cpu, memory),
             },
         };
+        // A request no instance type of the fleet (or no Fargate size) could
+        // ever hold is skipped and counted, not queued forever.
+        let oversize = match launch_type {
+            LaunchType::Ec2 => cpu > self.largest_instance.0 || memory > self.largest_instance.1,
+            LaunchType::Fargate => fargate.is_none(),
+        };
+        if oversize {
+            self.summary.tasks_skipped_oversize += u64::from(count);
+            if let Some((job, name)) = &submission.dag {
+                let released = self.sources[workload_index].completed(job, name);
+                self.released.extend(released.into_iter().map(|s| (workload_index, s)));
+            }
+            return Ok(());
+        }
+        let dag = submission.dag.clone().map(|(job, name)| {
+            self.next_dag_id += 1;
+            self.dag_pending
+                .insert(self.next_dag_id, DagPending { workload: workload_index, job, name, remaining: count });
+            self.next_dag_id
+        });
         let group_name = submission
             .group
             .clone()
             .or_else(|| workload.group.clone())
             .unwrap_or_else(|| format!("family:{}", def.family));
         let group = self.cluster.group_id(&group_name);
-        for _ in 0..submission.count.unwrap_or(workload.default_count) {
+        for _ in 0..count {
             let task = Task {
                 generation: 0,
                 number: self.next_number,
@@ -449,6 +516,7 @@ impl<'s> Simulation<'s> {
                 instance: None,
                 availability_zone: None,
                 failure: None,
+                dag,
             };
             self.next_number += 1;
             self.summary.tasks_submitted += 1;
@@ -469,8 +537,21 @@ impl<'s> Simulation<'s> {
                 }
             }
         }
-        self.load_next_submission(workload_index)?;
         Ok(())
+    }
+
+    /// A task stopped or failed: when it was the last of a DAG node, tell the
+    /// source, which may release dependent submissions.
+    fn finished_for_dag(&mut self, task_ref: TaskRef) {
+        let Some(id) = self.tasks[task_ref.slot as usize].dag else { return };
+        let Some(pending) = self.dag_pending.get_mut(&id) else { return };
+        pending.remaining -= 1;
+        if pending.remaining == 0 {
+            if let Some(done) = self.dag_pending.remove(&id) {
+                let released = self.sources[done.workload].completed(&done.job, &done.name);
+                self.released.extend(released.into_iter().map(|s| (done.workload, s)));
+            }
+        }
     }
 
     fn store(&mut self, mut task: Task) -> TaskRef {
@@ -591,6 +672,7 @@ impl<'s> Simulation<'s> {
         task.state = TaskState::Stopped;
         task.stopped = Some(now);
         self.summary.tasks_completed += 1;
+        self.finished_for_dag(task_ref);
         self.report(task_ref, now, "completed", "EssentialContainerExited")?;
         if self.waiting_count > 0 && !self.retry_scheduled {
             self.retry_scheduled = true;
@@ -625,6 +707,7 @@ impl<'s> Simulation<'s> {
         self.unstarted_tasks -= 1;
         let slot = Rejection::ALL.iter().position(|r| *r == reason).unwrap_or(0);
         self.summary.tasks_failed[slot] += 1;
+        self.finished_for_dag(task_ref);
         self.report(task_ref, now, "failed", reason.reason())
     }
 
@@ -789,6 +872,8 @@ impl<'s> Simulation<'s> {
                 ec2_instance_cost(price, fleet.price_factor, instance.launched_at, ended);
         }
         self.summary.events = self.queue.processed();
+        self.summary.trace_rows_skipped = self.sources.iter().map(|s| s.skipped_rows()).sum();
+        self.summary.trace_rows_held_at_end = self.sources.iter().map(|s| s.held_rows()).sum();
         self.summary.cpu_reservation_avg_pct = self.integrals.average_cpu_pct();
         self.summary.memory_reservation_avg_pct = self.integrals.average_memory_pct();
         let summary = self.summary.clone();
@@ -816,6 +901,9 @@ impl<'s> Simulation<'s> {
         for (reason, count) in Rejection::ALL.iter().zip(summary.tasks_failed) {
             put(&format!("tasks_failed_{}", reason.reason()), count.to_string());
         }
+        put("tasks_skipped_oversize", summary.tasks_skipped_oversize.to_string());
+        put("trace_rows_skipped", summary.trace_rows_skipped.to_string());
+        put("trace_rows_held_at_end", summary.trace_rows_held_at_end.to_string());
         put("tasks_running_at_end", running_at_end.to_string());
         put("tasks_starting_at_end", starting_at_end.to_string());
         put("tasks_waiting_at_end", waiting_at_end.to_string());

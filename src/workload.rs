@@ -4,9 +4,11 @@
 
 use crate::engine::{parse_duration, rng_stream, SimDuration, SimRng, SimTime};
 use crate::error::{best_match, InputError};
-use crate::scenario::{ArrivalProcess, SyntheticSpec};
+use crate::scenario::{ArrivalProcess, SyntheticSpec, TraceSpec};
+use crate::traces::{DagGate, TraceReader, TraceTask};
 use rand::Rng;
 use rand_distr::{Distribution, Exp};
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
@@ -30,12 +32,98 @@ pub struct Submission {
     pub memory: Option<u32>,
     /// Where it came from, for error messages (`trace.csv line 7`).
     pub origin: Option<(PathBuf, u64)>,
+    /// Its (job, task name) in a trace DAG: report completion with
+    /// [`SubmissionSource::completed`] when all its tasks have finished.
+    pub dag: Option<(String, String)>,
 }
 
 /// A stream of submissions in time order.
 pub trait SubmissionSource {
     /// The next submission, `Ok(None)` at the end.
     fn next_submission(&mut self) -> Result<Option<Submission>, InputError>;
+
+    /// Every task of the submission tagged `(job, name)` has finished; returns
+    /// the submissions this releases, to be made at once.
+    fn completed(&mut self, _job: &str, _name: &str) -> Vec<Submission> {
+        Vec::new()
+    }
+
+    /// Rows skipped as bad so far.
+    fn skipped_rows(&self) -> u64 {
+        0
+    }
+
+    /// Rows read but held back until the tasks they depend on finish.
+    fn held_rows(&self) -> u64 {
+        0
+    }
+}
+
+/// A public or custom trace format ([`crate::traces`]), with Alibaba 2018
+/// tasks held back until the tasks of their job they depend on are done.
+pub struct TraceSource {
+    reader: TraceReader,
+    gate: DagGate,
+    ready: VecDeque<TraceTask>,
+    finished: bool,
+}
+
+impl TraceSource {
+    /// Opens the trace a scenario describes.
+    pub fn open(spec: &TraceSpec) -> Result<TraceSource, InputError> {
+        let reader = TraceReader::open(&spec.path, spec.format.clone(), spec.units, spec.time_scale, spec.strict)?
+            .with_reorder_window(spec.reorder_window);
+        Ok(TraceSource { reader, gate: DagGate::new(), ready: VecDeque::new(), finished: false })
+    }
+
+    fn submission(&self, task: TraceTask) -> Submission {
+        let dag = match (&task.job, &task.name) {
+            (Some(job), Some(name)) => Some((job.clone(), name.clone())),
+            _ => None,
+        };
+        Submission {
+            time: task.submit,
+            task_definition: task.task_definition,
+            count: Some(task.count),
+            run_duration: task.duration,
+            group: task.group,
+            cpu: task.cpu,
+            memory: task.memory,
+            origin: Some((self.reader.path().to_path_buf(), task.line)),
+            dag,
+        }
+    }
+}
+
+impl SubmissionSource for TraceSource {
+    fn next_submission(&mut self) -> Result<Option<Submission>, InputError> {
+        while self.ready.is_empty() && !self.finished {
+            match self.reader.next_task()? {
+                Some(task) => {
+                    self.ready.extend(self.gate.seal_before(task.submit));
+                    self.ready.extend(self.gate.offer(task));
+                }
+                None => {
+                    self.ready.extend(self.gate.seal_all());
+                    self.finished = true;
+                }
+            }
+        }
+        Ok(self.ready.pop_front().map(|task| self.submission(task)))
+    }
+
+    fn completed(&mut self, job: &str, name: &str) -> Vec<Submission> {
+        let released = self.gate.completed(job, name);
+        released.into_iter().map(|task| self.submission(task)).collect()
+    }
+
+    fn skipped_rows(&self) -> u64 {
+        self.reader.skipped()
+    }
+
+    fn held_rows(&self) -> u64 {
+        self.gate.held() as u64
+    }
 }
 
 /// Columns of the native trace format.
@@ -151,6 +239,7 @@ impl SubmissionSource for CsvTrace {
             cpu,
             memory,
             origin: Some((self.path.clone(), line)),
+            dag: None,
         }))
     }
 }
@@ -219,6 +308,7 @@ impl SubmissionSource for Synthetic {
             cpu: size(&self.spec.cpu, &mut self.sizes),
             memory: size(&self.spec.memory, &mut self.sizes),
             origin: None,
+            dag: None,
         }))
     }
 }

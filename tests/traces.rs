@@ -506,3 +506,52 @@ fn empty_resource_fields_mean_not_given() {
     let tasks = read_all(&mut open(&path, TraceFormat::Alibaba2018, true));
     assert_eq!((tasks[0].cpu, tasks[0].memory), (None, None));
 }
+
+#[test]
+fn garbage_never_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let alphabet = b"0123456789,,,,..--_eE\n\"\t jMR\xff\xfe";
+    for round in 0..60 {
+        let bytes: Vec<u8> = (0..400)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                alphabet[(state % alphabet.len() as u64) as usize]
+            })
+            .collect();
+        let path = dir.path().join(format!("garbage{round}.csv"));
+        std::fs::write(&path, &bytes).unwrap();
+        let mapping = ColumnMapping {
+            end_time: Some("1".into()),
+            cpu: Some("2".into()),
+            count: Some("3".into()),
+            has_header: false,
+            ..ColumnMapping::new("0")
+        };
+        for format in [TraceFormat::Alibaba2018, TraceFormat::Alibaba2017, TraceFormat::Generic(mapping)] {
+            for strict in [true, false] {
+                let Ok(mut reader) = TraceReader::open(&path, format.clone(), UNITS, 1.0, strict) else { continue };
+                for _ in 0..1000 {
+                    match reader.next_task() {
+                        Ok(Some(_)) => {}
+                        Ok(None) | Err(_) => break,
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn invalid_utf8_rows_are_bad_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.csv");
+    std::fs::write(&path, b"0,j_1,M1,10,50,1,1\n1,j_\xe9,M1,10,50,1,1\n2,j_3,M1,10,50,1,1\n").unwrap();
+    let mut reader = open(&path, TraceFormat::Alibaba2018, false);
+    assert_eq!(read_all(&mut reader).len(), 2);
+    assert_eq!(reader.skipped_by_reason().get("unreadable row"), Some(&1));
+    let err = read_until_error(open(&path, TraceFormat::Alibaba2018, true));
+    assert_eq!(err.location.as_deref(), Some("line 2"), "{err}");
+}

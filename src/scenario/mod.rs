@@ -11,6 +11,7 @@ use crate::engine::{parse_duration, SimDuration};
 use crate::error::{best_match, suggest_for_unknown, InputError};
 use crate::placement::query::Expression;
 use crate::placement::{BinpackField, Constraint, Strategy};
+use crate::traces::{ColumnMapping, TimeUnit, TraceFormat, UnitMapping, DEFAULT_REORDER_WINDOW};
 use dist::{Dist, RawDist, Unit};
 use raw::{RawPlacementConstraint, RawPlacementStrategy, RawScenario, RawSynthetic, RawWorkload};
 use std::collections::BTreeMap;
@@ -138,11 +139,30 @@ pub struct SyntheticSpec {
     pub memory: Option<Dist>,
 }
 
+/// How to read a public or custom trace format.
+#[derive(Debug, Clone)]
+pub struct TraceSpec {
+    /// The file (`.gz` is read directly).
+    pub path: PathBuf,
+    /// Its format.
+    pub format: TraceFormat,
+    /// What a whole trace machine is, for normalised requests.
+    pub units: UnitMapping,
+    /// Multiplier on every time and duration (0.5 replays twice as fast).
+    pub time_scale: f64,
+    /// Bad rows are fatal (otherwise skipped and counted).
+    pub strict: bool,
+    /// How far back in time a row may be and still be reordered.
+    pub reorder_window: SimDuration,
+}
+
 /// Where a workload's submissions come from.
 #[derive(Debug, Clone)]
 pub enum WorkloadSource {
     /// A native ecs-sim CSV trace.
     Trace(PathBuf),
+    /// A public or custom trace format, read through [`crate::traces`].
+    ExternalTrace(TraceSpec),
     /// Generated in the run.
     Synthetic(SyntheticSpec),
 }
@@ -223,6 +243,19 @@ impl Scenario {
     /// Validates scenario text; `path` names it in errors and anchors relative paths.
     pub fn from_toml(text: &str, path: &Path) -> Result<Scenario, InputError> {
         let raw: RawScenario = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+        Validator { path, base: path.parent().unwrap_or(Path::new(".")) }.scenario(raw)
+    }
+
+    /// Validates a scenario already parsed into a TOML value (a sweep variant);
+    /// `path` names it in errors and anchors relative paths.
+    pub fn from_toml_value(value: toml::Value, path: &Path) -> Result<Scenario, InputError> {
+        let raw: RawScenario = value.try_into().map_err(|e: toml::de::Error| {
+            let mut err = InputError::new(path, e.message().trim().to_string());
+            if let Some(suggestion) = suggest_for_unknown(e.message()) {
+                err = err.help(suggestion);
+            }
+            err
+        })?;
         Validator { path, base: path.parent().unwrap_or(Path::new(".")) }.scenario(raw)
     }
 
@@ -661,7 +694,7 @@ impl Validator<'_> {
                             .error(field("trace"), format!("`{}` does not exist", path.display()))
                             .help("paths are relative to the scenario file"));
                     }
-                    WorkloadSource::Trace(path)
+                    self.trace_source(index, raw, path)?
                 }
                 (None, Some(synthetic)) => {
                     if task_definition.is_none() {
@@ -689,6 +722,128 @@ impl Validator<'_> {
             default_count,
             on_failure,
         })
+    }
+
+    fn trace_source(&self, index: usize, raw: &RawWorkload, path: PathBuf) -> Result<WorkloadSource, InputError> {
+        let field = |name: &str| format!("workload[{index}].{name}");
+        let format_name = raw.trace_format.as_deref().unwrap_or("native");
+        let format = match format_name {
+            "native" => {
+                let extras = [
+                    ("trace_machine", raw.trace_machine.is_some()),
+                    ("trace_columns", raw.trace_columns.is_some()),
+                    ("time_scale", raw.time_scale.is_some()),
+                    ("strict", raw.strict.is_some()),
+                    ("reorder_window", raw.reorder_window.is_some()),
+                ];
+                if let Some((key, _)) = extras.iter().find(|(_, set)| *set) {
+                    return Err(self.error(
+                        field(key),
+                        "applies to trace_format alibaba2018, alibaba2017 or generic, not the native format",
+                    ));
+                }
+                return Ok(WorkloadSource::Trace(path));
+            }
+            "alibaba2018" => TraceFormat::Alibaba2018,
+            "alibaba2017" => TraceFormat::Alibaba2017,
+            "generic" => {
+                let columns = raw.trace_columns.as_ref().ok_or_else(|| {
+                    self.error(
+                        field("trace_columns"),
+                        "a generic trace needs [workload.trace_columns] naming `time` and `duration` or `end_time`",
+                    )
+                })?;
+                TraceFormat::Generic(self.columns(&field("trace_columns"), columns)?)
+            }
+            other => {
+                let known = ["native", "alibaba2018", "alibaba2017", "generic"];
+                let err = self.error(field("trace_format"), format!("unknown trace format `{other}`"));
+                return Err(match best_match(other, known.into_iter()) {
+                    Some(s) => err.help(format!("did you mean `{s}`? Formats: {}", known.join(", "))),
+                    None => err.help(format!("formats: {}", known.join(", "))),
+                });
+            }
+        };
+        if format_name != "generic" && raw.trace_columns.is_some() {
+            return Err(self.error(field("trace_columns"), "applies only to trace_format = \"generic\""));
+        }
+        let units = match &raw.trace_machine {
+            Some(machine) if machine.vcpu > 0.0 && machine.memory_gib > 0.0 => UnitMapping {
+                machine_cpu_units: (machine.vcpu * 1024.0).round() as u32,
+                machine_memory_mib: (machine.memory_gib * 1024.0).round() as u32,
+            },
+            Some(_) => return Err(self.error(field("trace_machine"), "vcpu and memory_gib must be positive")),
+            None if format_name == "generic" => UnitMapping { machine_cpu_units: 1024, machine_memory_mib: 1024 },
+            None => {
+                return Err(self
+                    .error(
+                        field("trace_machine"),
+                        "this trace gives memory as a share of a machine; say what one machine is",
+                    )
+                    .help("e.g. trace_machine = { vcpu = 96, memory_gib = 512 }"))
+            }
+        };
+        let time_scale = raw.time_scale.unwrap_or(1.0);
+        if !(time_scale > 0.0 && time_scale.is_finite()) {
+            return Err(self.error(field("time_scale"), "must be a positive number, e.g. 0.5 to replay twice as fast"));
+        }
+        let reorder_window = match raw.reorder_window.as_deref() {
+            None => DEFAULT_REORDER_WINDOW,
+            Some("unbounded") => SimDuration(u64::MAX),
+            Some(text) => self.duration(&field("reorder_window"), text)?,
+        };
+        Ok(WorkloadSource::ExternalTrace(TraceSpec {
+            path,
+            format,
+            units,
+            time_scale,
+            strict: raw.strict.unwrap_or(false),
+            reorder_window,
+        }))
+    }
+
+    fn columns(&self, field: &str, raw: &raw::RawTraceColumns) -> Result<ColumnMapping, InputError> {
+        let mut mapping = ColumnMapping::new(raw.time.clone());
+        mapping.time_unit = match raw.time_unit.as_deref().unwrap_or("s") {
+            "ms" => TimeUnit::Milliseconds,
+            "s" => TimeUnit::Seconds,
+            "us" => TimeUnit::Microseconds,
+            "min" => TimeUnit::Minutes,
+            other => {
+                return Err(self.error(format!("{field}.time_unit"), format!("`{other}` is not one of ms, s, us, min")))
+            }
+        };
+        if raw.duration.is_some() == raw.end_time.is_some() {
+            return Err(self.error(field, "give exactly one of `duration` or `end_time`"));
+        }
+        mapping.duration = raw.duration.clone();
+        mapping.end_time = raw.end_time.clone();
+        mapping.cpu = raw.cpu.clone();
+        mapping.cpu_scale = raw.cpu_scale.unwrap_or(1.0);
+        mapping.memory = raw.memory.clone();
+        mapping.memory_scale = raw.memory_scale.unwrap_or(1.0);
+        for (key, scale) in [("cpu_scale", mapping.cpu_scale), ("memory_scale", mapping.memory_scale)] {
+            if !(scale > 0.0 && scale.is_finite()) {
+                return Err(self.error(format!("{field}.{key}"), "must be a positive number"));
+            }
+        }
+        mapping.count = raw.count.clone();
+        mapping.task_definition = raw.task_definition.clone();
+        mapping.group = raw.group.clone();
+        mapping.delimiter = match raw.delimiter.as_deref().unwrap_or(",") {
+            "," => b',',
+            "tab" => b'\t',
+            ";" => b';',
+            "|" => b'|',
+            other => {
+                return Err(self.error(
+                    format!("{field}.delimiter"),
+                    format!("`{other}` is not one of \",\", \"tab\", \";\" or \"|\""),
+                ))
+            }
+        };
+        mapping.has_header = raw.has_header.unwrap_or(true);
+        Ok(mapping)
     }
 
     fn synthetic(&self, field: &str, raw: &RawSynthetic) -> Result<SyntheticSpec, InputError> {

@@ -29,6 +29,8 @@ pub struct RawScenario {
     pub workloads: Vec<RawWorkload>,
     #[serde(default)]
     pub output: RawOutput,
+    /// `[sweep]`: read by [`crate::sweep`]; ignored by validation.
+    pub sweep: Option<toml::Value>,
 }
 
 /// `[simulation]`.
@@ -98,11 +100,46 @@ pub struct RawTiming {
 pub struct RawWorkload {
     pub name: String,
     pub trace: Option<String>,
+    pub trace_format: Option<String>,
+    pub trace_machine: Option<RawTraceMachine>,
+    pub trace_columns: Option<RawTraceColumns>,
+    pub time_scale: Option<f64>,
+    pub strict: Option<bool>,
+    pub reorder_window: Option<String>,
     pub synthetic: Option<RawSynthetic>,
     pub on_placement_failure: Option<String>,
     pub max_wait: Option<String>,
     #[serde(default)]
     pub run_task: RawRunTask,
+}
+
+/// `[workload.trace_machine]`: what 100 % of a trace machine is.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawTraceMachine {
+    pub vcpu: f64,
+    pub memory_gib: f64,
+}
+
+/// `[workload.trace_columns]`: the column mapping of a generic trace.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawTraceColumns {
+    pub time: String,
+    pub time_unit: Option<String>,
+    pub duration: Option<String>,
+    pub end_time: Option<String>,
+    pub cpu: Option<String>,
+    pub cpu_scale: Option<f64>,
+    pub memory: Option<String>,
+    pub memory_scale: Option<f64>,
+    pub count: Option<String>,
+    pub task_definition: Option<String>,
+    pub group: Option<String>,
+    pub delimiter: Option<String>,
+    pub has_header: Option<bool>,
 }
 
 /// `[workload.synthetic]`: a generated stream of submissions.
