@@ -7,7 +7,7 @@ use crate::cluster::{Cluster, GroupId, InstanceId};
 use crate::engine::{rng_stream, EventQueue, SimDuration, SimRng, SimTime};
 use crate::error::{Error, InputError};
 use crate::metrics::{Histogram, Integrals};
-use crate::placement::{PlacementPlan, Placer, Rejection, TaskNeeds};
+use crate::placement::{Constraint, PlacementPlan, Placer, Rejection, TaskNeeds};
 use crate::report::{fixed, CsvFile};
 use crate::scenario::taskdef::NetworkMode;
 use crate::scenario::{FailurePolicy, LaunchType, Scenario, WorkloadSource, MAX_CONSTRAINTS};
@@ -65,7 +65,6 @@ struct Task {
     run_for: SimDuration,
     instance: Option<InstanceId>,
     availability_zone: Option<usize>,
-    failure: Option<Rejection>,
     /// Its DAG node, when it came from a trace with dependencies.
     dag: Option<u64>,
 }
@@ -108,6 +107,9 @@ enum Event {
     Stopped(TaskRef),
     /// A waiting task gives up.
     WaitExpired(TaskRef),
+    /// A released DAG submission reaches its own arrival time (its key in
+    /// the deferred map).
+    Deferred(u64),
     /// Capacity was freed: retry waiting tasks.
     RetryWaiting,
 }
@@ -157,11 +159,14 @@ pub struct Simulation<'s> {
     sources: Vec<Box<dyn SubmissionSource>>,
     /// Submissions released by finished DAG dependencies, to make now.
     released: VecDeque<(usize, Submission)>,
+    /// Released submissions whose arrival time is still ahead, by key.
+    deferred: BTreeMap<u64, (usize, Submission)>,
+    next_deferred: u64,
     /// DAG nodes with tasks still to finish, by id.
     dag_pending: std::collections::HashMap<u64, DagPending>,
     next_dag_id: u64,
-    /// Largest registered (CPU units, MiB) of any instance type in the fleets.
-    largest_instance: (u32, u32),
+    /// Registered (CPU units, MiB) of each instance type in the fleets.
+    instance_shapes: Vec<(u32, u32)>,
     pending_submission: Vec<Option<Submission>>,
     tasks: Vec<Task>,
     free_slots: Vec<u32>,
@@ -172,8 +177,13 @@ pub struct Simulation<'s> {
     waiting_order: BTreeMap<u64, Shape>,
     waiting_count: u64,
     retry_scheduled: bool,
-    /// Instances that may take more tasks than at the last retry pass.
+    /// Instances that may take more tasks than at the last retry pass (kept
+    /// only while tasks wait).
     touched: Vec<InstanceId>,
+    /// Whether some memberOf depends on tasks (`task:group`,
+    /// `runningTasksCount`), so that placing or starting a task can make an
+    /// instance eligible, not only stopping one.
+    dynamic_constraints: bool,
     lifecycle: SimRng,
     fargate_placement: SimRng,
     /// Fargate tasks per (group, zone), for zone spreading.
@@ -243,11 +253,7 @@ impl<'s> Simulation<'s> {
         for (w, workload) in scenario.workloads.iter().enumerate() {
             for (d, def) in scenario.task_definitions.iter().enumerate() {
                 let mut constraints = workload.constraints.clone();
-                for expression in &def.member_of {
-                    if let Ok(parsed) = crate::placement::query::Expression::parse(expression) {
-                        constraints.push(crate::placement::Constraint::MemberOf(parsed));
-                    }
-                }
+                constraints.extend(def.member_of.iter().cloned().map(Constraint::MemberOf));
                 plan_index.insert((w, d), plans.len());
                 plans.push(placer.compile(&mut cluster, &workload.strategy, &constraints));
             }
@@ -262,11 +268,12 @@ impl<'s> Simulation<'s> {
                 cluster.add_instance(f, instance_type, zone, SimTime::ZERO, &attributes);
             }
         }
-        let types = scenario.fleets.iter().flat_map(|f| &f.instance_types);
-        let largest_instance = (
-            types.clone().map(|t| t.registered_cpu_units()).max().unwrap_or(0),
-            types.map(|t| t.registered_memory_mib).max().unwrap_or(0),
-        );
+        let instance_shapes: Vec<(u32, u32)> = scenario
+            .fleets
+            .iter()
+            .flat_map(|f| &f.instance_types)
+            .map(|t| (t.registered_cpu_units(), t.registered_memory_mib))
+            .collect();
         let mut sources: Vec<Box<dyn SubmissionSource>> = Vec::new();
         for workload in &scenario.workloads {
             sources.push(match &workload.source {
@@ -283,6 +290,7 @@ impl<'s> Simulation<'s> {
                 None
             },
         };
+        let dynamic_constraints = placer.has_dynamic_expressions();
         let mut sim = Simulation {
             scenario,
             queue: EventQueue::default(),
@@ -293,9 +301,11 @@ impl<'s> Simulation<'s> {
             pending_submission: vec![None; sources.len()],
             sources,
             released: VecDeque::new(),
+            deferred: BTreeMap::new(),
+            next_deferred: 0,
             dag_pending: std::collections::HashMap::new(),
             next_dag_id: 0,
-            largest_instance,
+            instance_shapes,
             tasks: Vec::new(),
             free_slots: Vec::new(),
             next_number: 1,
@@ -304,6 +314,7 @@ impl<'s> Simulation<'s> {
             waiting_count: 0,
             retry_scheduled: false,
             touched: Vec::new(),
+            dynamic_constraints,
             lifecycle: rng_stream(seed, "lifecycle"),
             fargate_placement: rng_stream(seed, "fargate-placement"),
             fargate_spread: BTreeMap::new(),
@@ -388,6 +399,11 @@ impl<'s> Simulation<'s> {
                 self.retry_scheduled = false;
                 self.retry_waiting(now)?;
             }
+            Event::Deferred(key) => {
+                if let Some((workload, submission)) = self.deferred.remove(&key) {
+                    self.run_task(workload, submission, now)?;
+                }
+            }
         }
         // Tasks that finished may have released dependent trace tasks.
         self.submit_released(now)
@@ -414,7 +430,14 @@ impl<'s> Simulation<'s> {
     /// any they release in turn.
     fn submit_released(&mut self, now: SimTime) -> Result<(), Error> {
         while let Some((workload, submission)) = self.released.pop_front() {
-            self.run_task(workload, submission, now)?;
+            if submission.time > now {
+                // Read ahead of the clock: submit it at its own arrival time.
+                self.next_deferred += 1;
+                self.queue.schedule(submission.time, Event::Deferred(self.next_deferred));
+                self.deferred.insert(self.next_deferred, (workload, submission));
+            } else {
+                self.run_task(workload, submission, now)?;
+            }
         }
         Ok(())
     }
@@ -471,7 +494,7 @@ impl<'s> Simulation<'s> {
         // A request no instance type of the fleet (or no Fargate size) could
         // ever hold is skipped and counted, not queued forever.
         let oversize = match launch_type {
-            LaunchType::Ec2 => cpu > self.largest_instance.0 || memory > self.largest_instance.1,
+            LaunchType::Ec2 => !self.instance_shapes.iter().any(|&(c, m)| c >= cpu && m >= memory),
             LaunchType::Fargate => fargate.is_none(),
         };
         if oversize {
@@ -515,7 +538,6 @@ impl<'s> Simulation<'s> {
                 run_for: submission.run_duration,
                 instance: None,
                 availability_zone: None,
-                failure: None,
                 dag,
             };
             self.next_number += 1;
@@ -589,13 +611,17 @@ impl<'s> Simulation<'s> {
                 (Some(id), self.cluster.instances[id.0 as usize].availability_zone)
             }
         };
+        let launch_type = task.launch_type;
+        if let (Some(id), true) = (instance, self.dynamic_constraints) {
+            self.note_change(id); // may satisfy a task:group affinity
+        }
         // PROVISIONING (ENI attachment for awsvpc) → PENDING (pull, start) → RUNNING.
         let provisioning = if awsvpc {
             self.scenario.timing.awsvpc_eni_attach.sample_duration(&mut self.lifecycle)
         } else {
             SimDuration::ZERO
         };
-        let starting = match task.launch_type {
+        let starting = match launch_type {
             LaunchType::Fargate => self.scenario.fargate.launch_latency.sample_duration(&mut self.lifecycle),
             LaunchType::Ec2 => self.scenario.timing.ec2_task_start.sample_duration(&mut self.lifecycle),
         };
@@ -641,6 +667,9 @@ impl<'s> Simulation<'s> {
         let run_for = task.run_for;
         if let Some(id) = task.instance {
             self.cluster.set_running(id, true);
+            if self.dynamic_constraints {
+                self.note_change(id); // changes runningTasksCount
+            }
         }
         self.queue.schedule(now + run_for, Event::Exited(task_ref));
     }
@@ -657,7 +686,9 @@ impl<'s> Simulation<'s> {
         }
         if let Some(id) = task.instance {
             self.cluster.set_running(id, false);
-            self.touched.push(id);
+            if self.dynamic_constraints {
+                self.note_change(id); // changes runningTasksCount
+            }
         }
         let stop = self.scenario.timing.task_stop.sample_duration(&mut self.lifecycle);
         self.queue.schedule(now + stop, Event::Stopped(task_ref));
@@ -674,10 +705,6 @@ impl<'s> Simulation<'s> {
         self.summary.tasks_completed += 1;
         self.finished_for_dag(task_ref);
         self.report(task_ref, now, "completed", "EssentialContainerExited")?;
-        if self.waiting_count > 0 && !self.retry_scheduled {
-            self.retry_scheduled = true;
-            self.queue.schedule(now, Event::RetryWaiting);
-        }
         Ok(())
     }
 
@@ -687,7 +714,7 @@ impl<'s> Simulation<'s> {
             (LaunchType::Ec2, Some(id)) => {
                 let needs = task_needs(self.scenario, &self.plans, task);
                 self.cluster.release(id, &needs.reservation());
-                self.touched.push(id);
+                self.note_change(id);
             }
             (LaunchType::Fargate, _) => {
                 if let Some(count) = task.availability_zone.and_then(|z| self.fargate_spread.get_mut(&(task.group, z)))
@@ -702,7 +729,6 @@ impl<'s> Simulation<'s> {
     fn fail(&mut self, task_ref: TaskRef, reason: Rejection, now: SimTime) -> Result<(), Error> {
         let task = &mut self.tasks[task_ref.slot as usize];
         task.state = TaskState::Stopped;
-        task.failure = Some(reason);
         task.stopped = Some(now);
         self.unstarted_tasks -= 1;
         let slot = Rejection::ALL.iter().position(|r| *r == reason).unwrap_or(0);
@@ -763,6 +789,19 @@ impl<'s> Simulation<'s> {
             (most_cpu, most_memory) = most_free(&self.cluster, &touched);
         }
         Ok(())
+    }
+
+    /// Records that an instance may now take a task it could not before, and
+    /// schedules a retry pass. Only matters while tasks wait: a task that
+    /// starts waiting has just been checked against every instance.
+    fn note_change(&mut self, id: InstanceId) {
+        if self.waiting_count > 0 {
+            self.touched.push(id);
+            if !self.retry_scheduled {
+                self.retry_scheduled = true;
+                self.queue.schedule_in(SimDuration::ZERO, Event::RetryWaiting);
+            }
+        }
     }
 
     /// Adds a task to the back of its shape's waiting queue.
@@ -843,12 +882,13 @@ impl<'s> Simulation<'s> {
     }
 
     fn finish(mut self, end: SimTime, out: &Path) -> Result<RunSummary, Error> {
-        // Tasks still alive at the end, in submission order.
+        // Tasks still alive at the end, in submission order. (A reported
+        // task's slot may be free for reuse, but it always has `stopped` set.)
         let mut live: Vec<(u64, u32)> = self
             .tasks
             .iter()
             .enumerate()
-            .filter(|(slot, t)| t.stopped.is_none() && !self.free_slots.contains(&(*slot as u32)))
+            .filter(|(_, t)| t.stopped.is_none())
             .map(|(slot, t)| (t.number, slot as u32))
             .collect();
         live.sort_unstable();

@@ -264,3 +264,89 @@ run_duration = {{ dist = "exponential", mean = "{mean_minutes}m" }}
         prop_assert!(number(&summary, "memory_reservation_peak_pct") <= 100.0);
     }
 }
+
+#[test]
+fn a_request_no_single_instance_type_can_hold_is_skipped() {
+    // r5.large has the memory but not the CPU; c5.xlarge the CPU but not the memory.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.csv"),
+        "submit_time,count,duration,cpu,memory\n0,1,60,4096,15000\n0,1,60,1024,1024\n",
+    )
+    .unwrap();
+    let summary = run_text(
+        &format!(
+            r#"
+[simulation]
+duration = "1h"
+[[fleet]]
+name = "mixed"
+instance_types = ["r5.large", "c5.xlarge"]
+count = 2
+[[task_definition]]
+family = "job"
+containerDefinitions = [{{ name = "main", cpu = 256, memory = 256 }}]
+[[workload]]
+name = "w"
+trace = "{}"
+on_placement_failure = "wait"
+[workload.run_task]
+taskDefinition = "job"
+"#,
+            dir.path().join("t.csv").display()
+        ),
+        dir.path(),
+    );
+    assert_eq!(summary["tasks_skipped_oversize"], "1");
+    assert_eq!(summary["tasks_completed"], "1");
+    assert_eq!(summary["tasks_waiting_at_end"], "0");
+}
+
+#[test]
+fn a_waiting_task_with_group_affinity_starts_when_its_partner_is_placed() {
+    // `app` may only run beside a `db` task; it waits until db is placed at 60 s.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.csv"), "submit_time,duration\n0,10m\n").unwrap();
+    std::fs::write(dir.path().join("db.csv"), "submit_time,duration\n60,30m\n").unwrap();
+    run_text(
+        &format!(
+            r#"
+[simulation]
+duration = "1h"
+[timing]
+ec2_task_start = {{ dist = "fixed", value = "0s" }}
+[[fleet]]
+name = "f"
+instance_types = ["m5.large"]
+count = 3
+[[task_definition]]
+family = "app"
+containerDefinitions = [{{ name = "main", cpu = 256, memory = 256 }}]
+[[task_definition]]
+family = "db"
+containerDefinitions = [{{ name = "main", cpu = 256, memory = 256 }}]
+[[workload]]
+name = "app"
+trace = "{}"
+on_placement_failure = "wait"
+[workload.run_task]
+taskDefinition = "app"
+placementConstraints = [{{ type = "memberOf", expression = "task:group == family:db" }}]
+[[workload]]
+name = "db"
+trace = "{}"
+[workload.run_task]
+taskDefinition = "db"
+"#,
+            dir.path().join("app.csv").display(),
+            dir.path().join("db.csv").display()
+        ),
+        dir.path(),
+    );
+    let tasks = std::fs::read_to_string(dir.path().join("out/tasks.csv")).unwrap();
+    let app = tasks.lines().find(|l| l.contains(",app,")).unwrap();
+    let fields: Vec<&str> = app.split(',').collect();
+    assert_eq!(fields[8], "60.000", "placed when the db task lands: {app}");
+    let db = tasks.lines().find(|l| l.contains(",db,")).unwrap();
+    assert_eq!(fields[11], db.split(',').nth(11).unwrap(), "on the db task's instance");
+}

@@ -237,3 +237,21 @@ tasks_csv = false
     let skipped: u64 = summary(&out)["trace_rows_skipped"].parse().unwrap();
     assert!(skipped > 0);
 }
+
+#[test]
+fn a_released_dag_task_still_waits_for_its_own_arrival_time() {
+    let dir = tempfile::tempdir().unwrap();
+    // Node 2 depends on node 1, which finishes at 10 s; node 2 arrives at 100 s.
+    std::fs::write(dir.path().join("late.csv"), "0,j1,M1,10,50,1,1\n100,j1,R2_1,10,50,1,1\n200,j2,task_z,5,50,1,1\n")
+        .unwrap();
+    let s = scenario(
+        dir.path(),
+        "late.csv",
+        "trace_format = \"alibaba2018\"\ntrace_machine = { vcpu = 96, memory_gib = 16 }",
+    );
+    let out = dir.path().join("out");
+    run_scenario(&s, &out).unwrap();
+    let rows = tasks(&out);
+    let node2 = rows.iter().find(|r| r["task"] == "2").unwrap();
+    assert_eq!(node2["submitted_s"], "100.000", "released at 10 s but not submitted before it arrives");
+}

@@ -275,6 +275,12 @@ impl Placer {
         PlacementPlan { partitioned_levels: prefix.len(), levels, partition_spec, constraints }
     }
 
+    /// True when some compiled memberOf depends on the tasks on an instance
+    /// (`task:group`, `runningTasksCount`) rather than on fixed facts.
+    pub fn has_dynamic_expressions(&self) -> bool {
+        self.expressions.list.iter().any(|(_, is_static)| !is_static)
+    }
+
     fn add_expression(&mut self, expression: &Expression) -> usize {
         if let Some(i) = self.expressions.list.iter().position(|(e, _)| e.source() == expression.source()) {
             return i;

@@ -652,16 +652,6 @@ impl Validator<'_> {
                 ));
             }
         }
-        for def in defs {
-            for (i, expression) in def.member_of.iter().enumerate() {
-                Expression::parse(expression).map_err(|e| {
-                    self.error(
-                        format!("task definition `{}` placementConstraints[{i}].expression", def.name()),
-                        e.to_string(),
-                    )
-                })?;
-            }
-        }
         if let Some(group) = &run.group {
             if group.is_empty() || group.len() > 255 {
                 return Err(self.error(field("run_task.group"), "a task group is 1 to 255 characters"));
@@ -697,6 +687,17 @@ impl Validator<'_> {
                     self.trace_source(index, raw, path)?
                 }
                 (None, Some(synthetic)) => {
+                let trace_keys = [
+                    ("trace_format", raw.trace_format.is_some()),
+                    ("trace_machine", raw.trace_machine.is_some()),
+                    ("trace_columns", raw.trace_columns.is_some()),
+                    ("time_scale", raw.time_scale.is_some()),
+                    ("strict", raw.strict.is_some()),
+                    ("reorder_window", raw.reorder_window.is_some()),
+                ];
+                if let Some((key, _)) = trace_keys.iter().find(|(_, set)| *set) {
+                    return Err(self.error(field(key), "applies to a `trace`, not to a synthetic workload"));
+                }
                     if task_definition.is_none() {
                         return Err(self
                             .error(field("run_task.taskDefinition"), "a synthetic workload needs a task definition"));
@@ -766,6 +767,11 @@ impl Validator<'_> {
         };
         if format_name != "generic" && raw.trace_columns.is_some() {
             return Err(self.error(field("trace_columns"), "applies only to trace_format = \"generic\""));
+        }
+        if format_name == "generic" && raw.trace_machine.is_some() {
+            return Err(self
+                .error(field("trace_machine"), "a generic trace states its units with trace_columns.cpu_scale and memory_scale")
+                .help("remove trace_machine, or set the scales to the machine's CPU units and MiB"));
         }
         let units = match &raw.trace_machine {
             Some(machine) if machine.vcpu > 0.0 && machine.memory_gib > 0.0 => UnitMapping {

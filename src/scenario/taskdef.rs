@@ -7,6 +7,7 @@
 //! suggestion, so a typo never silently changes a simulation.
 
 use crate::catalog::{validate_fargate_size, Architecture, FargateSize};
+use crate::placement::query::Expression;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
@@ -212,8 +213,8 @@ pub struct TaskDef {
     pub host_ports: Vec<HostPort>,
     /// Launch types the definition declares (`requiresCompatibilities`).
     pub compatibilities: Vec<String>,
-    /// `memberOf` expressions from the definition.
-    pub member_of: Vec<String>,
+    /// `memberOf` expressions from the definition, parsed.
+    pub member_of: Vec<Expression>,
     /// CPU architecture (`runtimePlatform.cpuArchitecture`, default x86_64).
     pub architecture: Architecture,
     /// The Fargate size, when the definition is Fargate-compatible and sized.
@@ -410,7 +411,10 @@ impl TaskDefinitionDoc {
                 ));
             }
             match constraint.expression {
-                Some(expression) => member_of.push(expression),
+                Some(expression) => member_of.push(
+                    Expression::parse(&expression)
+                        .map_err(|e| FieldError::at("expression", format!("memberOf expression: {e}")))?,
+                ),
                 None => return Err(FieldError::at("expression", "a `memberOf` constraint needs an `expression`")),
             }
         }
