@@ -151,7 +151,7 @@ pub fn describe(scenario: &Scenario) -> String {
     for workload in &scenario.workloads {
         let source = match &workload.source {
             WorkloadSource::Trace(path) => format!("trace {}", path.display()),
-            WorkloadSource::ExternalTrace(spec) => format!("{:?} trace {}", spec.format, spec.path.display()),
+            WorkloadSource::ExternalTrace(spec) => format!("{} trace {}", spec.format.name(), spec.path.display()),
             WorkloadSource::Synthetic(_) => "synthetic arrivals".to_string(),
         };
         let policy = match workload.on_failure {

@@ -57,6 +57,12 @@ pub trait SubmissionSource {
     fn held_rows(&self) -> u64 {
         0
     }
+
+    /// Tasks an event trace gives no full life for (never scheduled, or no
+    /// end seen within the lookahead), dropped and counted.
+    fn incomplete_tasks(&self) -> u64 {
+        0
+    }
 }
 
 /// A public or custom trace format ([`crate::traces`]), with Alibaba 2018
@@ -123,6 +129,10 @@ impl SubmissionSource for TraceSource {
 
     fn held_rows(&self) -> u64 {
         self.gate.held() as u64
+    }
+
+    fn incomplete_tasks(&self) -> u64 {
+        self.reader.incomplete_by_reason().values().sum()
     }
 }
 

@@ -255,3 +255,54 @@ fn a_released_dag_task_still_waits_for_its_own_arrival_time() {
     let node2 = rows.iter().find(|r| r["task"] == "2").unwrap();
     assert_eq!(node2["submitted_s"], "100.000", "released at 10 s but not submitted before it arrives");
 }
+
+#[test]
+fn google_2011_task_events_replay_with_normalised_units() {
+    let dir = tempfile::tempdir().unwrap();
+    // Timestamps in µs from 600 s; job 7 task 0 runs 60 s from SCHEDULE to FINISH;
+    // task 1 is killed before it is ever scheduled (dropped and counted).
+    let events = "\
+600000000,,7,0,,0,u,0,9,0.125,0.0625,0,0
+600000000,,7,1,,0,u,0,9,0.25,0.125,0,0
+605000000,,7,0,m1,1,u,0,9,0.125,0.0625,0,0
+610000000,,7,1,,5,u,0,9,0.25,0.125,0,0
+665000000,,7,0,m1,4,u,0,9,0.125,0.0625,0,0
+";
+    std::fs::write(dir.path().join("task_events.csv"), events).unwrap();
+    let s = scenario(
+        dir.path(),
+        "task_events.csv",
+        "trace_format = \"google2011\"\ntrace_machine = { vcpu = 4, memory_gib = 16 }",
+    );
+    let out = dir.path().join("out");
+    run_scenario(&s, &out).unwrap();
+    let summary = summary(&out);
+    assert_eq!(summary["tasks_submitted"], "1");
+    assert_eq!(summary["trace_tasks_incomplete"], "1");
+    let rows = tasks(&out);
+    assert_eq!(
+        (rows[0]["cpu"].as_str(), rows[0]["memory_mib"].as_str()),
+        ("512", "1024"),
+        "1/8 of 4 vCPU, 1/16 of 16 GiB"
+    );
+    assert_eq!(rows[0]["submitted_s"], "0.000", "the trace's first event is time zero");
+    assert_eq!(rows[0]["stopped_s"], "60.000", "runs SCHEDULE to FINISH");
+}
+
+#[test]
+fn azure_vmtable_rows_become_tasks_in_creation_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let vms = "\
+vm-b,sub1,dep1,300,900,80.0,20.0,60.0,Interactive,2,4
+vm-a,sub1,dep1,0,600,50.0,10.0,40.0,Delay-insensitive,1,2
+";
+    std::fs::write(dir.path().join("vmtable.csv"), vms).unwrap();
+    let s = scenario(dir.path(), "vmtable.csv", "trace_format = \"azure_vmtable\"\nreorder_window = \"unbounded\"");
+    let out = dir.path().join("out");
+    run_scenario(&s, &out).unwrap();
+    let rows = tasks(&out);
+    let first = rows.iter().find(|r| r["task"] == "1").unwrap();
+    assert_eq!((first["cpu"].as_str(), first["memory_mib"].as_str()), ("1024", "2048"), "vm-a, created first");
+    assert_eq!(first["group"], "Delay-insensitive");
+    assert_eq!(summary(&out)["tasks_completed"], "2");
+}

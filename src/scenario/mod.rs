@@ -687,17 +687,17 @@ impl Validator<'_> {
                     self.trace_source(index, raw, path)?
                 }
                 (None, Some(synthetic)) => {
-                let trace_keys = [
-                    ("trace_format", raw.trace_format.is_some()),
-                    ("trace_machine", raw.trace_machine.is_some()),
-                    ("trace_columns", raw.trace_columns.is_some()),
-                    ("time_scale", raw.time_scale.is_some()),
-                    ("strict", raw.strict.is_some()),
-                    ("reorder_window", raw.reorder_window.is_some()),
-                ];
-                if let Some((key, _)) = trace_keys.iter().find(|(_, set)| *set) {
-                    return Err(self.error(field(key), "applies to a `trace`, not to a synthetic workload"));
-                }
+                    let trace_keys = [
+                        ("trace_format", raw.trace_format.is_some()),
+                        ("trace_machine", raw.trace_machine.is_some()),
+                        ("trace_columns", raw.trace_columns.is_some()),
+                        ("time_scale", raw.time_scale.is_some()),
+                        ("strict", raw.strict.is_some()),
+                        ("reorder_window", raw.reorder_window.is_some()),
+                    ];
+                    if let Some((key, _)) = trace_keys.iter().find(|(_, set)| *set) {
+                        return Err(self.error(field(key), "applies to a `trace`, not to a synthetic workload"));
+                    }
                     if task_definition.is_none() {
                         return Err(self
                             .error(field("run_task.taskDefinition"), "a synthetic workload needs a task definition"));
@@ -740,13 +740,15 @@ impl Validator<'_> {
                 if let Some((key, _)) = extras.iter().find(|(_, set)| *set) {
                     return Err(self.error(
                         field(key),
-                        "applies to trace_format alibaba2018, alibaba2017 or generic, not the native format",
+                        "applies to the other trace formats (alibaba2018, alibaba2017, google2011, azure_vmtable, generic), not the native one",
                     ));
                 }
                 return Ok(WorkloadSource::Trace(path));
             }
             "alibaba2018" => TraceFormat::Alibaba2018,
             "alibaba2017" => TraceFormat::Alibaba2017,
+            "google2011" => TraceFormat::Google2011,
+            "azure_vmtable" => TraceFormat::AzureVmTable,
             "generic" => {
                 let columns = raw.trace_columns.as_ref().ok_or_else(|| {
                     self.error(
@@ -757,7 +759,7 @@ impl Validator<'_> {
                 TraceFormat::Generic(self.columns(&field("trace_columns"), columns)?)
             }
             other => {
-                let known = ["native", "alibaba2018", "alibaba2017", "generic"];
+                let known = ["native", "alibaba2018", "alibaba2017", "google2011", "azure_vmtable", "generic"];
                 let err = self.error(field("trace_format"), format!("unknown trace format `{other}`"));
                 return Err(match best_match(other, known.into_iter()) {
                     Some(s) => err.help(format!("did you mean `{s}`? Formats: {}", known.join(", "))),
@@ -770,7 +772,10 @@ impl Validator<'_> {
         }
         if format_name == "generic" && raw.trace_machine.is_some() {
             return Err(self
-                .error(field("trace_machine"), "a generic trace states its units with trace_columns.cpu_scale and memory_scale")
+                .error(
+                    field("trace_machine"),
+                    "a generic trace states its units with trace_columns.cpu_scale and memory_scale",
+                )
                 .help("remove trace_machine, or set the scales to the machine's CPU units and MiB"));
         }
         let units = match &raw.trace_machine {
@@ -779,7 +784,10 @@ impl Validator<'_> {
                 machine_memory_mib: (machine.memory_gib * 1024.0).round() as u32,
             },
             Some(_) => return Err(self.error(field("trace_machine"), "vcpu and memory_gib must be positive")),
-            None if format_name == "generic" => UnitMapping { machine_cpu_units: 1024, machine_memory_mib: 1024 },
+            // Neither states requests as a share of a machine.
+            None if matches!(format_name, "generic" | "azure_vmtable") => {
+                UnitMapping { machine_cpu_units: 1024, machine_memory_mib: 1024 }
+            }
             None => {
                 return Err(self
                     .error(

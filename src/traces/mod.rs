@@ -1,5 +1,7 @@
 //! Readers for real cluster workload traces: the Alibaba 2018 and 2017 batch
-//! traces, and any CSV described by a [`ColumnMapping`].
+//! traces, the Google 2011 task events ([`google`]), the Azure V1 VM table
+//! ([`azure`]), and any CSV described by a [`ColumnMapping`]; and, for
+//! services' demand curves, utilisation series ([`load`]).
 //!
 //! A [`TraceReader`] streams a trace one row at a time, turning each row into
 //! a [`TraceTask`]: when it is submitted, how long each instance runs, its CPU
@@ -25,7 +27,9 @@
 //! a row further back is a bad row. Memory is bounded by the rows that arrive
 //! within one window. A window of `SimDuration(u64::MAX)` sorts the whole file
 //! in memory, which suits small traces that are not in time order, such as the
-//! Alibaba 2017 sample (ordered by job id, not by time).
+//! Alibaba 2017 sample (ordered by job id, not by time), and the Azure VM
+//! table. For the Google 2011 event trace the window applies to the rows'
+//! timestamps, and the reader itself puts tasks in submit order.
 //!
 //! # Bad rows
 //!
@@ -37,17 +41,26 @@
 //! [`TraceReader::skipped_by_reason`]). Nothing in a trace can make the reader
 //! panic.
 //!
+//! Event traces (Google 2011) may also leave a task's life incomplete — never
+//! scheduled, or no end seen. That is not a bad row: such tasks are dropped or
+//! given the duration the trace supports, and counted under a reason in
+//! [`TraceReader::incomplete_by_reason`] (see [`google`]).
+//!
 //! # Jobs and DAGs
 //!
 //! [`DagGate`] holds back Alibaba 2018 tasks until the tasks of the same job
 //! they depend on have completed; see the [`dag`] module for its rules.
 
 pub mod alibaba;
+pub mod azure;
 pub mod dag;
 pub mod generic;
+pub mod google;
+pub mod load;
 mod stats;
 
 pub use dag::DagGate;
+pub use load::{read_load_series, LoadSeries};
 pub use stats::{trace_stats, TraceStats};
 
 use crate::engine::{SimDuration, SimTime};
@@ -68,6 +81,19 @@ pub const DEFAULT_REORDER_WINDOW: SimDuration = SimDuration::from_secs(1);
 /// mix-up, such as microseconds read as seconds).
 const MAX_MILLIS: f64 = 1e15;
 
+impl TraceFormat {
+    /// The name a scenario's `trace_format` uses.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TraceFormat::Alibaba2018 => "alibaba2018",
+            TraceFormat::Alibaba2017 => "alibaba2017",
+            TraceFormat::Google2011 => "google2011",
+            TraceFormat::AzureVmTable => "azure_vmtable",
+            TraceFormat::Generic(_) => "generic",
+        }
+    }
+}
+
 /// Which kind of trace a file is.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)] // made once per trace; boxing would only complicate the API
@@ -81,6 +107,19 @@ pub enum TraceFormat {
     /// with the header `,submit_time,duration,cpu,memory,job_id,task_id,instances_num,disk`:
     /// seconds, cores per instance and memory as a fraction (0–1) of a machine.
     Alibaba2017,
+    /// Google cluster-data 2011 `task_events`, no header, 13 columns
+    /// (timestamp µs, missing info, job ID, task index, machine ID, event type,
+    /// user, scheduling class, priority, CPU request, memory request, disk
+    /// request, different-machine restriction). Events become one task per
+    /// SUBMIT…end life; requests are shares of the largest machine, so both
+    /// fields of [`UnitMapping`] must be at least 1. See [`google`].
+    Google2011,
+    /// Azure Public Dataset V1 `vmtable.csv`, no header: `vmid,
+    /// subscriptionid, deploymentid, vmcreated, vmdeleted, maxcpu, avgcpu,
+    /// p95maxcpu, vmcategory, vmcorecount, vmmemory`, one task per VM. The real
+    /// file is not in creation order: read it with an unbounded reorder window.
+    /// See [`azure`].
+    AzureVmTable,
     /// Any CSV, its columns described by the mapping.
     Generic(ColumnMapping),
 }
@@ -89,12 +128,15 @@ pub enum TraceFormat {
 /// that give requests as a share of a machine (100 % or 1.0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnitMapping {
-    /// CPU units (1024 per vCPU) of one trace machine. Neither Alibaba format
-    /// needs it (both give CPU in cores), but it documents the machine the
-    /// memory share refers to and lets callers size a fleet like the trace's.
+    /// CPU units (1024 per vCPU) of one trace machine: a Google 2011 CPU
+    /// request of 1.0 (the largest machine) stands for this much, so it must be
+    /// at least 1 for that format. Neither Alibaba format needs it (both give
+    /// CPU in cores), but it documents the machine the memory share refers to
+    /// and lets callers size a fleet like the trace's.
     pub machine_cpu_units: u32,
-    /// MiB of one trace machine: Alibaba 2018 `plan_mem` 100 and Alibaba 2017
-    /// `memory` 1.0 stand for this much. Must be at least 1 for those formats.
+    /// MiB of one trace machine: Alibaba 2018 `plan_mem` 100, Alibaba 2017
+    /// `memory` 1.0 and a Google 2011 memory request of 1.0 stand for this
+    /// much. Must be at least 1 for those formats.
     pub machine_memory_mib: u32,
 }
 
@@ -231,6 +273,7 @@ pub struct TraceReader {
     deferred: Option<InputError>,
     skipped: u64,
     skipped_by_reason: BTreeMap<String, u64>,
+    incomplete_by_reason: BTreeMap<String, u64>,
 }
 
 impl std::fmt::Debug for TraceReader {
@@ -250,6 +293,8 @@ enum Layout {
     Alibaba2018,
     Alibaba2017(alibaba::Columns2017),
     Generic(Box<generic::Columns>),
+    Google(Box<google::Events>),
+    Azure,
 }
 
 /// A row as the trace gives it, before scaling and rounding. Times are
@@ -303,6 +348,27 @@ pub mod reasons {
     pub const OUT_OF_ORDER: &str = "time out of order";
     /// The row is not valid UTF-8.
     pub const UNREADABLE: &str = "unreadable row";
+    /// A Google 2011 event type is not one of 0–8.
+    pub const BAD_EVENT: &str = "unknown event type";
+
+    // Counted by `TraceReader::incomplete_by_reason`, not as bad rows.
+
+    /// A task ended while pending, or was pending at the end of the file:
+    /// dropped (Google 2011).
+    pub const NEVER_SCHEDULED: &str = "never scheduled";
+    /// A task was still pending a lookahead after its submit: dropped (Google 2011).
+    pub const NOT_SCHEDULED_IN_LOOKAHEAD: &str = "not scheduled within lookahead";
+    /// A running task's end was not seen within a lookahead of its submit:
+    /// emitted with the duration up to submit + lookahead (Google 2011).
+    pub const END_NOT_SEEN: &str = "end not seen within lookahead";
+    /// A running task had not ended by the end of the file: emitted with the
+    /// duration up to the file's last timestamp (Google 2011).
+    pub const NOT_ENDED: &str = "not ended by end of file";
+    /// A SUBMIT for a task already submitted, or a SCHEDULE for one already
+    /// running (Google 2011).
+    pub const REPEATED_EVENT: &str = "repeated submit or schedule";
+    /// An event for a task with no live SUBMIT in the reader: ignored (Google 2011).
+    pub const UNTRACKED_EVENT: &str = "event for an untracked task";
 }
 
 /// A row waiting in the reorder buffer, ordered by (submit, file order).
@@ -349,10 +415,16 @@ impl TraceReader {
             return Err(InputError::new(path, format!("time scale {time_scale} must be a number above 0"))
                 .help("1 replays the trace at its own pace, 0.5 twice as fast, 2 half as fast"));
         }
+        if format == TraceFormat::Google2011 && (units.machine_cpu_units == 0 || units.machine_memory_mib == 0) {
+            return Err(InputError::new(path, "the machine CPU units or memory for this trace is 0").help(
+                "Google 2011 traces give CPU and memory as a share of the largest machine; say what that machine is \
+                 in the workload, e.g. trace_machine = { vcpu = 32, memory_gib = 128 } (the trace does not publish it)",
+            ));
+        }
         if matches!(format, TraceFormat::Alibaba2018 | TraceFormat::Alibaba2017) && units.machine_memory_mib == 0 {
             return Err(InputError::new(path, "the machine memory for this trace is 0 MiB").help(
-                "Alibaba traces give memory as a share of a machine; set machine_memory_mib to the MiB a whole \
-                 machine stands for (the trace does not publish it), e.g. 65536",
+                "Alibaba traces give memory as a share of a machine; say what that machine is in the workload, e.g. \
+                 trace_machine = { vcpu = 96, memory_gib = 384 } (the trace does not publish it)",
             ));
         }
         if let TraceFormat::Generic(mapping) = &format {
@@ -363,7 +435,7 @@ impl TraceReader {
         let input: Box<dyn Read + Send> =
             if gzip { Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file))) } else { Box::new(file) };
         let (has_header, delimiter) = match &format {
-            TraceFormat::Alibaba2018 => (false, b','),
+            TraceFormat::Alibaba2018 | TraceFormat::Google2011 | TraceFormat::AzureVmTable => (false, b','),
             TraceFormat::Alibaba2017 => (true, b','),
             TraceFormat::Generic(mapping) => (mapping.has_header, mapping.delimiter),
         };
@@ -391,6 +463,8 @@ impl TraceReader {
             TraceFormat::Generic(mapping) => {
                 Layout::Generic(Box::new(generic::Columns::resolve(path, &mapping, header.as_ref())?))
             }
+            TraceFormat::Google2011 => Layout::Google(Box::new(google::Events::new(units))),
+            TraceFormat::AzureVmTable => Layout::Azure,
         };
         Ok(TraceReader {
             path: path.to_path_buf(),
@@ -408,6 +482,7 @@ impl TraceReader {
             deferred: None,
             skipped: 0,
             skipped_by_reason: BTreeMap::new(),
+            incomplete_by_reason: BTreeMap::new(),
         })
     }
 
@@ -471,7 +546,7 @@ impl TraceReader {
                     self.reorder_window
                 ),
                 "sort the trace by submit time (e.g. `sort -t, -k1,1n`, choosing the time column), or widen the \
-                 reader's reorder window (SimDuration(u64::MAX) sorts the whole file in memory)",
+                 workload's reorder_window (\"unbounded\" sorts the whole file in memory)",
             );
             self.bad_row(task.line, error)?;
         }
@@ -487,6 +562,16 @@ impl TraceReader {
         &self.skipped_by_reason
     }
 
+    /// Tasks (or, for [`reasons::UNTRACKED_EVENT`] and
+    /// [`reasons::REPEATED_EVENT`], events) whose life an event trace (Google
+    /// 2011) does not give in full, by reason: dropped, cut short or ignored as
+    /// the [`google`] module describes. These are not bad rows: they are
+    /// counted even by a strict reader, and not in [`skipped`](Self::skipped).
+    /// Always empty for the other formats.
+    pub fn incomplete_by_reason(&self) -> &BTreeMap<String, u64> {
+        &self.incomplete_by_reason
+    }
+
     /// The file being read.
     pub fn path(&self) -> &Path {
         &self.path
@@ -494,10 +579,57 @@ impl TraceReader {
 
     /// The next good row in file order, skipping (or failing on) bad rows.
     fn next_row(&mut self) -> Result<Option<TraceTask>, InputError> {
+        if matches!(self.layout, Layout::Google(_)) {
+            return self.next_event_task();
+        }
+        loop {
+            let Some(line) = self.read_record()? else { return Ok(None) };
+            match self.parse_record().and_then(|raw| self.convert(raw, line)) {
+                Ok(task) => return Ok(Some(task)),
+                Err(error) => self.bad_row(line, error)?,
+            }
+        }
+    }
+
+    /// The next task of an event trace, in submit order, reading events until
+    /// one is ready.
+    fn next_event_task(&mut self) -> Result<Option<TraceTask>, InputError> {
+        loop {
+            let Layout::Google(events) = &mut self.layout else { return Ok(None) };
+            let ready = events.pop_ready();
+            for reason in events.take_notes() {
+                *self.incomplete_by_reason.entry(reason.to_string()).or_insert(0) += 1;
+            }
+            if let Some((raw, line)) = ready {
+                match self.convert(raw, line) {
+                    Ok(task) => return Ok(Some(task)),
+                    Err(error) => {
+                        self.bad_row(line, error)?;
+                        continue;
+                    }
+                }
+            }
+            let Some(line) = self.read_record()? else {
+                let Layout::Google(events) = &mut self.layout else { return Ok(None) };
+                if events.finish() {
+                    continue;
+                }
+                return Ok(None);
+            };
+            let Layout::Google(events) = &mut self.layout else { return Ok(None) };
+            if let Err(error) = events.accept(&self.record, line, self.time_scale, self.reorder_window) {
+                self.bad_row(line, error)?;
+            }
+        }
+    }
+
+    /// Reads the next record into `self.record`, returning its line;
+    /// `Ok(None)` at the end of the file. Rows that are not UTF-8 are bad rows.
+    fn read_record(&mut self) -> Result<Option<u64>, InputError> {
         loop {
             match self.csv.read_record(&mut self.record) {
                 Ok(false) => return Ok(None),
-                Ok(true) => {}
+                Ok(true) => return Ok(Some(self.record.position().map_or(0, |p| p.line()))),
                 Err(e) => match e.kind() {
                     csv::ErrorKind::Utf8 { pos, err } => {
                         let line = pos.as_ref().map_or(0, |p| p.line());
@@ -507,15 +639,9 @@ impl TraceReader {
                             "save the trace as UTF-8 text, or delete the row",
                         );
                         self.bad_row(line, error)?;
-                        continue;
                     }
                     _ => return Err(read_failure(&self.path, &e, self.is_gzip())),
                 },
-            }
-            let line = self.record.position().map_or(0, |p| p.line());
-            match self.parse_record().and_then(|raw| self.convert(raw, line)) {
-                Ok(task) => return Ok(Some(task)),
-                Err(error) => self.bad_row(line, error)?,
             }
         }
     }
@@ -527,7 +653,7 @@ impl TraceReader {
     /// Fails on a bad row when strict; otherwise counts it.
     fn bad_row(&mut self, line: u64, error: RowError) -> Result<(), InputError> {
         if self.strict {
-            let help = format!("{}; or read the trace leniently to skip and count bad rows", error.help);
+            let help = format!("{}; or set strict = false to skip and count bad rows", error.help);
             return Err(InputError::new(&self.path, error.message).at(format!("line {line}")).help(help));
         }
         self.skipped += 1;
@@ -540,6 +666,13 @@ impl TraceReader {
             Layout::Alibaba2018 => alibaba::parse_2018(&self.record, &self.units),
             Layout::Alibaba2017(columns) => columns.parse(&self.record, &self.units),
             Layout::Generic(columns) => columns.parse(&self.record),
+            Layout::Azure => azure::parse(&self.record),
+            // Event traces go through `next_event_task`, never here.
+            Layout::Google(_) => Err(RowError::new(
+                reasons::UNREADABLE,
+                "an event trace row cannot be read on its own",
+                "read Google 2011 traces through TraceReader::next_task",
+            )),
         }
     }
 
