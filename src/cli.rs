@@ -1,9 +1,13 @@
-//! The command line: `ecs-sim run` and `ecs-sim validate`.
+//! The command line: `ecs-sim run`, `ecs-sim check` and `ecs-sim validate`.
 
-use crate::error::Error;
+use crate::check::{compare, read_baseline, table, Tolerances};
+use crate::error::{Error, InputError};
+use crate::placement::Rejection;
 use crate::scenario::{FailurePolicy, LaunchType, Scenario, WorkloadSource};
-use crate::simulation::run_scenario;
-use clap::{Parser, Subcommand};
+use crate::simulation::{run_scenario, RunSummary};
+use crate::sweep::{self, Loaded, Sweep, SweepOptions};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -18,10 +22,22 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// How `run` prints its summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Format {
+    /// Lines for people.
+    #[default]
+    Text,
+    /// One JSON document on stdout.
+    Json,
+}
+
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a scenario and write summary.csv, timeseries.csv and tasks.csv.
+    /// Run a scenario and write summary.csv, timeseries.csv and tasks.csv; a
+    /// scenario with a [sweep] section runs every variant and replication and
+    /// also writes variants.csv, runs.csv, charts and report.md.
     Run {
         /// The scenario file (TOML), e.g. scenarios/quickstart.toml.
         scenario: PathBuf,
@@ -31,7 +47,42 @@ pub enum Command {
         /// Override the scenario's seed, to replay a run with other random draws.
         #[arg(long)]
         seed: Option<u64>,
+        /// Sweeps: worker threads [default: all cores]. Outputs do not depend on it.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+        threads: Option<u16>,
+        /// Sweeps: replay only the variant with this label (same seeds and run files as in the
+        /// full sweep; variants.csv, charts and report.md are left untouched).
+        #[arg(long, value_name = "VARIANT")]
+        only: Option<String>,
+        /// How to print the summary.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
         /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Rerun a sweep and compare it with a baseline variants.csv; exit 1 if a
+    /// variant got dearer or less available than the tolerances allow.
+    Check {
+        /// The scenario file (TOML) with a [sweep] section.
+        scenario: PathBuf,
+        /// The variants.csv to compare with, e.g. results/strategy-shootout/variants.csv.
+        #[arg(long)]
+        baseline: PathBuf,
+        /// Allowed rise in mean cost, percent [default: the sweep's cost_tolerance_pct, else 2].
+        #[arg(long, value_name = "PCT")]
+        cost_tolerance_pct: Option<f64>,
+        /// Allowed fall in mean availability, percentage points [default: the
+        /// sweep's availability_tolerance_points, else 0.1].
+        #[arg(long, value_name = "POINTS")]
+        availability_tolerance_points: Option<f64>,
+        /// Worker threads [default: all cores].
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+        threads: Option<u16>,
+        /// Keep the rerun's outputs here [default: a temporary folder, removed afterwards].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print only the regressions and errors.
         #[arg(long, short)]
         quiet: bool,
     },
@@ -43,11 +94,12 @@ pub enum Command {
 }
 
 /// Runs the command line; returns the process exit code (0 success, 1
-/// failure while running or writing, 2 invalid input).
+/// failure while running or writing, or a regression found by `check`, 2
+/// invalid input).
 pub fn main() -> i32 {
     let cli = Cli::parse();
     match execute(cli.command) {
-        Ok(()) => 0,
+        Ok(code) => code,
         Err(Error::Input(err)) => {
             eprintln!("error: {err}");
             2
@@ -59,53 +111,222 @@ pub fn main() -> i32 {
     }
 }
 
-fn execute(command: Command) -> Result<(), Error> {
+fn execute(command: Command) -> Result<i32, Error> {
     match command {
-        Command::Run { scenario, out, seed, quiet } => {
-            let mut scenario = Scenario::load(&scenario)?;
-            if let Some(seed) = seed {
-                scenario.seed = seed;
+        Command::Run { scenario: path, out, seed, threads, only, format, quiet } => match sweep::load(&path)? {
+            Loaded::Single(mut scenario) => {
+                if only.is_some() {
+                    return Err(InputError::new(
+                        &path,
+                        "`--only` picks a sweep variant, but the scenario has no [sweep] section",
+                    )
+                    .at("option `--only`")
+                    .into());
+                }
+                if let Some(seed) = seed {
+                    scenario.seed = seed;
+                }
+                let out = out.unwrap_or_else(|| Path::new("results").join(&scenario.name));
+                let started = Instant::now();
+                let summary = run_scenario(&scenario, &out)?;
+                let wall = started.elapsed().as_secs_f64();
+                match format {
+                    Format::Json => println!("{:#}", single_json(&scenario, &summary, &out)),
+                    Format::Text if !quiet => print_single(&scenario, &summary, &out, wall),
+                    Format::Text => {}
+                }
+                Ok(0)
             }
-            let out = out.unwrap_or_else(|| Path::new("results").join(&scenario.name));
+            Loaded::Sweep(mut sweep) => {
+                if let Some(seed) = seed {
+                    sweep.set_seed(seed);
+                }
+                let out = out.unwrap_or_else(|| Path::new("results").join(&sweep.base.name));
+                let options = SweepOptions {
+                    threads: threads.map(usize::from),
+                    only,
+                    progress: !quiet && std::io::stderr().is_terminal(),
+                };
+                let started = Instant::now();
+                let outcome = sweep::run_sweep(&sweep, &out, &options)?;
+                let wall = started.elapsed().as_secs_f64();
+                match format {
+                    Format::Json => println!("{:#}", sweep::to_json(&sweep, &outcome, &out)),
+                    Format::Text if !quiet => {
+                        println!("{}", sweep_heading(&sweep, outcome.runs.len()));
+                        print!("{}", sweep::to_text(&outcome));
+                        println!(
+                            "  {} runs in {:.3} s wall on {} thread(s), peak memory {}",
+                            outcome.runs.len(),
+                            wall,
+                            outcome.threads,
+                            peak_memory().unwrap_or_else(|| "unknown".into())
+                        );
+                        println!("  results in {}", out.display());
+                    }
+                    Format::Text => {}
+                }
+                Ok(0)
+            }
+        },
+        Command::Check {
+            scenario: path,
+            baseline,
+            cost_tolerance_pct,
+            availability_tolerance_points,
+            threads,
+            out,
+            quiet,
+        } => {
+            let Loaded::Sweep(sweep) = sweep::load(&path)? else {
+                return Err(InputError::new(
+                    &path,
+                    "`check` compares sweep variants, but the scenario has no [sweep] section",
+                )
+                .help("add a [sweep] section, e.g. `[sweep]` with `replications = 3`")
+                .into());
+            };
+            let rows = read_baseline(&baseline)?;
+            let tolerance = |flag: &str, value: Option<f64>, default: f64| -> Result<f64, InputError> {
+                match value {
+                    Some(v) if !(v.is_finite() && v >= 0.0) => {
+                        Err(InputError::new(&path, format!("`{v}` is not a tolerance; give a number of 0 or more"))
+                            .at(format!("option `{flag}`")))
+                    }
+                    Some(v) => Ok(v),
+                    None => Ok(default),
+                }
+            };
+            let tolerances = Tolerances {
+                cost_pct: tolerance("--cost-tolerance-pct", cost_tolerance_pct, sweep.spec.cost_tolerance_pct)?,
+                availability_points: tolerance(
+                    "--availability-tolerance-points",
+                    availability_tolerance_points,
+                    sweep.spec.availability_tolerance_points,
+                )?,
+            };
+            let keep = out.is_some();
+            let out = out.unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("ecs-sim-check-{}-{}", sweep.base.name, std::process::id()))
+            });
+            let options = SweepOptions {
+                threads: threads.map(usize::from),
+                only: None,
+                progress: !quiet && std::io::stderr().is_terminal(),
+            };
             let started = Instant::now();
-            let summary = run_scenario(&scenario, &out)?;
-            let wall = started.elapsed().as_secs_f64();
-            if !quiet {
-                println!("{}: {} simulated, seed {}", scenario.name, scenario.duration, scenario.seed);
-                println!(
-                    "  tasks: {} submitted, {} started, {} completed, {} failed",
-                    summary.tasks_submitted,
-                    summary.tasks_started,
-                    summary.tasks_completed,
-                    summary.tasks_failed.iter().sum::<u64>()
-                );
-                println!(
-                    "  cost: ${:.2} (EC2 ${:.2}, Fargate ${:.2})",
-                    summary.costs.total(),
-                    summary.costs.ec2(),
-                    summary.costs.fargate
-                );
-                println!(
-                    "  reservation: CPU {:.1} %, memory {:.1} % (time-weighted)",
-                    summary.cpu_reservation_avg_pct, summary.memory_reservation_avg_pct
-                );
-                println!(
-                    "  {} events in {:.3} s wall ({:.0} events/s), peak memory {}",
-                    summary.events,
-                    wall,
-                    summary.events as f64 / wall.max(1e-9),
-                    peak_memory().unwrap_or_else(|| "unknown".into())
-                );
-                println!("  results in {}", out.display());
+            let result = sweep::run_sweep(&sweep, &out, &options);
+            if !keep {
+                let _ = std::fs::remove_dir_all(&out);
             }
-            Ok(())
+            let outcome = result?;
+            let comparisons = compare(&rows, &outcome.variants, tolerances);
+            let regressions = comparisons.iter().filter(|c| c.verdict.is_regression()).count();
+            if !quiet || regressions > 0 {
+                println!(
+                    "check {} against {}: {} runs in {:.3} s on {} thread(s)",
+                    sweep.base.name,
+                    baseline.display(),
+                    outcome.runs.len(),
+                    started.elapsed().as_secs_f64(),
+                    outcome.threads
+                );
+                print!("{}", table(&comparisons, tolerances));
+            }
+            Ok(if regressions > 0 { 1 } else { 0 })
         }
         Command::Validate { scenario } => {
-            let scenario = Scenario::load(&scenario)?;
-            print!("{}", describe(&scenario));
-            Ok(())
+            match sweep::load(&scenario)? {
+                Loaded::Single(scenario) => print!("{}", describe(&scenario)),
+                Loaded::Sweep(sweep) => {
+                    print!("{}", describe(&sweep.base));
+                    println!("  {}", sweep_heading(&sweep, sweep.total_runs()));
+                    for variant in &sweep.variants {
+                        println!("    variant `{}`", variant.label);
+                    }
+                }
+            }
+            Ok(0)
         }
     }
+}
+
+fn sweep_heading(sweep: &Sweep, runs: usize) -> String {
+    format!(
+        "{}: sweep of {} variant(s) x {} replication(s), {} runs of {} each, base seed {}",
+        sweep.base.name,
+        sweep.variants.len(),
+        sweep.spec.replications,
+        runs,
+        sweep.base.duration,
+        sweep.base.seed
+    )
+}
+
+fn print_single(scenario: &Scenario, summary: &RunSummary, out: &Path, wall: f64) {
+    println!("{}: {} simulated, seed {}", scenario.name, scenario.duration, scenario.seed);
+    println!(
+        "  tasks: {} submitted, {} started, {} completed, {} failed",
+        summary.tasks_submitted,
+        summary.tasks_started,
+        summary.tasks_completed,
+        summary.tasks_failed.iter().sum::<u64>()
+    );
+    println!(
+        "  cost: ${:.2} (EC2 ${:.2}, Fargate ${:.2})",
+        summary.costs.total(),
+        summary.costs.ec2(),
+        summary.costs.fargate
+    );
+    println!(
+        "  reservation: CPU {:.1} %, memory {:.1} % (time-weighted)",
+        summary.cpu_reservation_avg_pct, summary.memory_reservation_avg_pct
+    );
+    println!(
+        "  {} events in {:.3} s wall ({:.0} events/s), peak memory {}",
+        summary.events,
+        wall,
+        summary.events as f64 / wall.max(1e-9),
+        peak_memory().unwrap_or_else(|| "unknown".into())
+    );
+    println!("  results in {}", out.display());
+}
+
+/// The summary of a single run as JSON (for `--format json`).
+pub fn single_json(scenario: &Scenario, summary: &RunSummary, out: &Path) -> serde_json::Value {
+    let failed: u64 = summary.tasks_failed.iter().sum();
+    let by_reason: serde_json::Map<String, serde_json::Value> =
+        Rejection::ALL.iter().zip(summary.tasks_failed).map(|(r, n)| (r.reason().to_string(), n.into())).collect();
+    let by_fleet: serde_json::Map<String, serde_json::Value> =
+        scenario.fleets.iter().zip(&summary.costs.by_fleet).map(|(f, c)| (f.name.clone(), (*c).into())).collect();
+    let availability = if summary.tasks_submitted == 0 {
+        100.0
+    } else {
+        100.0 * (1.0 - failed as f64 / summary.tasks_submitted as f64)
+    };
+    serde_json::json!({
+        "scenario": scenario.name,
+        "seed": scenario.seed,
+        "simulated_hours": scenario.duration.as_secs_f64() / 3600.0,
+        "events": summary.events,
+        "tasks": {
+            "submitted": summary.tasks_submitted,
+            "started": summary.tasks_started,
+            "completed": summary.tasks_completed,
+            "failed": failed,
+            "failed_by_reason": by_reason,
+        },
+        "cost_usd": {
+            "total": summary.costs.total(),
+            "ec2": summary.costs.ec2(),
+            "fargate": summary.costs.fargate,
+            "by_fleet": by_fleet,
+        },
+        "cpu_reservation_avg_pct": summary.cpu_reservation_avg_pct,
+        "memory_reservation_avg_pct": summary.memory_reservation_avg_pct,
+        "availability_pct": availability,
+        "results": out.display().to_string(),
+    })
 }
 
 /// A plain-language account of what a scenario would run.

@@ -8,12 +8,16 @@
 //! and Fargate sizes), [`cluster`] (instances and their state),
 //! [`placement`] (strategies, constraints, query language), [`workload`]
 //! (task sources), [`traces`] (public trace formats), [`simulation`] (the event loop), [`billing`],
-//! [`metrics`], [`report`] (atomic output files) and [`cli`].
+//! [`metrics`], [`report`] (atomic output files), [`sweep`] (variants and
+//! replications in parallel), [`stats`], [`charts`], [`check`] (regression
+//! checks against baselines) and [`cli`].
 
 #![warn(missing_docs)]
 
 pub mod billing;
 pub mod catalog;
+pub mod charts;
+pub mod check;
 pub mod cli;
 pub mod cluster;
 pub mod engine;
@@ -23,5 +27,7 @@ pub mod placement;
 pub mod report;
 pub mod scenario;
 pub mod simulation;
+pub mod stats;
+pub mod sweep;
 pub mod traces;
 pub mod workload;
