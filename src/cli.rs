@@ -1,15 +1,44 @@
 //! The command line: `ecs-sim run`, `ecs-sim check` and `ecs-sim validate`.
 
 use crate::check::{compare, read_baseline, table, Tolerances};
+use crate::engine::SimDuration;
 use crate::error::{Error, InputError};
 use crate::placement::Rejection;
 use crate::scenario::{FailurePolicy, LaunchType, Scenario, WorkloadSource};
 use crate::simulation::{run_scenario, RunSummary};
 use crate::sweep::{self, Loaded, Sweep, SweepOptions};
+use crate::traces::{trace_stats, TraceFormat, TraceReader, UnitMapping};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+/// Writes a line to stdout. When stdout is a closed pipe (`ecs-sim ... | head`)
+/// the program ends quietly instead of panicking as `println!` would.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// Writes to stdout without a newline; see [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        crate::cli::write_stdout(format_args!($($arg)*))
+    };
+}
+
+/// Writes to stdout; exits with status 0 if the reader has gone away.
+pub fn write_stdout(text: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    if let Err(err) = std::io::stdout().write_fmt(text) {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to standard output: {err}");
+        std::process::exit(1);
+    }
+}
 
 /// Simulate an Amazon ECS cluster to compare cost, utilisation and task
 /// waits across fleets, placement strategies and workloads before you
@@ -91,6 +120,50 @@ pub enum Command {
         /// The scenario file (TOML).
         scenario: PathBuf,
     },
+    /// Look at a workload trace before running it.
+    Trace {
+        /// What to do with the trace.
+        #[command(subcommand)]
+        command: TraceCommand,
+    },
+}
+
+/// `ecs-sim trace` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TraceCommand {
+    /// Print a trace's size, time span, arrival rate, resource requests and total demand.
+    Stats {
+        /// The trace file (`.gz` is read directly).
+        file: PathBuf,
+        /// Its format.
+        #[arg(long, value_enum)]
+        format: TraceFileFormat,
+        /// vCPUs of one trace machine, for traces that give requests as a share of a machine.
+        #[arg(long, default_value_t = 96.0)]
+        machine_vcpu: f64,
+        /// GiB of memory of one trace machine, likewise.
+        #[arg(long, default_value_t = 384.0)]
+        machine_memory_gib: f64,
+        /// Read a trace that is not in time order by sorting it in memory.
+        #[arg(long)]
+        unsorted: bool,
+        /// Stop at the first bad row instead of skipping and counting bad rows.
+        #[arg(long)]
+        strict: bool,
+    },
+}
+
+/// Trace formats `ecs-sim trace stats` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TraceFileFormat {
+    /// Alibaba cluster-trace-v2018 batch tasks.
+    Alibaba2018,
+    /// Alibaba cluster-trace-v2017 batch tasks.
+    Alibaba2017,
+    /// Google cluster-data 2011 task_events.
+    Google2011,
+    /// Azure Public Dataset V1 vmtable.
+    AzureVmtable,
 }
 
 /// Runs the command line; returns the process exit code (0 success, 1
@@ -131,7 +204,7 @@ fn execute(command: Command) -> Result<i32, Error> {
                 let summary = run_scenario(&scenario, &out)?;
                 let wall = started.elapsed().as_secs_f64();
                 match format {
-                    Format::Json => println!("{:#}", single_json(&scenario, &summary, &out)),
+                    Format::Json => outln!("{:#}", single_json(&scenario, &summary, &out)),
                     Format::Text if !quiet => print_single(&scenario, &summary, &out, wall),
                     Format::Text => {}
                 }
@@ -151,18 +224,18 @@ fn execute(command: Command) -> Result<i32, Error> {
                 let outcome = sweep::run_sweep(&sweep, &out, &options)?;
                 let wall = started.elapsed().as_secs_f64();
                 match format {
-                    Format::Json => println!("{:#}", sweep::to_json(&sweep, &outcome, &out)),
+                    Format::Json => outln!("{:#}", sweep::to_json(&sweep, &outcome, &out)),
                     Format::Text if !quiet => {
-                        println!("{}", sweep_heading(&sweep, outcome.runs.len()));
-                        print!("{}", sweep::to_text(&outcome));
-                        println!(
+                        outln!("{}", sweep_heading(&sweep, outcome.runs.len()));
+                        out!("{}", sweep::to_text(&outcome));
+                        outln!(
                             "  {} runs in {:.3} s wall on {} thread(s), peak memory {}",
                             outcome.runs.len(),
                             wall,
                             outcome.threads,
                             peak_memory().unwrap_or_else(|| "unknown".into())
                         );
-                        println!("  results in {}", out.display());
+                        outln!("  results in {}", out.display());
                     }
                     Format::Text => {}
                 }
@@ -223,7 +296,7 @@ fn execute(command: Command) -> Result<i32, Error> {
             let comparisons = compare(&rows, &outcome.variants, tolerances);
             let regressions = comparisons.iter().filter(|c| c.verdict.is_regression()).count();
             if !quiet || regressions > 0 {
-                println!(
+                outln!(
                     "check {} against {}: {} runs in {:.3} s on {} thread(s)",
                     sweep.base.name,
                     baseline.display(),
@@ -231,18 +304,51 @@ fn execute(command: Command) -> Result<i32, Error> {
                     started.elapsed().as_secs_f64(),
                     outcome.threads
                 );
-                print!("{}", table(&comparisons, tolerances));
+                out!("{}", table(&comparisons, tolerances));
             }
             Ok(if regressions > 0 { 1 } else { 0 })
         }
+        Command::Trace {
+            command: TraceCommand::Stats { file, format, machine_vcpu, machine_memory_gib, unsorted, strict },
+        } => {
+            if !(machine_vcpu > 0.0 && machine_memory_gib > 0.0) {
+                return Err(InputError::new(&file, "the trace machine needs a positive size")
+                    .at("options `--machine-vcpu` and `--machine-memory-gib`")
+                    .into());
+            }
+            let format = match format {
+                TraceFileFormat::Alibaba2018 => TraceFormat::Alibaba2018,
+                TraceFileFormat::Alibaba2017 => TraceFormat::Alibaba2017,
+                TraceFileFormat::Google2011 => TraceFormat::Google2011,
+                TraceFileFormat::AzureVmtable => TraceFormat::AzureVmTable,
+            };
+            let units = UnitMapping {
+                machine_cpu_units: (machine_vcpu * 1024.0).round() as u32,
+                machine_memory_mib: (machine_memory_gib * 1024.0).round() as u32,
+            };
+            let mut reader = TraceReader::open(&file, format, units, 1.0, strict)?;
+            if unsorted {
+                reader = reader.with_reorder_window(SimDuration(u64::MAX));
+            }
+            let stats = trace_stats(&mut reader)?;
+            outln!("{}", file.display());
+            outln!("{stats}");
+            for (reason, count) in reader.skipped_by_reason().iter().chain(reader.incomplete_by_reason()) {
+                outln!("  {reason}: {count}");
+            }
+            if reader.skipped_by_reason().contains_key(crate::traces::reasons::OUT_OF_ORDER) {
+                outln!("hint: the trace is not in time order; add --unsorted (or reorder_window = \"unbounded\" in a scenario)");
+            }
+            Ok(0)
+        }
         Command::Validate { scenario } => {
             match sweep::load(&scenario)? {
-                Loaded::Single(scenario) => print!("{}", describe(&scenario)),
+                Loaded::Single(scenario) => out!("{}", describe(&scenario)),
                 Loaded::Sweep(sweep) => {
-                    print!("{}", describe(&sweep.base));
-                    println!("  {}", sweep_heading(&sweep, sweep.total_runs()));
+                    out!("{}", describe(&sweep.base));
+                    outln!("  {}", sweep_heading(&sweep, sweep.total_runs()));
                     for variant in &sweep.variants {
-                        println!("    variant `{}`", variant.label);
+                        outln!("    variant `{}`", variant.label);
                     }
                 }
             }
@@ -264,32 +370,33 @@ fn sweep_heading(sweep: &Sweep, runs: usize) -> String {
 }
 
 fn print_single(scenario: &Scenario, summary: &RunSummary, out: &Path, wall: f64) {
-    println!("{}: {} simulated, seed {}", scenario.name, scenario.duration, scenario.seed);
-    println!(
+    outln!("{}: {} simulated, seed {}", scenario.name, scenario.duration, scenario.seed);
+    outln!(
         "  tasks: {} submitted, {} started, {} completed, {} failed",
         summary.tasks_submitted,
         summary.tasks_started,
         summary.tasks_completed,
         summary.tasks_failed.iter().sum::<u64>()
     );
-    println!(
+    outln!(
         "  cost: ${:.2} (EC2 ${:.2}, Fargate ${:.2})",
         summary.costs.total(),
         summary.costs.ec2(),
         summary.costs.fargate
     );
-    println!(
+    outln!(
         "  reservation: CPU {:.1} %, memory {:.1} % (time-weighted)",
-        summary.cpu_reservation_avg_pct, summary.memory_reservation_avg_pct
+        summary.cpu_reservation_avg_pct,
+        summary.memory_reservation_avg_pct
     );
-    println!(
+    outln!(
         "  {} events in {:.3} s wall ({:.0} events/s), peak memory {}",
         summary.events,
         wall,
         summary.events as f64 / wall.max(1e-9),
         peak_memory().unwrap_or_else(|| "unknown".into())
     );
-    println!("  results in {}", out.display());
+    outln!("  results in {}", out.display());
 }
 
 /// The summary of a single run as JSON (for `--format json`).

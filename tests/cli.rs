@@ -264,3 +264,47 @@ fn unknown_subcommand_and_bad_seed_are_usage_errors() {
     assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
     assert!(!text(&output.stderr).contains("panicked"));
 }
+
+#[test]
+fn trace_stats_summarises_a_trace_and_explains_skipped_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("sample.csv");
+    std::fs::write(&trace, "0,j1,M1,60,50,1,2\n10,j1,R2_1,30,100,2,1\n5,j2,task_x,20,100,1,1\n").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ecs-sim"))
+        .args(["trace", "stats"])
+        .arg(&trace)
+        .args(["--format", "alibaba2018"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("tasks:        2 rows, 3 instances"), "{text}");
+    assert!(text.contains("time out of order: 1") && text.contains("--unsorted"), "{text}");
+    let sorted = std::process::Command::new(env!("CARGO_BIN_EXE_ecs-sim"))
+        .args(["trace", "stats"])
+        .arg(&trace)
+        .args(["--format", "alibaba2018", "--unsorted"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(sorted.stdout).unwrap().contains("3 rows, 4 instances"));
+}
+
+#[test]
+fn a_closed_stdout_pipe_ends_quietly_without_a_panic() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ecs-sim"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["validate", "scenarios/quickstart.toml"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away before anything is written
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let status = child.wait().unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(status.success(), "{status:?} {stderr}");
+    drop(dir);
+}
