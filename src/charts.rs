@@ -156,6 +156,21 @@ fn render(path: &Path, draw: impl FnOnce(&Area) -> Drawn) -> Result<(), Error> {
     file.commit()
 }
 
+/// Draws the series legend in the charts' common style.
+fn draw_legend<'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, BitMapBackend<'a>, CT>,
+    position: SeriesLabelPosition,
+) -> Drawn {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(150, 150, 150))
+        .label_font((FONT, LABEL_PX))
+        .draw()?;
+    Ok(())
+}
+
 fn title_style() -> TextStyle<'static> {
     (FONT, TITLE_PX).into_font().color(&BLACK)
 }
@@ -209,13 +224,7 @@ fn time_panel(
         }
     }
     if legend && !set.variants.is_empty() {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(150, 150, 150))
-            .label_font((FONT, LABEL_PX))
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
     }
     Ok(())
 }
@@ -314,13 +323,7 @@ fn cost_availability_chart(set: &ChartSet, area: &Area) -> Drawn {
             .label(if v.pareto { format!("{} (on the front)", v.label) } else { v.label.clone() })
             .legend(move |(x, y)| Circle::new((x + 12, y), 7, c.filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(RGBColor(150, 150, 150))
-        .label_font((FONT, LABEL_PX))
-        .draw()?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     Ok(())
 }
 
@@ -389,13 +392,7 @@ fn wait_chart(set: &ChartSet, area: &Area) -> Drawn {
             .label(variant.label.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour(i).stroke_width(4)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(RGBColor(150, 150, 150))
-        .label_font((FONT, LABEL_PX))
-        .draw()?;
+    draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
     Ok(())
 }
 
@@ -456,13 +453,7 @@ fn wait_quantile_chart(set: &ChartSet, area: &Area) -> Drawn {
             Text::new(format!("{:.0}", values[q]), (centre, values[q] + top * 0.01), style)
         }))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(RGBColor(150, 150, 150))
-        .label_font((FONT, LABEL_PX))
-        .draw()?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     Ok(())
 }
 
