@@ -550,16 +550,12 @@ impl Placer {
         if levels.is_empty() {
             return Some(candidates[self.rng.gen_range(0..candidates.len())]);
         }
-        let keyed =
-            candidates.iter().map(|&id| (rank_key(cluster, &cluster.instances[id.0 as usize], group, levels), id));
-        let best = keyed.clone().map(|(k, _)| k).min()?;
-        let ties = keyed.filter(|(k, _)| *k == best).count();
+        let keys: Vec<Key> =
+            candidates.iter().map(|&id| rank_key(cluster, &cluster.instances[id.0 as usize], group, levels)).collect();
+        let best = *keys.iter().min()?;
+        let ties = keys.iter().filter(|&&k| k == best).count();
         let nth = self.rng.gen_range(0..ties);
-        candidates
-            .iter()
-            .filter(|&&id| rank_key(cluster, &cluster.instances[id.0 as usize], group, levels) == best)
-            .nth(nth)
-            .copied()
+        candidates.iter().zip(&keys).filter(|(_, &k)| k == best).nth(nth).map(|(&id, _)| id)
     }
 
     /// The reason ECS would give: that of the instance which passed the most
