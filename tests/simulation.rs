@@ -132,14 +132,13 @@ run_duration = { dist = "fixed", value = "30s" }
     assert_eq!(summary["tasks_completed"], "1");
 }
 
-#[test]
-fn waiting_tasks_start_when_capacity_frees_and_time_out_otherwise() {
+/// One m5.large (2048 CPU units) running 1024-unit tasks that wait for
+/// capacity up to `max_wait`; returns the summary.
+fn one_instance_waiting(trace_rows: &str, max_wait: &str) -> BTreeMap<String, String> {
     let dir = tempfile::tempdir().unwrap();
-    // One m5.large (2048 CPU units): two 1024-unit tasks fit; the third waits
-    // until the first pair stops at 10 min; a fourth waits 5 min and gives up.
     let trace = dir.path().join("trace.csv");
-    std::fs::write(&trace, "submit_time,count,duration\n0,2,10m\n1,1,1m\n2,1,1m\n").unwrap();
-    let summary = run_text(
+    std::fs::write(&trace, format!("submit_time,count,duration\n{trace_rows}")).unwrap();
+    run_text(
         &format!(
             r#"
 [simulation]
@@ -159,46 +158,30 @@ containerDefinitions = [{{ name = "main", memory = 128 }}]
 name = "batch"
 trace = "{}"
 on_placement_failure = "wait"
-max_wait = "15m"
+max_wait = "{max_wait}"
 [workload.run_task]
 taskDefinition = "job"
 "#,
             trace.display()
         ),
         dir.path(),
-    );
+    )
+}
+
+#[test]
+fn waiting_tasks_start_when_capacity_frees() {
+    // Two tasks fill the instance for 10 min; the two submitted at 1 s and 2 s wait until then.
+    let summary = one_instance_waiting("0,2,10m\n1,1,1m\n2,1,1m\n", "15m");
     assert_eq!(summary["tasks_completed"], "4");
     assert_eq!(summary["tasks_failed"], "0");
-    // Waits: 0, 0, 599 s, 598 s -> p50 is the second-smallest (0), p99 the largest.
-    assert_eq!(summary["task_wait_p99_s"], "598.016"); // histogram bucket floor of 599 s
-    let dir = tempfile::tempdir().unwrap();
-    let trace = dir.path().join("trace.csv");
-    std::fs::write(&trace, "submit_time,count,duration\n0,2,10m\n1,1,1m\n").unwrap();
-    let summary = run_text(
-        &format!(
-            r#"
-[simulation]
-duration = "1h"
-[[fleet]]
-name = "one"
-instance_types = ["m5.large"]
-count = 1
-[[task_definition]]
-family = "job"
-cpu = 1024
-containerDefinitions = [{{ name = "main", memory = 128 }}]
-[[workload]]
-name = "batch"
-trace = "{}"
-on_placement_failure = "wait"
-max_wait = "5m"
-[workload.run_task]
-taskDefinition = "job"
-"#,
-            trace.display()
-        ),
-        dir.path(),
-    );
+    // Waits: 0, 0, 599 s, 598 s; p99 is the largest, reported as its histogram bucket's floor.
+    assert_eq!(summary["task_wait_p99_s"], "598.016");
+}
+
+#[test]
+fn waiting_tasks_give_up_after_max_wait_with_the_reason() {
+    // The instance is full for 10 min; the task submitted at 1 s gives up after 5 min.
+    let summary = one_instance_waiting("0,2,10m\n1,1,1m\n", "5m");
     assert_eq!(summary["tasks_failed_RESOURCE:CPU"], "1");
 }
 
