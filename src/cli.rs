@@ -163,6 +163,7 @@ pub enum TraceFileFormat {
     /// Google cluster-data 2011 task_events.
     Google2011,
     /// Azure Public Dataset V1 vmtable.
+    #[value(name = "azure_vmtable")]
     AzureVmtable,
 }
 
@@ -304,7 +305,9 @@ fn execute(command: Command) -> Result<i32, Error> {
                     started.elapsed().as_secs_f64(),
                     outcome.threads
                 );
-                out!("{}", table(&comparisons, tolerances));
+                // --quiet shows only the rows that got worse.
+                let shown: Vec<_> = comparisons.into_iter().filter(|c| !quiet || c.verdict.is_regression()).collect();
+                out!("{}", table(&shown, tolerances));
             }
             Ok(if regressions > 0 { 1 } else { 0 })
         }

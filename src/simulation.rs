@@ -135,8 +135,12 @@ pub struct RunSummary {
     pub trace_rows_skipped: u64,
     /// Trace rows still held at the end, waiting for dependencies.
     pub trace_rows_held_at_end: u64,
-    /// Tasks an event trace gave no full life for, dropped and counted.
-    pub trace_tasks_incomplete: u64,
+    /// Event-trace tasks dropped: never scheduled in the trace (or not within the lookahead).
+    pub trace_tasks_dropped: u64,
+    /// Event-trace tasks submitted with a run time cut short at the lookahead or end of file.
+    pub trace_tasks_cut_short: u64,
+    /// Tasks still waiting for capacity when the run ended.
+    pub tasks_waiting_at_end: u64,
     /// Average CPU reservation, percent.
     pub cpu_reservation_avg_pct: f64,
     /// Average memory reservation, percent.
@@ -916,7 +920,9 @@ impl<'s> Simulation<'s> {
         self.summary.events = self.queue.processed();
         self.summary.trace_rows_skipped = self.sources.iter().map(|s| s.skipped_rows()).sum();
         self.summary.trace_rows_held_at_end = self.sources.iter().map(|s| s.held_rows()).sum();
-        self.summary.trace_tasks_incomplete = self.sources.iter().map(|s| s.incomplete_tasks()).sum();
+        self.summary.trace_tasks_dropped = self.sources.iter().map(|s| s.trace_tasks_dropped()).sum();
+        self.summary.trace_tasks_cut_short = self.sources.iter().map(|s| s.trace_tasks_cut_short()).sum();
+        self.summary.tasks_waiting_at_end = waiting_at_end;
         self.summary.cpu_reservation_avg_pct = self.integrals.average_cpu_pct();
         self.summary.memory_reservation_avg_pct = self.integrals.average_memory_pct();
         let summary = self.summary.clone();
@@ -947,7 +953,8 @@ impl<'s> Simulation<'s> {
         put("tasks_skipped_oversize", summary.tasks_skipped_oversize.to_string());
         put("trace_rows_skipped", summary.trace_rows_skipped.to_string());
         put("trace_rows_held_at_end", summary.trace_rows_held_at_end.to_string());
-        put("trace_tasks_incomplete", summary.trace_tasks_incomplete.to_string());
+        put("trace_tasks_dropped", summary.trace_tasks_dropped.to_string());
+        put("trace_tasks_cut_short", summary.trace_tasks_cut_short.to_string());
         put("tasks_running_at_end", running_at_end.to_string());
         put("tasks_starting_at_end", starting_at_end.to_string());
         put("tasks_waiting_at_end", waiting_at_end.to_string());

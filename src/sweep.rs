@@ -406,6 +406,12 @@ pub fn apply_setting(root: &mut toml::Value, path: &str, value: toml::Value) -> 
     // Errors here are completed with the file and field by the caller.
     let fail = |message: String, help: String| Err(InputError::new("", message).help(help));
     let steps = segments(path).map_err(|e| InputError::new("", e))?;
+    if steps.len() == 2 && steps[0] == "simulation" && steps[1] == "seed" {
+        return fail(
+            "the seed cannot be swept: every run's seed is derived from simulation.seed and its index".to_string(),
+            "use `replications` for more seeds, or `--seed` to change the base seed".to_string(),
+        );
+    }
     let mut here = root;
     let mut walked = String::new();
     for (i, step) in steps.iter().enumerate() {
@@ -441,7 +447,7 @@ pub fn apply_setting(root: &mut toml::Value, path: &str, value: toml::Value) -> 
             }
             _ => {
                 return fail(
-                    format!("path `{path}`: {place} is a {}, so it has no `{step}`", here.type_str()),
+                    format!("path `{path}`: {place} is {}, so it has no `{step}`", with_article(here.type_str())),
                     "end the path at the value to replace".to_string(),
                 );
             }
@@ -685,9 +691,12 @@ fn execute_run(sweep: &Sweep, variant: &Variant, replication: u32, out: &Path) -
     scenario.seed = seed;
     let dir = run_dir(out, &variant.label, replication);
     let summary = run_scenario(&scenario, &dir)?;
-    let submitted = summary.tasks_submitted;
-    let failed: u64 = summary.tasks_failed.iter().sum();
-    let availability_pct = if submitted == 0 { 100.0 } else { 100.0 * (1.0 - failed as f64 / submitted as f64) };
+    // The share of the tasks asked for that got placed: failed, still waiting
+    // at the end, and too large for any instance type all count against it.
+    let requested = summary.tasks_submitted + summary.tasks_skipped_oversize;
+    let unplaced =
+        summary.tasks_failed.iter().sum::<u64>() + summary.tasks_waiting_at_end + summary.tasks_skipped_oversize;
+    let availability_pct = if requested == 0 { 100.0 } else { 100.0 * (1.0 - unplaced as f64 / requested as f64) };
     let table = read_csv(&dir.join("summary.csv"))?;
     let metric = |name: &str| -> Option<f64> {
         table.rows.iter().find(|row| row.first().map(String::as_str) == Some(name))?.get(1)?.parse().ok()
@@ -1083,7 +1092,8 @@ fn write_report(sweep: &Sweep, outcome: &SweepOutcome, out: &Path) -> Result<(),
     }
     md += "\n### What the columns mean\n\n\
         - **Cost**: EC2 instances (per second, 60 s minimum) and Fargate tasks over the simulated span.\n\
-        - **Availability**: the share of submitted tasks that did not fail placement, 100 × (1 − failed / submitted). \
+        - **Availability**: the share of the tasks asked for that got placed: failed, still waiting at the end and \
+          too large for any instance type count against it. \
           ecs-sim has no services yet, so this is task-level availability, not service uptime.\n\
         - **CPU / memory reserved**: the time-weighted average of reserved over registered capacity. \
           The model tracks reservations, not the CPU and memory tasks actually use.\n\
@@ -1166,6 +1176,12 @@ pub fn to_text(outcome: &SweepOutcome) -> String {
         _ => {}
     }
     text
+}
+
+/// "an integer", "a table": the type name with its article.
+fn with_article(name: &str) -> String {
+    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {name}")
 }
 
 #[cfg(test)]

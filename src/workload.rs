@@ -5,7 +5,7 @@
 use crate::engine::{parse_duration, rng_stream, SimDuration, SimRng, SimTime};
 use crate::error::{best_match, InputError};
 use crate::scenario::{ArrivalProcess, SyntheticSpec, TraceSpec};
-use crate::traces::{DagGate, TraceReader, TraceTask};
+use crate::traces::{reasons, DagGate, TraceReader, TraceTask};
 use rand::Rng;
 use rand_distr::{Distribution, Exp};
 use std::collections::VecDeque;
@@ -58,9 +58,15 @@ pub trait SubmissionSource {
         0
     }
 
-    /// Tasks an event trace gives no full life for (never scheduled, or no
-    /// end seen within the lookahead), dropped and counted.
-    fn incomplete_tasks(&self) -> u64 {
+    /// Event-trace tasks dropped because the trace never schedules them
+    /// (or not within the lookahead).
+    fn trace_tasks_dropped(&self) -> u64 {
+        0
+    }
+
+    /// Event-trace tasks submitted with a run time cut short, because no end
+    /// was seen within the lookahead or before the end of the file.
+    fn trace_tasks_cut_short(&self) -> u64 {
         0
     }
 }
@@ -80,6 +86,11 @@ impl TraceSource {
         let reader = TraceReader::open(&spec.path, spec.format.clone(), spec.units, spec.time_scale, spec.strict)?
             .with_reorder_window(spec.reorder_window);
         Ok(TraceSource { reader, gate: DagGate::new(), ready: VecDeque::new(), finished: false })
+    }
+
+    /// Tasks the reader noted under any of these reasons.
+    fn count_of(&self, which: &[&str]) -> u64 {
+        which.iter().filter_map(|r| self.reader.incomplete_by_reason().get(*r)).sum()
     }
 
     fn submission(&self, task: TraceTask) -> Submission {
@@ -131,8 +142,12 @@ impl SubmissionSource for TraceSource {
         self.gate.held() as u64
     }
 
-    fn incomplete_tasks(&self) -> u64 {
-        self.reader.incomplete_by_reason().values().sum()
+    fn trace_tasks_dropped(&self) -> u64 {
+        self.count_of(&[reasons::NEVER_SCHEDULED, reasons::NOT_SCHEDULED_IN_LOOKAHEAD])
+    }
+
+    fn trace_tasks_cut_short(&self) -> u64 {
+        self.count_of(&[reasons::END_NOT_SEEN, reasons::NOT_ENDED])
     }
 }
 

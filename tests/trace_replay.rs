@@ -278,7 +278,8 @@ fn google_2011_task_events_replay_with_normalised_units() {
     run_scenario(&s, &out).unwrap();
     let summary = summary(&out);
     assert_eq!(summary["tasks_submitted"], "1");
-    assert_eq!(summary["trace_tasks_incomplete"], "1");
+    assert_eq!(summary["trace_tasks_dropped"], "1");
+    assert_eq!(summary["trace_tasks_cut_short"], "0");
     let rows = tasks(&out);
     assert_eq!(
         (rows[0]["cpu"].as_str(), rows[0]["memory_mib"].as_str()),

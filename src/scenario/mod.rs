@@ -770,13 +770,13 @@ impl Validator<'_> {
         if format_name != "generic" && raw.trace_columns.is_some() {
             return Err(self.error(field("trace_columns"), "applies only to trace_format = \"generic\""));
         }
-        if format_name == "generic" && raw.trace_machine.is_some() {
+        if matches!(format_name, "generic" | "azure_vmtable") && raw.trace_machine.is_some() {
             return Err(self
                 .error(
                     field("trace_machine"),
-                    "a generic trace states its units with trace_columns.cpu_scale and memory_scale",
+                    format!("a {format_name} trace states its sizes itself; trace_machine does not apply"),
                 )
-                .help("remove trace_machine, or set the scales to the machine's CPU units and MiB"));
+                .help("remove trace_machine (a generic trace sets trace_columns.cpu_scale and memory_scale)"));
         }
         let units = match &raw.trace_machine {
             Some(machine) if machine.vcpu > 0.0 && machine.memory_gib > 0.0 => UnitMapping {

@@ -304,7 +304,7 @@ impl Events {
                         base + latest * 1000.0,
                     ),
                     "sort the trace by timestamp (e.g. `sort -t, -k1,1n`), or widen the reader's reorder window \
-                     (SimDuration(u64::MAX) sorts the whole file in memory)",
+                     (reorder_window = \"unbounded\" sorts the whole file in memory)",
                 ));
             }
         }
