@@ -86,6 +86,10 @@ pub enum Command {
         /// How to print the summary.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Make bad rows in the workloads' traces fatal (by default they are skipped and counted;
+        /// rows of the native format are always fatal).
+        #[arg(long)]
+        strict: bool,
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
@@ -187,8 +191,11 @@ pub fn main() -> i32 {
 
 fn execute(command: Command) -> Result<i32, Error> {
     match command {
-        Command::Run { scenario: path, out, seed, threads, only, format, quiet } => match sweep::load(&path)? {
+        Command::Run { scenario: path, out, seed, threads, only, format, strict, quiet } => match sweep::load(&path)? {
             Loaded::Single(mut scenario) => {
+                if strict {
+                    scenario.make_traces_strict();
+                }
                 if only.is_some() {
                     return Err(InputError::new(
                         &path,
@@ -214,6 +221,9 @@ fn execute(command: Command) -> Result<i32, Error> {
             Loaded::Sweep(mut sweep) => {
                 if let Some(seed) = seed {
                     sweep.set_seed(seed);
+                }
+                if strict {
+                    sweep.variants.iter_mut().for_each(|v| v.scenario.make_traces_strict());
                 }
                 let out = out.unwrap_or_else(|| Path::new("results").join(&sweep.base.name));
                 let options = SweepOptions {

@@ -308,3 +308,47 @@ fn a_closed_stdout_pipe_ends_quietly_without_a_panic() {
     assert!(status.success(), "{status:?} {stderr}");
     drop(dir);
 }
+
+#[test]
+fn strict_flag_makes_bad_trace_rows_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sample.csv"), "0,j1,M1,60,50,1,1\n5,j2,bad row\n9,j3,task_y,20,50,1,1\n").unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        r#"
+[simulation]
+duration = "1h"
+[[fleet]]
+name = "f"
+instance_types = ["m5.xlarge"]
+count = 1
+[[task_definition]]
+family = "batch"
+containerDefinitions = [{ name = "t", cpu = 100, memory = 100 }]
+[[workload]]
+name = "trace"
+trace = "sample.csv"
+trace_format = "alibaba2018"
+trace_machine = { vcpu = 96, memory_gib = 16 }
+[workload.run_task]
+taskDefinition = "batch"
+"#,
+    )
+    .unwrap();
+    let run = |strict: bool| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ecs-sim"));
+        command.arg("run").arg(dir.path().join("s.toml")).arg("--out").arg(dir.path().join("out")).arg("--quiet");
+        if strict {
+            command.arg("--strict");
+        }
+        command.output().unwrap()
+    };
+    let lenient = run(false);
+    assert!(lenient.status.success(), "{}", String::from_utf8_lossy(&lenient.stderr));
+    let summary = std::fs::read_to_string(dir.path().join("out/summary.csv")).unwrap();
+    assert!(summary.contains("trace_rows_skipped,1"), "{summary}");
+    let strict = run(true);
+    assert_eq!(strict.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&strict.stderr);
+    assert!(stderr.contains("sample.csv") && stderr.contains("line 2"), "{stderr}");
+}

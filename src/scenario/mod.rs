@@ -259,6 +259,16 @@ impl Scenario {
         Validator { path, base: path.parent().unwrap_or(Path::new(".")) }.scenario(raw)
     }
 
+    /// Makes bad rows fatal in every trace read through [`crate::traces`]
+    /// (the `--strict` flag).
+    pub fn make_traces_strict(&mut self) {
+        for workload in &mut self.workloads {
+            if let WorkloadSource::ExternalTrace(spec) = &mut workload.source {
+                spec.strict = true;
+            }
+        }
+    }
+
     /// Looks up a task definition by `family` (latest revision) or `family:revision`.
     pub fn task_definition_index(&self, name: &str) -> Option<usize> {
         find_task_definition(&self.task_definitions, name)
