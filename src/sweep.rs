@@ -30,7 +30,7 @@ use crate::charts::{self, ChartSet, ChartVariant, Sample, WaitData};
 use crate::engine::derive_seed;
 use crate::error::{best_match, Error, InputError};
 use crate::report::{fixed, AtomicFile, CsvFile};
-use crate::scenario::Scenario;
+use crate::scenario::{toml_error, Scenario};
 use crate::simulation::{run_scenario, RunSummary};
 use crate::stats::{estimate, pareto_front, Estimate};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -202,12 +202,11 @@ struct RawSetting {
 /// Reads a scenario file and, when it has a `[sweep]` section, validates the
 /// sweep and every variant, so that a bad value fails before any run.
 pub fn load(path: &Path) -> Result<Loaded, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        InputError::new(path, format!("cannot read the scenario: {e}"))
-            .help("check the path; scenarios are TOML files such as scenarios/quickstart.toml")
-    })?;
+    let text = crate::scenario::read_text(path)?;
+    // Parsed twice: into the typed scenario (whose errors carry lines), then
+    // as a plain table that sweep values are applied to.
     let base = Scenario::from_toml(&text, path)?;
-    let mut root: toml::Table = toml::from_str(&text).map_err(|e| InputError::new(path, e.message().to_string()))?;
+    let mut root: toml::Table = toml::from_str(&text).map_err(|e| toml_error(path, &text, &e))?;
     let Some(raw) = root.remove("sweep") else {
         return Ok(Loaded::Single(Box::new(base)));
     };
@@ -224,13 +223,7 @@ fn parse_spec(raw: toml::Value, path: &Path) -> Result<SweepSpec, InputError> {
     if !raw.is_table() {
         return Err(sweep_error(path, "sweep", "`sweep` must be a table").help("write a [sweep] section"));
     }
-    let raw: RawSweep = raw.try_into().map_err(|e: toml::de::Error| {
-        let err = sweep_error(path, "sweep", e.message().trim().to_string());
-        match crate::error::suggest_for_unknown(e.message()) {
-            Some(suggestion) => err.help(suggestion),
-            None => err,
-        }
-    })?;
+    let raw: RawSweep = raw.try_into().map_err(|e| toml_error(path, "", &e).at("field `sweep`"))?;
     let replications = raw.replications.unwrap_or(1);
     if !(1..=1000).contains(&replications) {
         return Err(sweep_error(path, "sweep.replications", "replications must be between 1 and 1000"));

@@ -176,16 +176,6 @@ impl Dist {
     pub fn sample_duration(&self, rng: &mut SimRng) -> SimDuration {
         SimDuration(self.sample(rng).round() as u64)
     }
-
-    /// The distribution's mean, for `validate` summaries.
-    pub fn mean(&self) -> f64 {
-        match *self {
-            Dist::Fixed(value) => value,
-            Dist::Uniform { min, max } => (min + max) / 2.0,
-            Dist::Exponential { mean } | Dist::Normal { mean, .. } => mean,
-            Dist::LogNormal { median, sigma } => median * (sigma * sigma / 2.0).exp(),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -233,11 +233,7 @@ pub struct Scenario {
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, InputError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            InputError::new(path, format!("cannot read the scenario: {e}"))
-                .help("check the path; scenarios are TOML files such as scenarios/quickstart.toml")
-        })?;
-        Scenario::from_toml(&text, path)
+        Scenario::from_toml(&read_text(path)?, path)
     }
 
     /// Validates scenario text; `path` names it in errors and anchors relative paths.
@@ -249,13 +245,8 @@ impl Scenario {
     /// Validates a scenario already parsed into a TOML value (a sweep variant);
     /// `path` names it in errors and anchors relative paths.
     pub fn from_toml_value(value: toml::Value, path: &Path) -> Result<Scenario, InputError> {
-        let raw: RawScenario = value.try_into().map_err(|e: toml::de::Error| {
-            let mut err = InputError::new(path, e.message().trim().to_string());
-            if let Some(suggestion) = suggest_for_unknown(e.message()) {
-                err = err.help(suggestion);
-            }
-            err
-        })?;
+        // A value has no text, so the error carries no line.
+        let raw: RawScenario = value.try_into().map_err(|e| toml_error(path, "", &e))?;
         Validator { path, base: path.parent().unwrap_or(Path::new(".")) }.scenario(raw)
     }
 
@@ -284,8 +275,17 @@ fn find_task_definition(defs: &[TaskDef], name: &str) -> Option<usize> {
         .map(|(i, _)| i)
 }
 
-/// Turns a TOML syntax or shape error into an [`InputError`] with a line and a suggestion.
-fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> InputError {
+/// Reads a scenario file's text.
+pub fn read_text(path: &Path) -> Result<String, InputError> {
+    std::fs::read_to_string(path).map_err(|e| {
+        InputError::new(path, format!("cannot read the scenario: {e}"))
+            .help("check the path; scenarios are TOML files such as scenarios/quickstart.toml")
+    })
+}
+
+/// Turns a TOML syntax or shape error into an [`InputError`], with its line
+/// when `text` (the parsed text) is given, and a suggestion for unknown keys.
+pub fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> InputError {
     let message = match err.message().trim() {
         "" => "the file ends in the middle of a value; complete it, e.g. `key = \"value\"`".to_string(),
         text => text.to_string(),
