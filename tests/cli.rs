@@ -1,6 +1,9 @@
 //! End-to-end tests of the `ecs-sim` binary: `run`, `validate`, `--help`,
 //! output files, determinism, seed override and exit codes.
 
+mod common;
+
+use common::read_summary;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -57,24 +60,8 @@ fn read_bytes(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
-/// The `metric,value` rows of a summary.csv.
-fn summary_rows(out: &Path) -> Vec<(String, String)> {
-    read(&out.join("summary.csv"))
-        .lines()
-        .skip(1)
-        .map(|line| {
-            let (metric, value) = line.split_once(',').unwrap_or_else(|| panic!("bad summary row `{line}`"));
-            (metric.to_string(), value.to_string())
-        })
-        .collect()
-}
-
 fn summary_value(out: &Path, metric: &str) -> String {
-    summary_rows(out)
-        .into_iter()
-        .find(|(m, _)| m == metric)
-        .map(|(_, v)| v)
-        .unwrap_or_else(|| panic!("summary.csv has no `{metric}` row"))
+    read_summary(out).remove(metric).unwrap_or_else(|| panic!("summary.csv has no `{metric}` row"))
 }
 
 /// Every entry of `dir`, sorted.
@@ -115,9 +102,9 @@ fn run_writes_three_csv_files_with_their_headers() {
     expected.sort();
     assert_eq!(names, expected);
 
-    let rows = summary_rows(&out);
+    let rows = read_summary(&out);
     for metric in ["scenario", "seed", "cost_total_usd", "task_wait_p99_s", "tasks_submitted"] {
-        assert!(rows.iter().any(|(m, _)| m == metric), "summary.csv has no `{metric}` row: {rows:?}");
+        assert!(rows.contains_key(metric), "summary.csv has no `{metric}` row: {rows:?}");
     }
     assert_eq!(summary_value(&out, "scenario"), "quickstart");
     assert_eq!(summary_value(&out, "seed"), "42");

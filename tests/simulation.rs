@@ -1,6 +1,9 @@
 //! Whole runs: golden outputs, determinism, billing worked examples and
 //! invariants over random scenarios.
 
+mod common;
+
+use common::read_summary;
 use ecs_sim::scenario::Scenario;
 use ecs_sim::simulation::run_scenario;
 use proptest::prelude::*;
@@ -18,16 +21,6 @@ fn run_text(toml: &str, dir: &Path) -> BTreeMap<String, String> {
     let out = dir.join("out");
     run_scenario(&scenario, &out).unwrap();
     read_summary(&out)
-}
-
-fn read_summary(out: &Path) -> BTreeMap<String, String> {
-    std::fs::read_to_string(out.join("summary.csv"))
-        .unwrap()
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.split_once(','))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
 }
 
 fn number(summary: &BTreeMap<String, String>, key: &str) -> f64 {

@@ -2,28 +2,13 @@
 //! oversize requests, bad rows and gzip input on small fixtures written
 //! here, and the real samples in ../shared/traces when that folder exists.
 
+mod common;
+
+use common::{read_summary, read_tasks};
 use ecs_sim::scenario::Scenario;
 use ecs_sim::simulation::run_scenario;
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-
-fn summary(out: &Path) -> BTreeMap<String, String> {
-    std::fs::read_to_string(out.join("summary.csv"))
-        .unwrap()
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.split_once(','))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-fn tasks(out: &Path) -> Vec<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(out.join("tasks.csv")).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    lines.map(|l| header.iter().map(|h| h.to_string()).zip(l.split(',').map(str::to_string)).collect()).collect()
-}
 
 fn scenario(dir: &Path, trace: &str, extra: &str) -> Scenario {
     let text = format!(
@@ -78,11 +63,11 @@ fn dag_order_units_oversize_and_bad_rows() {
     );
     let out = dir.path().join("out");
     run_scenario(&s, &out).unwrap();
-    let summary = summary(&out);
+    let summary = read_summary(&out);
     assert_eq!(summary["tasks_submitted"], "7", "2 + 1 + 1 + 3 instances; the oversize row is not submitted");
     assert_eq!(summary["tasks_skipped_oversize"], "1");
     assert_eq!(summary["trace_rows_skipped"], "1");
-    let rows = tasks(&out);
+    let rows = read_tasks(&out);
     let started =
         |number: &str| -> f64 { rows.iter().find(|r| r["task"] == number).unwrap()["started_s"].parse().unwrap() };
     let memory = |number: &str| rows.iter().find(|r| r["task"] == number).unwrap()["memory_mib"].clone();
@@ -134,7 +119,7 @@ fn generic_csv_with_column_mapping() {
     );
     let out = dir.path().join("out");
     run_scenario(&s, &out).unwrap();
-    let rows = tasks(&out);
+    let rows = read_tasks(&out);
     assert_eq!((rows[0]["cpu"].as_str(), rows[0]["memory_mib"].as_str()), ("512", "1024"));
     assert_eq!(rows[1]["stopped_s"], "61.000");
 }
@@ -182,7 +167,7 @@ tasks_csv = false
     std::fs::write(&path, text).unwrap();
     let out = dir.path().join("out");
     run_scenario(&Scenario::load(&path).unwrap(), &out).unwrap();
-    let summary = summary(&out);
+    let summary = read_summary(&out);
     let submitted: u64 = summary["tasks_submitted"].parse().unwrap();
     assert!(submitted > 100_000, "{submitted}");
     assert_eq!(summary["trace_rows_skipped"], "0");
@@ -226,7 +211,7 @@ tasks_csv = false
     std::fs::write(&path, text("reorder_window = \"unbounded\"")).unwrap();
     let out = dir.path().join("out");
     run_scenario(&Scenario::load(&path).unwrap(), &out).unwrap();
-    let sorted = summary(&out);
+    let sorted = read_summary(&out);
     assert_eq!(sorted["trace_rows_skipped"], "0");
     let accounted: u64 =
         ["tasks_submitted", "tasks_skipped_oversize"].iter().map(|k| sorted[*k].parse::<u64>().unwrap()).sum();
@@ -234,7 +219,7 @@ tasks_csv = false
     // Without reordering the rows that go back in time are skipped and counted, never silently dropped.
     std::fs::write(&path, text("")).unwrap();
     run_scenario(&Scenario::load(&path).unwrap(), &out).unwrap();
-    let skipped: u64 = summary(&out)["trace_rows_skipped"].parse().unwrap();
+    let skipped: u64 = read_summary(&out)["trace_rows_skipped"].parse().unwrap();
     assert!(skipped > 0);
 }
 
@@ -251,7 +236,7 @@ fn a_released_dag_task_still_waits_for_its_own_arrival_time() {
     );
     let out = dir.path().join("out");
     run_scenario(&s, &out).unwrap();
-    let rows = tasks(&out);
+    let rows = read_tasks(&out);
     let node2 = rows.iter().find(|r| r["task"] == "2").unwrap();
     assert_eq!(node2["submitted_s"], "100.000", "released at 10 s but not submitted before it arrives");
 }
@@ -276,11 +261,11 @@ fn google_2011_task_events_replay_with_normalised_units() {
     );
     let out = dir.path().join("out");
     run_scenario(&s, &out).unwrap();
-    let summary = summary(&out);
+    let summary = read_summary(&out);
     assert_eq!(summary["tasks_submitted"], "1");
     assert_eq!(summary["trace_tasks_dropped"], "1");
     assert_eq!(summary["trace_tasks_cut_short"], "0");
-    let rows = tasks(&out);
+    let rows = read_tasks(&out);
     assert_eq!(
         (rows[0]["cpu"].as_str(), rows[0]["memory_mib"].as_str()),
         ("512", "1024"),
@@ -301,9 +286,9 @@ vm-a,sub1,dep1,0,600,50.0,10.0,40.0,Delay-insensitive,1,2
     let s = scenario(dir.path(), "vmtable.csv", "trace_format = \"azure_vmtable\"\nreorder_window = \"unbounded\"");
     let out = dir.path().join("out");
     run_scenario(&s, &out).unwrap();
-    let rows = tasks(&out);
+    let rows = read_tasks(&out);
     let first = rows.iter().find(|r| r["task"] == "1").unwrap();
     assert_eq!((first["cpu"].as_str(), first["memory_mib"].as_str()), ("1024", "2048"), "vm-a, created first");
     assert_eq!(first["group"], "Delay-insensitive");
-    assert_eq!(summary(&out)["tasks_completed"], "2");
+    assert_eq!(read_summary(&out)["tasks_completed"], "2");
 }

@@ -4,6 +4,9 @@
 //! samples in `../shared/traces` read in full (those tests skip, saying why,
 //! when the folder is absent).
 
+mod common;
+
+use common::{read_all, read_until_error};
 use ecs_sim::engine::{SimDuration, SimTime};
 use ecs_sim::traces::{
     trace_stats, ColumnMapping, DagGate, TimeUnit, TraceFormat, TraceReader, TraceTask, UnitMapping,
@@ -19,14 +22,6 @@ fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, content).unwrap();
     path
-}
-
-fn read_all(reader: &mut TraceReader) -> Vec<TraceTask> {
-    let mut tasks = Vec::new();
-    while let Some(task) = reader.next_task().unwrap() {
-        tasks.push(task);
-    }
-    tasks
 }
 
 fn open(path: &Path, format: TraceFormat, strict: bool) -> TraceReader {
@@ -470,16 +465,6 @@ fn real_alibaba_2017_sample_reads_in_full_once_sorted() {
     assert_eq!(tasks.iter().map(|t| u64::from(t.count)).sum::<u64>(), 2_551_075);
     assert_eq!((tasks[0].submit, tasks.last().unwrap().submit), (SimTime(0), SimTime(59_829_000)));
     assert!(tasks.iter().all(|t| t.cpu.is_some_and(|c| (409..=3072).contains(&c)) && t.memory.is_some()));
-}
-
-fn read_until_error(mut reader: TraceReader) -> ecs_sim::error::InputError {
-    loop {
-        match reader.next_task() {
-            Ok(Some(_)) => {}
-            Ok(None) => panic!("expected an error"),
-            Err(err) => return err,
-        }
-    }
 }
 
 #[test]

@@ -4,9 +4,11 @@
 //! series (fixed step, time column, scales, errors, and the real series in
 //! `../shared/traces/load-series`, skipped with a printed reason when absent).
 
+mod common;
+
+use common::{read_all, read_until_error};
 use ecs_sim::engine::{SimDuration, SimTime};
-use ecs_sim::error::InputError;
-use ecs_sim::traces::{read_load_series, trace_stats, TraceFormat, TraceReader, TraceTask, UnitMapping};
+use ecs_sim::traces::{read_load_series, trace_stats, TraceFormat, TraceReader, UnitMapping};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -26,24 +28,6 @@ fn gzip(dir: &Path, name: &str, content: &str) -> PathBuf {
     encoder.write_all(content.as_bytes()).unwrap();
     std::fs::write(&path, encoder.finish().unwrap()).unwrap();
     path
-}
-
-fn read_all(reader: &mut TraceReader) -> Vec<TraceTask> {
-    let mut tasks = Vec::new();
-    while let Some(task) = reader.next_task().unwrap() {
-        tasks.push(task);
-    }
-    tasks
-}
-
-fn read_until_error(mut reader: TraceReader) -> InputError {
-    loop {
-        match reader.next_task() {
-            Ok(Some(_)) => {}
-            Ok(None) => panic!("expected an error"),
-            Err(err) => return err,
-        }
-    }
 }
 
 fn open(path: &Path, format: TraceFormat, strict: bool) -> TraceReader {

@@ -1,0 +1,49 @@
+//! Helpers shared by the integration tests: reading a run's CSV outputs and
+//! draining trace readers. Each test crate uses a subset.
+#![allow(dead_code)]
+
+use ecs_sim::error::InputError;
+use ecs_sim::traces::{TraceReader, TraceTask};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The `metric,value` rows of `out/summary.csv`, by metric.
+pub fn read_summary(out: &Path) -> BTreeMap<String, String> {
+    let path = out.join("summary.csv");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    text.lines()
+        .skip(1)
+        .map(|line| {
+            let (metric, value) = line.split_once(',').unwrap_or_else(|| panic!("bad summary row `{line}`"));
+            (metric.to_string(), value.to_string())
+        })
+        .collect()
+}
+
+/// The rows of `out/tasks.csv`, each by column name.
+pub fn read_tasks(out: &Path) -> Vec<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(out.join("tasks.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines.map(|l| header.iter().map(|h| h.to_string()).zip(l.split(',').map(str::to_string)).collect()).collect()
+}
+
+/// Every task of a trace; panics on an error.
+pub fn read_all(reader: &mut TraceReader) -> Vec<TraceTask> {
+    let mut tasks = Vec::new();
+    while let Some(task) = reader.next_task().unwrap() {
+        tasks.push(task);
+    }
+    tasks
+}
+
+/// Reads until the reader fails and returns the error; panics if it never does.
+pub fn read_until_error(mut reader: TraceReader) -> InputError {
+    loop {
+        match reader.next_task() {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("expected an error"),
+            Err(err) => return err,
+        }
+    }
+}
