@@ -36,8 +36,23 @@ pub enum InstanceStatus {
     Active,
     /// Gets no new tasks.
     Draining,
+    /// Its agent is disconnected (its zone is out): no new tasks, and the
+    /// tasks it had are lost. It may come back.
+    Unreachable,
     /// Gone.
     Deregistered,
+}
+
+impl InstanceStatus {
+    /// The name ECS uses (`UNREACHABLE` is ACTIVE with the agent disconnected).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstanceStatus::Active => "ACTIVE",
+            InstanceStatus::Draining => "DRAINING",
+            InstanceStatus::Unreachable => "ACTIVE_AGENT_DISCONNECTED",
+            InstanceStatus::Deregistered => "INACTIVE",
+        }
+    }
 }
 
 /// Maximum host ports reserved on one instance, the agent's defaults included.
@@ -401,6 +416,30 @@ impl Cluster {
         }
     }
 
+    /// Changes an instance's status, keeping the placement index (placeable
+    /// instances only) and the totals (registered instances only) in step.
+    /// Deregistering also records `now` as its end.
+    pub fn set_status(&mut self, id: InstanceId, status: InstanceStatus, now: SimTime) {
+        let instance = &self.instances[id.0 as usize];
+        let (was_placeable, was_registered) =
+            (instance.is_placeable(), instance.status != InstanceStatus::Deregistered);
+        if was_placeable && status != InstanceStatus::Active {
+            self.index.remove(instance);
+        }
+        let instance = &mut self.instances[id.0 as usize];
+        instance.status = status;
+        if was_registered && status == InstanceStatus::Deregistered {
+            instance.terminated_at = Some(now);
+            self.totals.instances -= 1;
+            self.totals.registered_cpu -= u64::from(instance.registered_cpu);
+            self.totals.registered_memory -= u64::from(instance.registered_memory);
+        }
+        let instance = &self.instances[id.0 as usize];
+        if !was_placeable && instance.is_placeable() {
+            self.index.insert(instance);
+        }
+    }
+
     /// Counts a task on the instance as RUNNING (or no longer).
     pub fn set_running(&mut self, id: InstanceId, running: bool) {
         let instance = &mut self.instances[id.0 as usize];
@@ -429,7 +468,7 @@ impl crate::placement::query::InstanceFacts for InstanceView<'_> {
         &self.instance.ec2_instance_id
     }
     fn agent_connected(&self) -> bool {
-        self.instance.status != InstanceStatus::Deregistered
+        !matches!(self.instance.status, InstanceStatus::Deregistered | InstanceStatus::Unreachable)
     }
     fn agent_version(&self) -> &str {
         &self.cluster.agent_version

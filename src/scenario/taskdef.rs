@@ -130,11 +130,35 @@ pub struct ContainerDefinitionDoc {
     pub docker_labels: Option<IgnoredAny>,
     pub ulimits: Option<IgnoredAny>,
     pub log_configuration: Option<IgnoredAny>,
-    pub health_check: Option<IgnoredAny>,
+    pub health_check: Option<HealthCheckDoc>,
     pub system_controls: Option<IgnoredAny>,
     pub resource_requirements: Option<IgnoredAny>,
     pub firelens_configuration: Option<IgnoredAny>,
     pub credential_specs: Option<IgnoredAny>,
+}
+
+/// A container `healthCheck`, as AWS spells it. Times are seconds.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct HealthCheckDoc {
+    pub command: Option<IgnoredAny>,
+    pub interval: Option<u32>,
+    pub timeout: Option<u32>,
+    pub retries: Option<u32>,
+    pub start_period: Option<u32>,
+}
+
+/// A container health check, with Docker's defaults filled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HealthCheck {
+    /// Seconds between checks (default 30): the first check runs one
+    /// interval after the container starts.
+    pub interval_s: u32,
+    /// Consecutive failures that make the container UNHEALTHY (default 3).
+    pub retries: u32,
+    /// Seconds after start during which failures do not count (default 0).
+    pub start_period_s: u32,
 }
 
 /// A port mapping as AWS spells it.
@@ -219,6 +243,8 @@ pub struct TaskDef {
     pub architecture: Architecture,
     /// The Fargate size, when the definition is Fargate-compatible and sized.
     pub fargate_size: Option<FargateSize>,
+    /// The health check of the first essential container that defines one.
+    pub health_check: Option<HealthCheck>,
 }
 
 impl TaskDef {
@@ -346,6 +372,7 @@ impl TaskDefinitionDoc {
         let mut container_memory = 0_u32;
         let mut host_ports = Vec::new();
         let mut any_essential = false;
+        let mut health_check = None;
         for (index, container) in self.container_definitions.iter().enumerate() {
             let label = container.name.clone().unwrap_or_else(|| format!("#{index}"));
             container_cpu = container_cpu.saturating_add(container.cpu.unwrap_or(0));
@@ -366,7 +393,22 @@ impl TaskDefinitionDoc {
                 )));
             }
             container_memory = container_memory.saturating_add(reserved.unwrap_or(0));
-            any_essential |= container.essential.unwrap_or(true);
+            let essential = container.essential.unwrap_or(true);
+            any_essential |= essential;
+            if let (true, None, Some(check)) = (essential, health_check, &container.health_check) {
+                let interval_s = check.interval.unwrap_or(30);
+                if !(5..=300).contains(&interval_s) {
+                    return Err(FieldError::at(
+                        "interval",
+                        format!("container `{label}`: health check `interval` {interval_s} must be 5 to 300 seconds"),
+                    ));
+                }
+                health_check = Some(HealthCheck {
+                    interval_s,
+                    retries: check.retries.unwrap_or(3).clamp(1, 10),
+                    start_period_s: check.start_period.unwrap_or(0),
+                });
+            }
             for mapping in container.port_mappings.iter().flatten() {
                 if let Some(port) =
                     host_port(network_mode, mapping, &label).map_err(|e| FieldError::at("portMappings", e))?
@@ -451,6 +493,7 @@ impl TaskDefinitionDoc {
             member_of,
             architecture,
             fargate_size,
+            health_check,
         })
     }
 }
