@@ -4,6 +4,8 @@
 
 pub mod dist;
 pub mod raw;
+pub mod service;
+pub mod service_spec;
 pub mod taskdef;
 
 use crate::catalog::{Catalog, FargatePricing, InstanceType};
@@ -14,6 +16,7 @@ use crate::placement::{BinpackField, Constraint, Strategy};
 use crate::traces::{ColumnMapping, TimeUnit, TraceFormat, UnitMapping, DEFAULT_REORDER_WINDOW};
 use dist::{Dist, RawDist, Unit};
 use raw::{RawPlacementConstraint, RawPlacementStrategy, RawScenario, RawSynthetic, RawWorkload};
+use service_spec::{FaultSpec, ServiceSpec, ServiceUpdate, TaskStartModel};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use taskdef::TaskDef;
@@ -77,6 +80,8 @@ pub struct FargateSpec {
     /// Image pull and start on Fargate: PENDING to RUNNING (after the ENI
     /// attachment of `[timing]`).
     pub launch_latency: Dist,
+    /// FARGATE_SPOT price as a fraction of On-Demand.
+    pub spot_price_factor: f64,
 }
 
 /// How long each step of an EC2 task's life takes.
@@ -226,8 +231,18 @@ pub struct Scenario {
     pub task_definitions: Vec<TaskDef>,
     /// Workloads.
     pub workloads: Vec<WorkloadSpec>,
+    /// The task-start model of each task definition (same indices).
+    pub task_start: Vec<TaskStartModel>,
+    /// Services.
+    pub services: Vec<ServiceSpec>,
+    /// Timed service updates, in time order.
+    pub service_updates: Vec<ServiceUpdate>,
+    /// Injected faults.
+    pub faults: FaultSpec,
     /// Whether to write `tasks.csv`.
     pub write_tasks_csv: bool,
+    /// Whether to write `events.csv`.
+    pub write_events_csv: bool,
 }
 
 impl Scenario {
@@ -385,6 +400,7 @@ impl Validator<'_> {
                 Unit::Duration,
                 Dist::Uniform { min: 30_000.0, max: 90_000.0 },
             )?,
+            spot_price_factor: self.factor("fargate.spot_price_factor", raw.fargate.spot_price_factor, 0.3)?,
         };
         let timing = TimingSpec {
             ec2_task_start: self.dist(
@@ -407,12 +423,13 @@ impl Validator<'_> {
             )?,
         };
 
-        let task_definitions = raw
-            .task_definitions
-            .iter()
-            .enumerate()
-            .map(|(i, table)| self.task_definition(i, table))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut task_definitions = Vec::new();
+        let mut task_start = Vec::new();
+        for (i, table) in raw.task_definitions.iter().enumerate() {
+            let (model, ecs_table) = self.task_start(i, table)?;
+            task_definitions.push(self.task_definition(i, &ecs_table)?);
+            task_start.push(model);
+        }
         for (i, def) in task_definitions.iter().enumerate() {
             if task_definitions[..i].iter().any(|d| d.name() == def.name()) {
                 return Err(self.error(format!("task_definition[{i}]"), format!("`{}` is defined twice", def.name())));
@@ -429,6 +446,19 @@ impl Validator<'_> {
                 return Err(self.error(format!("workload[{i}].name"), format!("two workloads are named `{}`", w.name)));
             }
         }
+        let services = raw
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, table)| self.service(i, table, &task_definitions, !fleets.is_empty()))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (i, s) in services.iter().enumerate() {
+            if services[..i].iter().any(|o| o.def.name == s.def.name) {
+                return Err(self.error(format!("service[{i}]"), format!("two services are named `{}`", s.def.name)));
+            }
+        }
+        let service_updates = self.events(&raw.events, &services, &task_definitions)?;
+        let faults = self.faults(&raw.faults, &availability_zones)?;
         let name = raw
             .name
             .clone()
@@ -453,7 +483,12 @@ impl Validator<'_> {
             timing,
             task_definitions,
             workloads,
+            task_start,
+            services,
+            service_updates,
+            faults,
             write_tasks_csv: raw.output.tasks_csv.unwrap_or(true),
+            write_events_csv: raw.output.events_csv.unwrap_or(true),
         })
     }
 

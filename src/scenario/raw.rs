@@ -27,6 +27,12 @@ pub struct RawScenario {
     pub task_definitions: Vec<toml::Table>,
     #[serde(default, rename = "workload")]
     pub workloads: Vec<RawWorkload>,
+    #[serde(default, rename = "service")]
+    pub services: Vec<toml::Table>,
+    #[serde(default)]
+    pub events: Vec<RawEvent>,
+    #[serde(default)]
+    pub faults: RawFaults,
     #[serde(default)]
     pub output: RawOutput,
     /// `[sweep]`: read by [`crate::sweep`]; ignored by validation.
@@ -81,6 +87,7 @@ pub struct RawFargate {
     pub x86_gb_hour: Option<f64>,
     pub arm_vcpu_hour: Option<f64>,
     pub arm_gb_hour: Option<f64>,
+    pub spot_price_factor: Option<f64>,
 }
 
 /// `[timing]`: how long the steps of a task's life take.
@@ -221,4 +228,93 @@ pub struct RawPlacementConstraint {
 #[allow(missing_docs)]
 pub struct RawOutput {
     pub tasks_csv: Option<bool>,
+    pub events_csv: Option<bool>,
+}
+
+/// One `[[events]]`: a timed UpdateService call.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawEvent {
+    pub at: String,
+    pub service: String,
+    pub task_definition: Option<String>,
+    pub desired_count: Option<u32>,
+}
+
+/// `[faults]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawFaults {
+    pub instance_mtbf: Option<String>,
+    pub task_crash_rate: Option<f64>,
+    pub spot_interruption_rate: Option<f64>,
+    pub spot_draining: Option<bool>,
+    pub fargate_spot_interruption_rate: Option<f64>,
+    pub replace_failed_instances: Option<bool>,
+    pub instance_replacement_delay: Option<RawDist>,
+    #[serde(default)]
+    pub az_outage: Vec<RawAzOutage>,
+}
+
+/// One `[[faults.az_outage]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawAzOutage {
+    pub zone: String,
+    pub start: String,
+    pub end: String,
+}
+
+/// The simulator's own keys of a `[[service]]` table (the rest is ECS's
+/// service definition).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawServiceExtras {
+    pub file: Option<String>,
+    pub select: Option<String>,
+    pub demand: Option<RawDemand>,
+    pub capacity_per_task: Option<f64>,
+    pub target_group: Option<RawTargetGroup>,
+    pub code_deploy_config: Option<String>,
+    pub termination_wait: Option<String>,
+}
+
+/// `[service.demand]`: a demand curve.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawDemand {
+    pub file: Option<String>,
+    pub column: Option<String>,
+    pub step: Option<String>,
+    pub scale: Option<f64>,
+    pub time_column: Option<String>,
+    pub time_scale: Option<f64>,
+    pub constant: Option<f64>,
+}
+
+/// `[service.target_group]`: the ELB target group's settings.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawTargetGroup {
+    pub deregistration_delay: Option<String>,
+    pub health_check_interval: Option<String>,
+    pub healthy_threshold: Option<u32>,
+    pub unhealthy_threshold: Option<u32>,
+}
+
+/// The simulator's own keys of a `[[task_definition]]` table: the task-start model.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawTaskStart {
+    pub image_pull: Option<RawDist>,
+    pub container_start: Option<RawDist>,
+    pub start_failure_probability: Option<f64>,
+    pub health_check_failure_probability: Option<f64>,
 }
