@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod placement;
 pub mod report;
 pub mod scenario;
+pub mod scheduler;
 pub mod simulation;
 pub mod stats;
 pub mod sweep;
