@@ -9,14 +9,17 @@ use std::process::{Command, Output};
 
 /// The header of summary.csv.
 const SUMMARY_HEADER: &str = "metric,value";
-/// The header of timeseries.csv (`TIMESERIES_HEADER` in src/simulation.rs).
+/// The header of timeseries.csv (`TIMESERIES_HEADER` in src/simulation/mod.rs).
 const TIMESERIES_HEADER: &str = "time_s,instances,registered_cpu,reserved_cpu,cpu_reservation_pct,\
 registered_memory_mib,reserved_memory_mib,memory_reservation_pct,running_tasks,pending_tasks,fargate_running_tasks";
-/// The header of tasks.csv (`TASKS_HEADER` in src/simulation.rs).
+/// The header of tasks.csv (`TASKS_HEADER` in src/simulation/mod.rs).
 const TASKS_HEADER: &str = "task,workload,task_definition,group,launch_type,cpu,memory_mib,submitted_s,placed_s,\
 started_s,stopped_s,instance_id,instance_type,availability_zone,last_status,outcome,reason,fargate_cost_usd";
 
-const OUTPUT_FILES: [&str; 3] = ["summary.csv", "timeseries.csv", "tasks.csv"];
+/// The header of events.csv (`EVENTS_HEADER` in src/simulation/services.rs).
+const EVENTS_HEADER: &str = "time_s,event,service,task,task_definition,instance_id,availability_zone,stop_code,detail";
+
+const OUTPUT_FILES: [&str; 4] = ["summary.csv", "timeseries.csv", "tasks.csv", "events.csv"];
 
 /// Runs `ecs-sim` with `args` from the crate root.
 fn ecs_sim(args: &[&str]) -> Output {
@@ -84,7 +87,7 @@ fn run_writes_three_csv_files_with_their_headers() {
     assert!(stdout.contains("quickstart"), "{stdout}");
     assert!(stdout.contains("results in"), "{stdout}");
 
-    for (file, header) in OUTPUT_FILES.iter().zip([SUMMARY_HEADER, TIMESERIES_HEADER, TASKS_HEADER]) {
+    for (file, header) in OUTPUT_FILES.iter().zip([SUMMARY_HEADER, TIMESERIES_HEADER, TASKS_HEADER, EVENTS_HEADER]) {
         let content = read(&out.join(file));
         assert_eq!(content.lines().next(), Some(header), "header of {file}");
         assert!(content.lines().count() > 1, "{file} has no data rows");

@@ -27,7 +27,7 @@ fn number(summary: &BTreeMap<String, String>, key: &str) -> f64 {
     summary.get(key).unwrap_or_else(|| panic!("no {key}")).parse().unwrap()
 }
 
-const OUTPUTS: [&str; 3] = ["summary.csv", "timeseries.csv", "tasks.csv"];
+const OUTPUTS: [&str; 4] = ["summary.csv", "timeseries.csv", "tasks.csv", "events.csv"];
 
 /// The quickstart's outputs are compared byte for byte with committed
 /// golden files. After an intended change, regenerate them with

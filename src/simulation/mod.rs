@@ -15,6 +15,11 @@ use crate::workload::{CsvTrace, Submission, SubmissionSource, Synthetic, TraceSo
 use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
 
+mod faults;
+mod services;
+
+use services::ServiceState;
+
 /// ECS task states (the ones a capacity model distinguishes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskState {
@@ -24,7 +29,9 @@ pub enum TaskState {
     Pending,
     /// Running.
     Running,
-    /// Its essential container exited; being stopped.
+    /// Leaving its load balancer's target group (deregistration delay).
+    Deactivating,
+    /// Its essential container exited, or it was told to stop; being stopped.
     Stopping,
     /// Stopped.
     Stopped,
@@ -36,10 +43,18 @@ impl TaskState {
             TaskState::Provisioning => "PROVISIONING",
             TaskState::Pending => "PENDING",
             TaskState::Running => "RUNNING",
+            TaskState::Deactivating => "DEACTIVATING",
             TaskState::Stopping => "STOPPING",
             TaskState::Stopped => "STOPPED",
         }
     }
+}
+
+/// Who started a task: a RunTask workload or a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Owner {
+    Workload(usize),
+    Service(usize),
 }
 
 /// A live task. Slots are reused once a task is reported, so memory follows
@@ -48,7 +63,20 @@ impl TaskState {
 struct Task {
     generation: u32,
     number: u64,
-    workload: usize,
+    owner: Owner,
+    /// The service deployment it belongs to (services only).
+    deployment: u32,
+    /// Whether it passed its health checks (counts for minimumHealthyPercent).
+    healthy: bool,
+    /// Drawn at launch from the task-start model: it stops before RUNNING.
+    fails_start: bool,
+    /// Drawn at launch: it never passes its health checks.
+    fails_health: bool,
+    /// Runs on FARGATE_SPOT.
+    spot: bool,
+    /// How it ended (or is ending): outcome and stop code.
+    outcome: &'static str,
+    stop_code: &'static str,
     task_definition: usize,
     plan: usize,
     cpu: u32,
@@ -79,7 +107,7 @@ struct DagPending {
 }
 
 /// A reference to a task slot that is stale once the slot is reused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct TaskRef {
     slot: u32,
     generation: u32,
@@ -112,6 +140,34 @@ enum Event {
     Deferred(u64),
     /// Capacity was freed: retry waiting tasks.
     RetryWaiting,
+    /// The service scheduler looks at a service.
+    ServiceEvaluate(usize),
+    /// A service task passes its health checks.
+    Healthy(TaskRef),
+    /// A service task fails its health checks.
+    HealthFailed(TaskRef),
+    /// A task's target deregistration finished: DEACTIVATING → STOPPING.
+    Deregistered(TaskRef),
+    /// A timed UpdateService call (index into the scenario's updates).
+    ServiceUpdate(usize),
+    /// A blue/green deployment moves traffic (service, deployment id, step).
+    TrafficStep(usize, u32, usize),
+    /// A blue/green deployment's bake (or termination wait) ends.
+    BakeDone(usize, u32),
+    /// An EC2 instance fails.
+    InstanceFailure(InstanceId),
+    /// EC2 sends a Spot interruption notice.
+    SpotNotice(InstanceId),
+    /// EC2 reclaims a Spot instance.
+    SpotReclaim(InstanceId),
+    /// Fargate interrupts a FARGATE_SPOT task.
+    FargateSpotNotice(TaskRef),
+    /// A zone outage begins (index into the scenario's outages).
+    ZoneOutage(usize),
+    /// A zone outage ends.
+    ZoneRecovery(usize),
+    /// A replacement instance registers (index into the pending launches).
+    InstanceLaunch(usize),
 }
 
 /// Headline figures of a run, also written to `summary.csv`.
@@ -145,12 +201,26 @@ pub struct RunSummary {
     pub cpu_reservation_avg_pct: f64,
     /// Average memory reservation, percent.
     pub memory_reservation_avg_pct: f64,
+    /// Tasks stopped because their instance, zone or Spot capacity went away.
+    pub tasks_lost_to_faults: u64,
+    /// EC2 instances that failed.
+    pub instance_failures: u64,
+    /// Spot interruptions (EC2 instances and FARGATE_SPOT tasks).
+    pub spot_interruptions: u64,
+    /// Per service, in scenario order: availability, percent.
+    pub service_availability_pct: Vec<f64>,
+    /// Per service: evaluations that left a rolling deployment above
+    /// maximumPercent (an invariant; always 0).
+    pub service_over_maximum: Vec<u64>,
 }
 
 /// Outputs of a run beyond the summary.
 struct Outputs {
     timeseries: CsvFile,
     tasks: Option<CsvFile>,
+    events: Option<CsvFile>,
+    deployments: Option<CsvFile>,
+    service_timeseries: Option<CsvFile>,
 }
 
 /// Everything one run holds.
@@ -159,9 +229,23 @@ pub struct Simulation<'s> {
     queue: EventQueue<Event>,
     cluster: Cluster,
     placer: Placer,
-    /// Plans per (workload, task definition).
+    /// Plans per (owner, task definition).
     plans: Vec<PlacementPlan>,
-    plan_index: BTreeMap<(usize, usize), usize>,
+    plan_index: BTreeMap<(Owner, usize), usize>,
+    /// Services, in scenario order.
+    services: Vec<ServiceState>,
+    /// Services that could not place a task and wait for capacity.
+    services_waiting: u32,
+    /// Outages in progress per zone.
+    zone_down: Vec<u32>,
+    /// Registered CPU units × ms, summed over samples (for cost shares).
+    registered_cpu_ms: f64,
+    /// Replacement instances on their way: (fleet, instance type, zone, launched).
+    launches: Vec<(usize, usize, usize, SimTime)>,
+    /// Fault timing.
+    faults: SimRng,
+    /// Task-start fates and the scheduler's random choices.
+    service_rng: SimRng,
     sources: Vec<Box<dyn SubmissionSource>>,
     /// Submissions released by finished DAG dependencies, to make now.
     released: VecDeque<(usize, Submission)>,
@@ -256,12 +340,24 @@ impl<'s> Simulation<'s> {
         // instances, so that spread counters and partitions exist from the start.
         let mut plans = Vec::new();
         let mut plan_index = BTreeMap::new();
-        for (w, workload) in scenario.workloads.iter().enumerate() {
+        let owners = scenario
+            .workloads
+            .iter()
+            .enumerate()
+            .map(|(w, workload)| (Owner::Workload(w), &workload.strategy, &workload.constraints))
+            .chain(
+                scenario
+                    .services
+                    .iter()
+                    .enumerate()
+                    .map(|(s, service)| (Owner::Service(s), &service.strategy, &service.constraints)),
+            );
+        for (owner, strategy, owner_constraints) in owners {
             for (d, def) in scenario.task_definitions.iter().enumerate() {
-                let mut constraints = workload.constraints.clone();
+                let mut constraints = owner_constraints.clone();
                 constraints.extend(def.member_of.iter().cloned().map(Constraint::MemberOf));
-                plan_index.insert((w, d), plans.len());
-                plans.push(placer.compile(&mut cluster, &workload.strategy, &constraints));
+                plan_index.insert((owner, d), plans.len());
+                plans.push(placer.compile(&mut cluster, strategy, &constraints));
             }
         }
         for (f, fleet) in scenario.fleets.iter().enumerate() {
@@ -295,7 +391,27 @@ impl<'s> Simulation<'s> {
             } else {
                 None
             },
+            events: if scenario.write_events_csv {
+                Some(CsvFile::create(&out.join("events.csv"), &services::EVENTS_HEADER)?)
+            } else {
+                None
+            },
+            deployments: if scenario.services.is_empty() {
+                None
+            } else {
+                Some(CsvFile::create(&out.join("deployments.csv"), &services::DEPLOYMENTS_HEADER)?)
+            },
+            service_timeseries: if scenario.services.is_empty() {
+                None
+            } else {
+                Some(CsvFile::create(&out.join("service_timeseries.csv"), &services::SERVICE_TIMESERIES_HEADER)?)
+            },
         };
+        let services = scenario
+            .services
+            .iter()
+            .map(|spec| ServiceState::new(spec, cluster.group_id(&format!("service:{}", spec.def.name))))
+            .collect();
         let dynamic_constraints = placer.has_dynamic_expressions();
         let mut sim = Simulation {
             scenario,
@@ -304,6 +420,13 @@ impl<'s> Simulation<'s> {
             placer,
             plans,
             plan_index,
+            services,
+            services_waiting: 0,
+            zone_down: vec![0; scenario.availability_zones.len()],
+            registered_cpu_ms: 0.0,
+            launches: Vec::new(),
+            faults: rng_stream(seed, "faults"),
+            service_rng: rng_stream(seed, "services"),
             pending_submission: vec![None; sources.len()],
             sources,
             released: VecDeque::new(),
@@ -338,6 +461,10 @@ impl<'s> Simulation<'s> {
             outputs,
         };
         sim.integrals.advance(SimTime::ZERO, sim.cluster.totals());
+        for id in 0..sim.cluster.instances.len() {
+            sim.arm_instance_faults(InstanceId(id as u32), SimTime::ZERO);
+        }
+        sim.start_services_and_faults()?;
         for w in 0..sim.sources.len() {
             sim.load_next_submission(w)?;
         }
@@ -379,6 +506,7 @@ impl<'s> Simulation<'s> {
                 self.unstarted_tasks.to_string(),
                 self.running_fargate.to_string(),
             ])?;
+            self.sample_services(self.next_sample, totals.registered_cpu)?;
             self.next_sample = self.next_sample + self.scenario.sample_interval;
         }
         Ok(())
@@ -391,7 +519,7 @@ impl<'s> Simulation<'s> {
     fn handle(&mut self, now: SimTime, event: Event) -> Result<(), Error> {
         match event {
             Event::Submission(workload) => self.submit(workload, now)?,
-            Event::Running(task) => self.on_running(task, now),
+            Event::Running(task) => self.on_running(task, now)?,
             Event::Exited(task) => self.on_exited(task, now),
             Event::Stopped(task) => self.on_stopped(task, now)?,
             Event::WaitExpired(task) => {
@@ -404,12 +532,27 @@ impl<'s> Simulation<'s> {
             Event::RetryWaiting => {
                 self.retry_scheduled = false;
                 self.retry_waiting(now)?;
+                self.wake_services_waiting_for_capacity();
             }
             Event::Deferred(key) => {
                 if let Some((workload, submission)) = self.deferred.remove(&key) {
                     self.run_task(workload, submission, now)?;
                 }
             }
+            Event::ServiceEvaluate(service) => self.evaluate_service(service, now)?,
+            Event::Healthy(task) => self.on_healthy(task, now)?,
+            Event::HealthFailed(task) => self.on_health_failed(task, now)?,
+            Event::Deregistered(task) => self.on_deregistered(task, now),
+            Event::ServiceUpdate(index) => self.update_service(index, now)?,
+            Event::TrafficStep(service, deployment, step) => self.shift_traffic(service, deployment, step, now)?,
+            Event::BakeDone(service, deployment) => self.bake_done(service, deployment, now)?,
+            Event::InstanceFailure(id) => self.on_instance_failure(id, now)?,
+            Event::SpotNotice(id) => self.on_spot_notice(id, now)?,
+            Event::SpotReclaim(id) => self.on_spot_reclaim(id, now)?,
+            Event::FargateSpotNotice(task) => self.on_fargate_spot_notice(task, now)?,
+            Event::ZoneOutage(index) => self.on_zone_outage(index, now)?,
+            Event::ZoneRecovery(index) => self.on_zone_recovery(index, now)?,
+            Event::InstanceLaunch(index) => self.on_instance_launch(index, now)?,
         }
         // Tasks that finished may have released dependent trace tasks.
         self.submit_released(now)
@@ -467,7 +610,7 @@ impl<'s> Simulation<'s> {
         };
         let def = &self.scenario.task_definitions[task_definition];
         let launch_type = workload.launch_type;
-        let plan = self.plan_index[&(workload_index, task_definition)];
+        let plan = self.plan_index[&(Owner::Workload(workload_index), task_definition)];
         let row_error = |message: String, help: &str| {
             let (file, line) = submission.origin.clone().unwrap_or_default();
             InputError::new(file, message).at(format!("line {line}")).help(help.to_string())
@@ -527,7 +670,14 @@ impl<'s> Simulation<'s> {
             let task = Task {
                 generation: 0,
                 number: self.next_number,
-                workload: workload_index,
+                owner: Owner::Workload(workload_index),
+                deployment: 0,
+                healthy: false,
+                fails_start: false,
+                fails_health: false,
+                spot: false,
+                outcome: "completed",
+                stop_code: "EssentialContainerExited",
                 task_definition,
                 plan,
                 cpu: fargate.map_or(cpu, |s| s.cpu),
@@ -601,23 +751,37 @@ impl<'s> Simulation<'s> {
         self.placer.closest_rejection(&self.cluster, &needs)
     }
 
-    /// Places a task now; false when no instance can take it.
-    fn try_place(&mut self, task_ref: TaskRef, now: SimTime) -> bool {
+    /// Places a task now, on `target` when given (a daemon task) or where
+    /// placement picks; false when it cannot be placed.
+    fn try_place_on(&mut self, task_ref: TaskRef, target: Option<InstanceId>, now: SimTime) -> bool {
         let (launch_type, group) =
             (self.tasks[task_ref.slot as usize].launch_type, self.tasks[task_ref.slot as usize].group);
-        let fargate_zone = (launch_type == LaunchType::Fargate).then(|| self.fargate_zone(group));
+        let fargate_zone = match launch_type {
+            LaunchType::Fargate => match self.fargate_zone(group) {
+                Some(zone) => Some(zone),
+                None => return false, // every zone is out
+            },
+            LaunchType::Ec2 => None,
+        };
         let task = &self.tasks[task_ref.slot as usize];
         let needs = task_needs(self.scenario, &self.plans, task);
         let awsvpc = needs.awsvpc;
         let (instance, zone) = match fargate_zone {
             Some(zone) => (None, zone),
             None => {
-                let Some(id) = self.placer.select(&self.cluster, &needs) else { return false };
+                let chosen = match target {
+                    Some(id) => {
+                        let instance = &self.cluster.instances[id.0 as usize];
+                        (instance.is_placeable() && self.placer.check(&self.cluster, instance, &needs).is_ok())
+                            .then_some(id)
+                    }
+                    None => self.placer.select(&self.cluster, &needs),
+                };
+                let Some(id) = chosen else { return false };
                 self.cluster.reserve(id, &needs.reservation());
                 (Some(id), self.cluster.instances[id.0 as usize].availability_zone)
             }
         };
-        let launch_type = task.launch_type;
         if let (Some(id), true) = (instance, self.dynamic_constraints) {
             self.note_change(id); // may satisfy a task:group affinity
         }
@@ -627,9 +791,17 @@ impl<'s> Simulation<'s> {
         } else {
             SimDuration::ZERO
         };
-        let starting = match launch_type {
-            LaunchType::Fargate => self.scenario.fargate.launch_latency.sample_duration(&mut self.lifecycle),
-            LaunchType::Ec2 => self.scenario.timing.ec2_task_start.sample_duration(&mut self.lifecycle),
+        let task = &self.tasks[task_ref.slot as usize];
+        let model = &self.scenario.task_start[task.task_definition];
+        let starting = match (&model.image_pull, &model.container_start, task.launch_type) {
+            (None, None, LaunchType::Fargate) => {
+                self.scenario.fargate.launch_latency.sample_duration(&mut self.lifecycle)
+            }
+            (None, None, LaunchType::Ec2) => self.scenario.timing.ec2_task_start.sample_duration(&mut self.lifecycle),
+            (pull, start, _) => {
+                let pull = pull.as_ref().map_or(SimDuration::ZERO, |d| d.sample_duration(&mut self.lifecycle));
+                pull + start.as_ref().map_or(SimDuration::ZERO, |d| d.sample_duration(&mut self.lifecycle))
+            }
         };
         let task = &mut self.tasks[task_ref.slot as usize];
         task.instance = instance;
@@ -642,25 +814,44 @@ impl<'s> Simulation<'s> {
             *self.fargate_spread.entry((task.group, zone)).or_insert(0) += 1;
         }
         self.queue.schedule(now + provisioning + starting, Event::Running(task_ref));
+        if self.outputs.events.is_some() {
+            let _ = self.log_task(now, "TASK_PLACED", task_ref, "", "");
+        }
         true
     }
 
-    /// Fargate spreads a group's tasks over the zones: the zone with fewest,
-    /// random among equals.
-    fn fargate_zone(&mut self, group: GroupId) -> usize {
-        let zones = self.scenario.availability_zones.len();
-        let counts: Vec<u32> = (0..zones).map(|z| self.fargate_spread.get(&(group, z)).copied().unwrap_or(0)).collect();
-        let fewest = counts.iter().copied().min().unwrap_or(0);
-        let candidates: Vec<usize> = (0..zones).filter(|&z| counts[z] == fewest).collect();
-        use rand::Rng;
-        candidates[self.fargate_placement.gen_range(0..candidates.len())]
+    /// Places a task where placement picks; false when no instance can take it.
+    fn try_place(&mut self, task_ref: TaskRef, now: SimTime) -> bool {
+        self.try_place_on(task_ref, None, now)
     }
 
-    fn on_running(&mut self, task_ref: TaskRef, now: SimTime) {
+    /// Fargate spreads a group's tasks over the zones that are up: the zone
+    /// with fewest, random among equals. None when every zone is out.
+    fn fargate_zone(&mut self, group: GroupId) -> Option<usize> {
+        let zones = self.scenario.availability_zones.len();
+        let count = |z: usize| self.fargate_spread.get(&(group, z)).copied().unwrap_or(0);
+        let up: Vec<usize> = (0..zones).filter(|&z| self.zone_down[z] == 0).collect();
+        let fewest = up.iter().map(|&z| count(z)).min()?;
+        let candidates: Vec<usize> = up.into_iter().filter(|&z| count(z) == fewest).collect();
+        use rand::Rng;
+        Some(candidates[self.fargate_placement.gen_range(0..candidates.len())])
+    }
+
+    fn on_running(&mut self, task_ref: TaskRef, now: SimTime) -> Result<(), Error> {
         let Some(task) = self.tasks.get_mut(task_ref.slot as usize).filter(|t| t.generation == task_ref.generation)
         else {
-            return;
+            return Ok(());
         };
+        if task.state != TaskState::Pending {
+            return Ok(());
+        }
+        if task.fails_start {
+            // PENDING → STOPPED without ever running (a bad image, a crashing entry point).
+            task.outcome = "failed_to_start";
+            task.stop_code = "TaskFailedToStart";
+            self.unstarted_tasks -= 1;
+            return self.stop_now(task_ref, now);
+        }
         task.state = TaskState::Running;
         task.started = Some(now);
         self.start_delays.record(now.since(task.submitted));
@@ -670,22 +861,24 @@ impl<'s> Simulation<'s> {
         if task.launch_type == LaunchType::Fargate {
             self.running_fargate += 1;
         }
-        let run_for = task.run_for;
-        if let Some(id) = task.instance {
+        let (run_for, owner, instance) = (task.run_for, task.owner, task.instance);
+        if let Some(id) = instance {
             self.cluster.set_running(id, true);
             if self.dynamic_constraints {
                 self.note_change(id); // changes runningTasksCount
             }
         }
-        self.queue.schedule(now + run_for, Event::Exited(task_ref));
+        match owner {
+            Owner::Workload(_) => self.queue.schedule(now + run_for, Event::Exited(task_ref)),
+            Owner::Service(service) => self.service_task_running(service, task_ref, now),
+        }
+        Ok(())
     }
 
-    fn on_exited(&mut self, task_ref: TaskRef, now: SimTime) {
-        let Some(task) = self.tasks.get_mut(task_ref.slot as usize).filter(|t| t.generation == task_ref.generation)
-        else {
-            return;
-        };
-        task.state = TaskState::Stopping;
+    /// A RUNNING task leaves RUNNING: counters and the instance's
+    /// `runningTasksCount`.
+    fn leave_running(&mut self, task_ref: TaskRef) {
+        let task = &self.tasks[task_ref.slot as usize];
         self.running_tasks -= 1;
         if task.launch_type == LaunchType::Fargate {
             self.running_fargate -= 1;
@@ -696,26 +889,71 @@ impl<'s> Simulation<'s> {
                 self.note_change(id); // changes runningTasksCount
             }
         }
+    }
+
+    fn on_exited(&mut self, task_ref: TaskRef, now: SimTime) {
+        let Some(task) = self.task(task_ref) else { return };
+        if task.state != TaskState::Running {
+            return;
+        }
+        if let Owner::Service(_) = task.owner {
+            let task = &mut self.tasks[task_ref.slot as usize];
+            task.outcome = "crashed";
+            task.stop_code = "EssentialContainerExited";
+        }
+        self.leave_running(task_ref);
+        self.tasks[task_ref.slot as usize].state = TaskState::Stopping;
         let stop = self.scenario.timing.task_stop.sample_duration(&mut self.lifecycle);
         self.queue.schedule(now + stop, Event::Stopped(task_ref));
+        if let Owner::Service(service) = self.tasks[task_ref.slot as usize].owner {
+            self.request_evaluation(service);
+        }
     }
 
     fn on_stopped(&mut self, task_ref: TaskRef, now: SimTime) -> Result<(), Error> {
-        if self.task(task_ref).is_none() {
-            return Ok(());
+        match self.task(task_ref) {
+            Some(task) if task.state == TaskState::Stopping => self.stop_now(task_ref, now),
+            _ => Ok(()),
+        }
+    }
+
+    /// The task is STOPPED now: resources return, it is counted, reported,
+    /// and its service (if any) looks again.
+    fn stop_now(&mut self, task_ref: TaskRef, now: SimTime) -> Result<(), Error> {
+        if self.tasks[task_ref.slot as usize].state == TaskState::Running {
+            self.leave_running(task_ref);
         }
         self.release(task_ref);
         let task = &mut self.tasks[task_ref.slot as usize];
         task.state = TaskState::Stopped;
         task.stopped = Some(now);
-        self.summary.tasks_completed += 1;
+        let (owner, outcome, code, instance) = (task.owner, task.outcome, task.stop_code, task.instance);
+        if outcome == "completed" {
+            self.summary.tasks_completed += 1;
+        }
+        if outcome == "lost" || outcome == "interrupted" {
+            self.summary.tasks_lost_to_faults += 1;
+        }
+        if self.outputs.events.is_some() {
+            self.log_task(now, "TASK_STOPPED", task_ref, code, "")?;
+        }
         self.finished_for_dag(task_ref);
-        self.report(task_ref, now, "completed", "EssentialContainerExited")?;
-        Ok(())
+        if let Owner::Service(service) = owner {
+            self.service_task_stopped(service, task_ref, now)?;
+        }
+        if let Some(id) = instance {
+            if self.cluster.instances[id.0 as usize].status == crate::cluster::InstanceStatus::Draining {
+                self.request_daemon_evaluations(); // daemon tasks stop last on a draining instance
+            }
+        }
+        self.report(task_ref, now, outcome, code)
     }
 
     fn release(&mut self, task_ref: TaskRef) {
         let task = &self.tasks[task_ref.slot as usize];
+        if task.placed.is_none() {
+            return;
+        }
         match (task.launch_type, task.instance) {
             (LaunchType::Ec2, Some(id)) => {
                 let needs = task_needs(self.scenario, &self.plans, task);
@@ -801,7 +1039,7 @@ impl<'s> Simulation<'s> {
     /// schedules a retry pass. Only matters while tasks wait: a task that
     /// starts waiting has just been checked against every instance.
     fn note_change(&mut self, id: InstanceId) {
-        if self.waiting_count > 0 {
+        if self.waiting_count > 0 || self.services_waiting > 0 {
             self.touched.push(id);
             if !self.retry_scheduled {
                 self.retry_scheduled = true;
@@ -853,9 +1091,19 @@ impl<'s> Simulation<'s> {
         let ended = task.stopped.unwrap_or(end);
         let fargate_cost = match (task.fargate, task.pending) {
             (Some(size), Some(pull_started)) if pull_started < ended => {
-                let cost =
-                    fargate_task_cost(&self.scenario.fargate.pricing, size, def.architecture, 1.0, pull_started, ended);
+                let factor = if task.spot { self.scenario.fargate.spot_price_factor } else { 1.0 };
+                let cost = fargate_task_cost(
+                    &self.scenario.fargate.pricing,
+                    size,
+                    def.architecture,
+                    factor,
+                    pull_started,
+                    ended,
+                );
                 self.summary.costs.fargate += cost;
+                if let Owner::Service(service) = task.owner {
+                    self.services[service].fargate_cost += cost;
+                }
                 Some(cost)
             }
             _ => None,
@@ -864,7 +1112,10 @@ impl<'s> Simulation<'s> {
             let instance = task.instance.map(|id| &self.cluster.instances[id.0 as usize]);
             tasks_csv.row(&[
                 task.number.to_string(),
-                self.scenario.workloads[task.workload].name.clone(),
+                match task.owner {
+                    Owner::Workload(w) => self.scenario.workloads[w].name.clone(),
+                    Owner::Service(s) => format!("service:{}", self.scenario.services[s].def.name),
+                },
                 def.name(),
                 self.cluster.group_name(task.group).to_string(),
                 task.launch_type.as_str().to_string(),
@@ -906,7 +1157,9 @@ impl<'s> Simulation<'s> {
             match self.tasks[slot as usize].state {
                 TaskState::Provisioning => waiting_at_end += 1,
                 TaskState::Pending => starting_at_end += 1,
-                TaskState::Running | TaskState::Stopping | TaskState::Stopped => running_at_end += 1,
+                TaskState::Running | TaskState::Deactivating | TaskState::Stopping | TaskState::Stopped => {
+                    running_at_end += 1
+                }
             }
             self.report(task_ref, end, "unfinished", "")?;
         }
@@ -925,6 +1178,8 @@ impl<'s> Simulation<'s> {
         self.summary.tasks_waiting_at_end = waiting_at_end;
         self.summary.cpu_reservation_avg_pct = self.integrals.average_cpu_pct();
         self.summary.memory_reservation_avg_pct = self.integrals.average_memory_pct();
+        self.summary.service_availability_pct = self.services.iter().map(|s| s.availability_pct()).collect();
+        self.summary.service_over_maximum = self.services.iter().map(|s| s.over_maximum).collect();
         let summary = self.summary.clone();
 
         let mut rows: Vec<(String, String)> = Vec::new();
@@ -964,14 +1219,24 @@ impl<'s> Simulation<'s> {
                 put(&format!("{name}_{label}_s"), value);
             }
         }
+        put("tasks_lost_to_faults", summary.tasks_lost_to_faults.to_string());
+        put("instance_failures", summary.instance_failures.to_string());
+        put("spot_interruptions", summary.spot_interruptions.to_string());
+        for (spec, state) in self.scenario.services.iter().zip(&self.services) {
+            put(&format!("service_{}_availability_pct", spec.def.name), fixed(state.availability_pct(), 4));
+        }
         put("events_processed", summary.events.to_string());
         let mut summary_csv = CsvFile::create(&out.join("summary.csv"), &["metric", "value"])?;
         for (name, value) in &rows {
             summary_csv.row(&[name, value])?;
         }
+        self.write_services_csv(end, out)?;
         self.outputs.timeseries.commit()?;
-        if let Some(tasks) = self.outputs.tasks {
-            tasks.commit()?;
+        for file in [self.outputs.tasks, self.outputs.events, self.outputs.deployments, self.outputs.service_timeseries]
+            .into_iter()
+            .flatten()
+        {
+            file.commit()?;
         }
         summary_csv.commit()?;
         Ok(summary)

@@ -1,0 +1,264 @@
+//! Faults inside the event loop: instance failures (MTBF), EC2 Spot
+//! interruptions with their two-minute notice, FARGATE_SPOT interruptions,
+//! scheduled zone outages, and the replacement instances the fleet's Auto
+//! Scaling group launches. Every task a fault takes is stopped with a stop
+//! code and counted; services replace theirs.
+
+use super::{Event, Owner, Simulation, TaskRef, TaskState};
+use crate::cluster::{InstanceId, InstanceStatus};
+use crate::engine::{SimDuration, SimTime};
+use crate::error::Error;
+use crate::report::fixed;
+use crate::scenario::{LaunchType, Market};
+use rand_distr::{Distribution, Exp1};
+
+/// EC2's Spot interruption notice.
+const SPOT_NOTICE: SimDuration = SimDuration::from_secs(120);
+
+impl Simulation<'_> {
+    /// An exponential delay with the given rate per hour.
+    pub(super) fn exponential_hours(&mut self, rate_per_hour: f64) -> SimDuration {
+        let draw: f64 = Exp1.sample(&mut self.faults);
+        SimDuration((draw / rate_per_hour * 3_600_000.0).round().min(1e15) as u64)
+    }
+
+    /// Schedules a new instance's failure and Spot interruption, if the
+    /// scenario has them.
+    pub(super) fn arm_instance_faults(&mut self, id: InstanceId, now: SimTime) {
+        if let Some(mtbf) = self.scenario.faults.instance_mtbf {
+            let rate = 3_600_000.0 / mtbf.0 as f64;
+            let after = self.exponential_hours(rate);
+            self.queue.schedule(now + after, Event::InstanceFailure(id));
+        }
+        let fleet = &self.scenario.fleets[self.cluster.instances[id.0 as usize].fleet];
+        let rate = self.scenario.faults.spot_interruption_rate;
+        if fleet.market == Market::Spot && rate > 0.0 {
+            let after = self.exponential_hours(rate);
+            self.queue.schedule(now + after, Event::SpotNotice(id));
+        }
+    }
+
+    pub(super) fn on_instance_failure(&mut self, id: InstanceId, now: SimTime) -> Result<(), Error> {
+        if self.cluster.instances[id.0 as usize].status == InstanceStatus::Deregistered {
+            return Ok(());
+        }
+        self.summary.instance_failures += 1;
+        self.log_instance(now, "INSTANCE_FAILED", id, "EC2 instance failure (MTBF)")?;
+        self.terminate_instance(id, "InfrastructureHealth", now)
+    }
+
+    pub(super) fn on_spot_notice(&mut self, id: InstanceId, now: SimTime) -> Result<(), Error> {
+        let status = self.cluster.instances[id.0 as usize].status;
+        if status == InstanceStatus::Deregistered {
+            return Ok(());
+        }
+        self.summary.spot_interruptions += 1;
+        self.log_instance(now, "SPOT_INTERRUPTION_NOTICE", id, "reclaimed in two minutes")?;
+        if self.scenario.faults.spot_draining && status == InstanceStatus::Active {
+            self.cluster.set_status(id, InstanceStatus::Draining, now);
+            self.log_instance(now, "INSTANCE_DRAINING", id, "ECS_ENABLE_SPOT_INSTANCE_DRAINING")?;
+            self.stop_pending_service_tasks_on(id, now);
+            self.request_all_evaluations();
+        }
+        self.queue.schedule(now + SPOT_NOTICE, Event::SpotReclaim(id));
+        Ok(())
+    }
+
+    pub(super) fn on_spot_reclaim(&mut self, id: InstanceId, now: SimTime) -> Result<(), Error> {
+        if self.cluster.instances[id.0 as usize].status == InstanceStatus::Deregistered {
+            return Ok(());
+        }
+        self.log_instance(now, "SPOT_RECLAIMED", id, "")?;
+        self.terminate_instance(id, "TerminationNotice", now)
+    }
+
+    /// FARGATE_SPOT: SIGTERM now, stopped within the two-minute warning.
+    pub(super) fn on_fargate_spot_notice(&mut self, task_ref: TaskRef, now: SimTime) -> Result<(), Error> {
+        if !self.task(task_ref).is_some_and(|t| t.state == TaskState::Running) {
+            return Ok(());
+        }
+        self.summary.spot_interruptions += 1;
+        self.log_task(
+            now,
+            "FARGATE_SPOT_INTERRUPTION",
+            task_ref,
+            "SpotInterruption",
+            "Your Spot Task was interrupted.",
+        )?;
+        self.stop_service_task(task_ref, "interrupted", "SpotInterruption", now);
+        Ok(())
+    }
+
+    pub(super) fn on_zone_outage(&mut self, index: usize, now: SimTime) -> Result<(), Error> {
+        let zone = self.scenario.faults.az_outages[index].zone;
+        self.zone_down[zone] += 1;
+        let name = self.scenario.availability_zones[zone].clone();
+        self.log_zone(now, "AZ_OUTAGE_STARTED", &name)?;
+        let ids: Vec<InstanceId> = self
+            .cluster
+            .instances
+            .iter()
+            .filter(|i| {
+                i.availability_zone == zone && matches!(i.status, InstanceStatus::Active | InstanceStatus::Draining)
+            })
+            .map(|i| i.id)
+            .collect();
+        for id in ids {
+            self.cluster.set_status(id, InstanceStatus::Unreachable, now);
+            self.log_instance(now, "INSTANCE_UNREACHABLE", id, "zone outage")?;
+            self.lose_tasks(|task| task.instance == Some(id), "InfrastructureHealth", now)?;
+        }
+        self.lose_tasks(
+            |task| task.launch_type == LaunchType::Fargate && task.availability_zone == Some(zone),
+            "InfrastructureHealth",
+            now,
+        )?;
+        self.request_all_evaluations();
+        Ok(())
+    }
+
+    pub(super) fn on_zone_recovery(&mut self, index: usize, now: SimTime) -> Result<(), Error> {
+        let zone = self.scenario.faults.az_outages[index].zone;
+        self.zone_down[zone] -= 1;
+        if self.zone_down[zone] > 0 {
+            return Ok(());
+        }
+        let name = self.scenario.availability_zones[zone].clone();
+        self.log_zone(now, "AZ_OUTAGE_ENDED", &name)?;
+        let ids: Vec<InstanceId> = self
+            .cluster
+            .instances
+            .iter()
+            .filter(|i| i.availability_zone == zone && i.status == InstanceStatus::Unreachable)
+            .map(|i| i.id)
+            .collect();
+        for id in ids {
+            self.cluster.set_status(id, InstanceStatus::Active, now);
+            self.log_instance(now, "INSTANCE_REACHABLE", id, "zone recovered")?;
+            self.instance_ready(id, now)?;
+        }
+        self.request_all_evaluations();
+        Ok(())
+    }
+
+    /// A replacement instance registers with the cluster.
+    pub(super) fn on_instance_launch(&mut self, index: usize, now: SimTime) -> Result<(), Error> {
+        let (fleet, type_index, zone, launched) = self.launches[index];
+        let instance_type = self.cluster.instance_types[type_index].clone();
+        let attributes: Vec<(String, String)> = self.scenario.fleets[fleet].attributes.clone().into_iter().collect();
+        let id = self.cluster.add_instance(fleet, &instance_type, zone, now, &attributes);
+        self.cluster.instances[id.0 as usize].launched_at = launched;
+        self.log_instance(now, "INSTANCE_REGISTERED", id, "replacement")?;
+        self.arm_instance_faults(id, now);
+        if self.zone_down[zone] > 0 {
+            self.cluster.set_status(id, InstanceStatus::Unreachable, now);
+            return Ok(());
+        }
+        self.instance_ready(id, now)
+    }
+
+    /// An instance can take tasks again: daemon tasks go first, then
+    /// waiting tasks and services are retried.
+    fn instance_ready(&mut self, id: InstanceId, now: SimTime) -> Result<(), Error> {
+        for s in 0..self.services.len() {
+            if self.scenario.services[s].is_daemon() {
+                self.evaluate_service(s, now)?;
+            }
+        }
+        self.touched.push(id);
+        if !self.retry_scheduled && (self.waiting_count > 0 || self.services_waiting > 0) {
+            self.retry_scheduled = true;
+            self.queue.schedule_in(SimDuration::ZERO, Event::RetryWaiting);
+        }
+        self.request_all_evaluations();
+        Ok(())
+    }
+
+    /// The instance is gone: its tasks are lost, and the fleet launches a
+    /// replacement when the scenario says so.
+    fn terminate_instance(&mut self, id: InstanceId, code: &'static str, now: SimTime) -> Result<(), Error> {
+        self.lose_tasks(|task| task.instance == Some(id), code, now)?;
+        self.cluster.set_status(id, InstanceStatus::Deregistered, now);
+        self.log_instance(now, "INSTANCE_DEREGISTERED", id, code)?;
+        if self.scenario.faults.replace_failed_instances {
+            let instance = &self.cluster.instances[id.0 as usize];
+            self.launches.push((instance.fleet, instance.instance_type, instance.availability_zone, now));
+            let delay = self.scenario.faults.instance_replacement_delay.sample_duration(&mut self.faults);
+            self.queue.schedule(now + delay, Event::InstanceLaunch(self.launches.len() - 1));
+        }
+        self.request_all_evaluations();
+        Ok(())
+    }
+
+    /// Stops every live, placed task matching `lost` at once, as lost to a fault.
+    fn lose_tasks(
+        &mut self,
+        lost: impl Fn(&super::Task) -> bool,
+        code: &'static str,
+        now: SimTime,
+    ) -> Result<(), Error> {
+        let mut victims: Vec<(u64, TaskRef)> = self
+            .tasks
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.stopped.is_none() && t.placed.is_some() && t.state != TaskState::Stopped && lost(t))
+            .map(|(slot, t)| (t.number, TaskRef { slot: slot as u32, generation: t.generation }))
+            .collect();
+        victims.sort_unstable();
+        for (_, task_ref) in victims {
+            let task = &mut self.tasks[task_ref.slot as usize];
+            task.outcome = "lost";
+            task.stop_code = code;
+            if matches!(task.state, TaskState::Provisioning | TaskState::Pending) {
+                self.unstarted_tasks -= 1;
+            }
+            self.stop_now(task_ref, now)?;
+        }
+        Ok(())
+    }
+
+    /// DRAINING stops a service's PENDING tasks on the instance at once.
+    fn stop_pending_service_tasks_on(&mut self, id: InstanceId, now: SimTime) {
+        let pending: Vec<TaskRef> = self
+            .tasks
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| {
+                t.stopped.is_none()
+                    && t.instance == Some(id)
+                    && t.state == TaskState::Pending
+                    && matches!(t.owner, Owner::Service(_))
+            })
+            .map(|(slot, t)| TaskRef { slot: slot as u32, generation: t.generation })
+            .collect();
+        for task_ref in pending {
+            self.stop_service_task(task_ref, "replaced", "ServiceSchedulerInitiated", now);
+        }
+    }
+
+    fn log_instance(&mut self, now: SimTime, event: &str, id: InstanceId, detail: &str) -> Result<(), Error> {
+        let instance = &self.cluster.instances[id.0 as usize];
+        let row = [
+            fixed(now.as_secs_f64(), 3),
+            event.to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            instance.ec2_instance_id.clone(),
+            self.scenario.availability_zones[instance.availability_zone].clone(),
+            String::new(),
+            detail.to_string(),
+        ];
+        if let Some(file) = &mut self.outputs.events {
+            file.row(&row)?;
+        }
+        Ok(())
+    }
+
+    fn log_zone(&mut self, now: SimTime, event: &str, zone: &str) -> Result<(), Error> {
+        if let Some(file) = &mut self.outputs.events {
+            file.row(&[&fixed(now.as_secs_f64(), 3), event, "", "", "", "", zone, "", ""])?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,1326 @@
+//! The service scheduler inside the event loop: keeps each service at its
+//! desired count, runs rolling and blue/green deployments with the circuit
+//! breaker and launch back-off, tracks health, and measures availability
+//! against the service's demand. The arithmetic lives in
+//! [`crate::scheduler`]; this file gathers the counts and acts on them.
+
+use super::{Event, Owner, Simulation, Task, TaskRef, TaskState};
+use crate::cluster::{GroupId, InstanceId, InstanceStatus};
+use crate::engine::{SimDuration, SimTime};
+use crate::error::Error;
+use crate::placement::{BinpackField, Strategy};
+use crate::report::{fixed, CsvFile};
+use crate::scenario::service::DeploymentController;
+use crate::scenario::service_spec::{Provider, ServiceLaunch, ServiceSpec};
+use crate::scenario::LaunchType;
+use crate::scheduler::{
+    circuit_breaker_threshold, deployment_kind, launch_backoff, minimum_healthy, plan_rolling, BlueGreenPhase,
+    Deployment, DeploymentKind, DeploymentStatus, RollingCounts, RolloutState,
+};
+use rand::Rng;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Columns of `events.csv`.
+pub(super) const EVENTS_HEADER: [&str; 9] = [
+    "time_s",
+    "event",
+    "service",
+    "task",
+    "task_definition",
+    "instance_id",
+    "availability_zone",
+    "stop_code",
+    "detail",
+];
+
+/// Columns of `deployments.csv`.
+pub(super) const DEPLOYMENTS_HEADER: [&str; 11] = [
+    "time_s",
+    "service",
+    "deployment",
+    "task_definition",
+    "event",
+    "desired",
+    "new_running",
+    "new_healthy",
+    "old_running",
+    "traffic_percent",
+    "detail",
+];
+
+/// Columns of `service_timeseries.csv`.
+pub(super) const SERVICE_TIMESERIES_HEADER: [&str; 10] = [
+    "time_s",
+    "service",
+    "desired",
+    "running",
+    "healthy",
+    "demand",
+    "capacity",
+    "served",
+    "availability_pct",
+    "deployment_in_progress",
+];
+
+/// Columns of `services.csv`.
+const SERVICES_HEADER: [&str; 26] = [
+    "service",
+    "scheduling_strategy",
+    "launch",
+    "desired_count_end",
+    "running_end",
+    "availability_pct",
+    "minutes_below_desired",
+    "minutes_overloaded",
+    "running_to_desired_p01",
+    "running_to_desired_p99",
+    "tasks_started",
+    "tasks_failed_to_start",
+    "tasks_failed_health_checks",
+    "tasks_crashed",
+    "tasks_lost_to_faults",
+    "tasks_spot_interrupted",
+    "placement_failures",
+    "deployments",
+    "deployments_completed",
+    "deployments_failed",
+    "deployments_rolled_back",
+    "deployments_stuck",
+    "deployment_mean_duration_s",
+    "deployment_max_duration_s",
+    "cost_share_usd",
+    "fargate_cost_usd",
+];
+
+/// First delay of the launch back-off (ECS does not document it).
+const BACKOFF_INITIAL: SimDuration = SimDuration::from_secs(10);
+
+/// How long the ECS-agent health rule waits when a task has neither a load
+/// balancer nor a container health check.
+const HEALTHY_WITHOUT_CHECKS: SimDuration = SimDuration::from_secs(40);
+
+/// Fargate Spot's warning before the task is stopped.
+const SPOT_WARNING: SimDuration = SimDuration::from_secs(120);
+
+/// One service's live state and measurements.
+#[derive(Debug)]
+pub(super) struct ServiceState {
+    pub group: GroupId,
+    pub desired: u32,
+    pub deployments: Vec<Deployment>,
+    /// Live tasks by task number.
+    pub tasks: BTreeMap<u64, TaskRef>,
+    pub evaluation_scheduled: bool,
+    pub waiting_for_capacity: bool,
+    /// Consecutive tasks that stopped before RUNNING (the back-off count).
+    pub launch_failures: u32,
+    pub next_launch: SimTime,
+    /// Task definition of the last COMPLETED deployment (for rollback).
+    pub stable_task_definition: usize,
+    // Measurements.
+    pub demand_total: f64,
+    pub served_total: f64,
+    pub below_desired: SimDuration,
+    pub overloaded: SimDuration,
+    pub ratios: Vec<f64>,
+    pub reserved_cpu_ms: f64,
+    pub fargate_cost: f64,
+    pub tasks_started: u64,
+    pub tasks_failed_to_start: u64,
+    pub tasks_failed_health: u64,
+    pub tasks_crashed: u64,
+    pub tasks_lost: u64,
+    pub tasks_spot_interrupted: u64,
+    pub placement_failures: u64,
+    /// Evaluations after which a rolling deployment had more tasks than
+    /// maximumPercent allows (an invariant: always 0).
+    pub over_maximum: u64,
+    /// Whether availability is being measured: from the service's first
+    /// steady state on, so a cold start is not counted as an outage.
+    pub measuring: bool,
+}
+
+impl ServiceState {
+    pub(super) fn new(spec: &ServiceSpec, group: GroupId) -> ServiceState {
+        ServiceState {
+            group,
+            desired: spec.desired_count(),
+            deployments: Vec::new(),
+            tasks: BTreeMap::new(),
+            evaluation_scheduled: false,
+            waiting_for_capacity: false,
+            launch_failures: 0,
+            next_launch: SimTime::ZERO,
+            stable_task_definition: spec.task_definition,
+            demand_total: 0.0,
+            served_total: 0.0,
+            below_desired: SimDuration::ZERO,
+            overloaded: SimDuration::ZERO,
+            ratios: Vec::new(),
+            reserved_cpu_ms: 0.0,
+            fargate_cost: 0.0,
+            tasks_started: 0,
+            tasks_failed_to_start: 0,
+            tasks_failed_health: 0,
+            tasks_crashed: 0,
+            tasks_lost: 0,
+            tasks_spot_interrupted: 0,
+            placement_failures: 0,
+            over_maximum: 0,
+            measuring: false,
+        }
+    }
+
+    fn primary(&self) -> usize {
+        self.deployments.iter().rposition(|d| d.status == DeploymentStatus::Primary).unwrap_or(0)
+    }
+
+    /// Served demand over demand, time-weighted, percent (healthy tasks
+    /// over desired without a demand curve).
+    pub fn availability_pct(&self) -> f64 {
+        if self.demand_total > 0.0 {
+            100.0 * self.served_total / self.demand_total
+        } else {
+            100.0
+        }
+    }
+}
+
+/// A service's tasks sorted for one evaluation.
+#[derive(Debug, Default)]
+struct ServiceView {
+    /// New-deployment tasks that stay, not stopping.
+    new_active: Vec<TaskRef>,
+    new_healthy: u32,
+    /// Tasks that must go (older deployment or draining instance), by health.
+    old_healthy: Vec<TaskRef>,
+    old_unhealthy: Vec<TaskRef>,
+    /// Tasks counted against maximumPercent.
+    counted: u32,
+    healthy: u32,
+    /// Something will change without the scheduler acting (a task starting,
+    /// becoming healthy or stopping).
+    in_flight: bool,
+    /// Tasks of older deployments still alive (stopping included).
+    old_alive: u32,
+    running: u32,
+}
+
+impl Simulation<'_> {
+    /// Creates each service's first deployment and schedules the first
+    /// evaluations (DAEMON services first, as ECS places daemons first), the
+    /// timed updates and the zone outages.
+    pub(super) fn start_services_and_faults(&mut self) -> Result<(), Error> {
+        let mut order: Vec<usize> = (0..self.services.len()).collect();
+        order.sort_by_key(|&s| !self.scenario.services[s].is_daemon());
+        for s in order {
+            let task_definition = self.scenario.services[s].task_definition;
+            self.services[s].deployments.push(Deployment::new(
+                1,
+                task_definition,
+                DeploymentKind::Rolling,
+                SimTime::ZERO,
+            ));
+            self.log_deployment(s, 0, SimTime::ZERO, "CREATED", "service created")?;
+            self.request_evaluation(s);
+        }
+        for (i, update) in self.scenario.service_updates.iter().enumerate() {
+            self.queue.schedule(SimTime::ZERO + update.at, Event::ServiceUpdate(i));
+        }
+        for (i, outage) in self.scenario.faults.az_outages.iter().enumerate() {
+            self.queue.schedule(SimTime::ZERO + outage.start, Event::ZoneOutage(i));
+            self.queue.schedule(SimTime::ZERO + outage.end, Event::ZoneRecovery(i));
+        }
+        Ok(())
+    }
+
+    /// Asks the scheduler to look at a service once, after the current event.
+    pub(super) fn request_evaluation(&mut self, service: usize) {
+        if !self.services[service].evaluation_scheduled {
+            self.services[service].evaluation_scheduled = true;
+            self.queue.schedule_in(SimDuration::ZERO, Event::ServiceEvaluate(service));
+        }
+    }
+
+    /// Asks every service to look again (an instance or zone changed).
+    pub(super) fn request_all_evaluations(&mut self) {
+        for s in 0..self.services.len() {
+            self.request_evaluation(s);
+        }
+    }
+
+    /// Asks the DAEMON services to look again.
+    pub(super) fn request_daemon_evaluations(&mut self) {
+        for s in 0..self.services.len() {
+            if self.scenario.services[s].is_daemon() {
+                self.request_evaluation(s);
+            }
+        }
+    }
+
+    /// Capacity freed: services that could not place a task look again.
+    pub(super) fn wake_services_waiting_for_capacity(&mut self) {
+        for s in 0..self.services.len() {
+            if self.services[s].waiting_for_capacity {
+                self.request_evaluation(s);
+            }
+        }
+    }
+
+    fn on_draining_instance(&self, task: &Task) -> bool {
+        task.instance.is_some_and(|id| self.cluster.instances[id.0 as usize].status != InstanceStatus::Active)
+    }
+
+    fn view(&self, service: usize) -> ServiceView {
+        let state = &self.services[service];
+        let primary = &state.deployments[state.primary()];
+        let holding_blue = matches!(
+            &primary.kind,
+            DeploymentKind::BlueGreen { phase, .. } if *phase != BlueGreenPhase::CleaningUp
+        ) && primary.rollout == RolloutState::InProgress;
+        let mut view = ServiceView::default();
+        for &task_ref in state.tasks.values() {
+            let task = &self.tasks[task_ref.slot as usize];
+            let old_deployment = task.deployment != primary.id;
+            if old_deployment {
+                view.old_alive += 1;
+            }
+            match task.state {
+                TaskState::Deactivating | TaskState::Stopping => {
+                    view.counted += 1;
+                    view.in_flight = true;
+                    continue;
+                }
+                TaskState::Stopped => continue,
+                TaskState::Provisioning | TaskState::Pending => view.in_flight = true,
+                TaskState::Running => {
+                    view.running += 1;
+                    if !task.healthy {
+                        view.in_flight = true;
+                    }
+                }
+            }
+            view.counted += 1;
+            if task.healthy {
+                view.healthy += 1;
+            }
+            let draining = self.on_draining_instance(task);
+            if !old_deployment && !draining {
+                view.new_active.push(task_ref);
+                view.new_healthy += u32::from(task.healthy);
+            } else if holding_blue && !draining {
+                // Blue tasks stay until the traffic has moved.
+            } else if task.healthy {
+                view.old_healthy.push(task_ref);
+            } else {
+                view.old_unhealthy.push(task_ref);
+            }
+        }
+        view
+    }
+
+    /// One scheduler evaluation of a service.
+    pub(super) fn evaluate_service(&mut self, service: usize, now: SimTime) -> Result<(), Error> {
+        let state = &mut self.services[service];
+        state.evaluation_scheduled = false;
+        if state.waiting_for_capacity {
+            state.waiting_for_capacity = false;
+            self.services_waiting -= 1;
+        }
+        if self.scenario.services[service].is_daemon() {
+            return self.evaluate_daemon(service, now);
+        }
+        let spec = &self.scenario.services[service];
+        let state = &self.services[service];
+        let p = state.primary();
+        let primary = &state.deployments[p];
+        let view = self.view(service);
+        let desired = state.desired;
+        let blue_green =
+            matches!(primary.kind, DeploymentKind::BlueGreen { .. }) && primary.rollout == RolloutState::InProgress;
+        let cleaning_up = matches!(&primary.kind, DeploymentKind::BlueGreen { phase: BlueGreenPhase::CleaningUp, .. });
+        let in_backoff = now < state.next_launch;
+        let may_launch = primary.rollout != RolloutState::Failed && !in_backoff;
+        let config = &spec.def.deployment;
+        let counts = RollingCounts {
+            desired,
+            minimum_healthy_percent: config.minimum_healthy_percent,
+            // A blue/green deployment scales green up in full beside blue.
+            maximum_percent: if blue_green { config.maximum_percent.max(200) + 100 } else { config.maximum_percent },
+            counted_against_maximum: view.counted,
+            new_tasks: view.new_active.len() as u32,
+            healthy: view.healthy,
+            old_healthy: view.old_healthy.len() as u32,
+            old_unhealthy: view.old_unhealthy.len() as u32,
+            may_launch,
+        };
+        let mut step = plan_rolling(&counts);
+        if cleaning_up {
+            step.stop_healthy = counts.old_healthy; // green carries the traffic now
+        }
+        if primary.rollout == RolloutState::Failed {
+            step.stop_healthy = 0; // a failed deployment without rollback just stops
+        }
+        // Scale-in of the current deployment.
+        let excess = (view.new_active.len() as u32).saturating_sub(desired);
+        let mut stopped = 0;
+        if excess > 0 {
+            let (unhealthy, healthy): (Vec<TaskRef>, Vec<TaskRef>) =
+                view.new_active.iter().partition(|t| !self.tasks[t.slot as usize].healthy);
+            let mut victims = self.pick_victims(service, unhealthy, excess);
+            let more = excess - victims.len() as u32;
+            victims.extend(self.pick_victims(service, healthy, more));
+            for task in victims {
+                self.stop_service_task(task, "stopped", "ServiceSchedulerInitiated", now);
+                stopped += 1;
+            }
+        }
+        for task in view.old_unhealthy.iter().copied() {
+            self.stop_service_task(task, "replaced", "ServiceSchedulerInitiated", now);
+            stopped += 1;
+        }
+        let victims = self.pick_victims(service, view.old_healthy.clone(), step.stop_healthy);
+        for task in victims {
+            self.stop_service_task(task, "replaced", "ServiceSchedulerInitiated", now);
+            stopped += 1;
+        }
+        let mut started = 0;
+        for _ in 0..step.start {
+            if !self.launch_service_task(service, now)? {
+                break;
+            }
+            started += 1;
+        }
+        if in_backoff && counts.new_tasks < desired {
+            let at = self.services[service].next_launch;
+            self.queue.schedule(at, Event::ServiceEvaluate(service));
+        }
+        if started > 0 || stopped > 0 {
+            let detail = format!("started {started}, stopped {stopped}");
+            self.log_deployment(service, p, now, "TASKS_CHANGED", &detail)?;
+        }
+        if started > 0 && !blue_green {
+            let counted = self.view(service).counted;
+            if counted > crate::scheduler::maximum_tasks(desired, config.maximum_percent).max(desired) {
+                self.services[service].over_maximum += 1;
+            }
+        }
+        self.check_rollout(service, now, started + stopped == 0 && !view.in_flight && !in_backoff)
+    }
+
+    /// Marks the primary deployment COMPLETED when the service reached steady
+    /// state, or reports it stuck when nothing can move.
+    fn check_rollout(&mut self, service: usize, now: SimTime, idle: bool) -> Result<(), Error> {
+        let view = self.view(service);
+        let state = &self.services[service];
+        let p = state.primary();
+        let primary = &state.deployments[p];
+        if primary.rollout != RolloutState::InProgress {
+            return Ok(());
+        }
+        let phase_done = match &primary.kind {
+            DeploymentKind::Rolling => true,
+            DeploymentKind::BlueGreen { phase, .. } => *phase == BlueGreenPhase::CleaningUp,
+        };
+        let steady = phase_done
+            && view.old_alive == 0
+            && view.old_healthy.is_empty()
+            && view.old_unhealthy.is_empty()
+            && view.new_active.len() as u32 == state.desired
+            && view.new_healthy == state.desired;
+        if steady {
+            let state = &mut self.services[service];
+            let primary = &mut state.deployments[p];
+            primary.rollout = RolloutState::Completed;
+            primary.ended = Some(now);
+            primary.outcome = "COMPLETED".into();
+            state.stable_task_definition = primary.task_definition;
+            state.measuring = true;
+            for (i, deployment) in state.deployments.iter_mut().enumerate() {
+                if i != p {
+                    deployment.status = DeploymentStatus::Inactive;
+                }
+            }
+            self.log_deployment(service, p, now, "COMPLETED", "steady state")?;
+            return Ok(());
+        }
+        // Blue/green: green fully healthy starts the traffic shift.
+        if let DeploymentKind::BlueGreen { phase: BlueGreenPhase::ScalingUp, .. } = &primary.kind {
+            if view.new_healthy >= state.desired && view.new_active.len() as u32 >= state.desired {
+                let id = primary.id;
+                if let DeploymentKind::BlueGreen { phase, .. } = &mut self.services[service].deployments[p].kind {
+                    *phase = BlueGreenPhase::Shifting;
+                }
+                self.log_deployment(service, p, now, "GREEN_READY", "all green tasks healthy")?;
+                self.shift_traffic(service, id, 0, now)?;
+            }
+            return Ok(());
+        }
+        let stuck = idle && !state.waiting_for_capacity && !view.old_healthy.is_empty();
+        if stuck && !primary.reported_stuck {
+            self.services[service].deployments[p].reported_stuck = true;
+            self.log_deployment(
+                service,
+                p,
+                now,
+                "STUCK",
+                "minimumHealthyPercent and maximumPercent allow neither a start nor a stop",
+            )?;
+        }
+        Ok(())
+    }
+
+    /// DAEMON: one task on each ACTIVE instance that qualifies; on a
+    /// draining instance the daemon task stops once it is alone.
+    fn evaluate_daemon(&mut self, service: usize, now: SimTime) -> Result<(), Error> {
+        let state = &self.services[service];
+        let p = state.primary();
+        let primary_id = state.deployments[p].id;
+        let failed = state.deployments[p].rollout == RolloutState::Failed;
+        let mut by_instance: BTreeMap<InstanceId, Vec<TaskRef>> = BTreeMap::new();
+        let mut old_healthy = Vec::new();
+        let mut healthy = 0;
+        for &task_ref in state.tasks.values() {
+            let task = &self.tasks[task_ref.slot as usize];
+            if matches!(task.state, TaskState::Deactivating | TaskState::Stopping | TaskState::Stopped) {
+                continue;
+            }
+            if let Some(id) = task.instance {
+                by_instance.entry(id).or_default().push(task_ref);
+            }
+            healthy += u32::from(task.healthy);
+            if task.deployment != primary_id && task.healthy {
+                old_healthy.push(task_ref);
+            }
+        }
+        // Daemon tasks on draining instances stop last: once alone there.
+        let mut stops = Vec::new();
+        for (&id, tasks) in &by_instance {
+            let instance = &self.cluster.instances[id.0 as usize];
+            if instance.status == InstanceStatus::Draining && instance.placed_tasks as usize == tasks.len() {
+                stops.extend(tasks.iter().copied());
+            }
+        }
+        let active: Vec<InstanceId> =
+            self.cluster.instances.iter().filter(|i| i.is_placeable()).map(|i| i.id).collect();
+        let floor = minimum_healthy(
+            active.len() as u32,
+            self.scenario.services[service].def.deployment.minimum_healthy_percent,
+        );
+        let can_stop = healthy.saturating_sub(floor) as usize;
+        let extra: Vec<TaskRef> = old_healthy.into_iter().filter(|t| !stops.contains(t)).take(can_stop).collect();
+        stops.extend(extra);
+        for task in &stops {
+            self.stop_service_task(*task, "replaced", "ServiceSchedulerInitiated", now);
+        }
+        let mut started = 0;
+        let mut qualifying = 0;
+        if !failed && now >= self.services[service].next_launch {
+            for id in active {
+                if by_instance.contains_key(&id) {
+                    qualifying += 1;
+                    continue;
+                }
+                if self.launch_daemon_task(service, id, now)? {
+                    qualifying += 1;
+                    started += 1;
+                }
+            }
+        }
+        self.services[service].desired = qualifying;
+        if started > 0 || !stops.is_empty() {
+            self.log_deployment(
+                service,
+                p,
+                now,
+                "TASKS_CHANGED",
+                &format!("started {started}, stopped {}", stops.len()),
+            )?;
+        }
+        let view = self.view(service);
+        let state = &mut self.services[service];
+        let primary = &mut state.deployments[p];
+        if primary.rollout == RolloutState::InProgress
+            && view.old_alive == 0
+            && view.new_healthy == state.desired
+            && state.desired > 0
+        {
+            primary.rollout = RolloutState::Completed;
+            primary.ended = Some(now);
+            primary.outcome = "COMPLETED".into();
+            state.stable_task_definition = primary.task_definition;
+            state.measuring = true;
+            self.log_deployment(service, p, now, "COMPLETED", "steady state")?;
+        }
+        Ok(())
+    }
+
+    /// Creates a task of the service's primary deployment; false (no task
+    /// created, as ECS creates none) when it cannot be placed.
+    fn launch_service_task(&mut self, service: usize, now: SimTime) -> Result<bool, Error> {
+        self.launch_task_of(service, None, now)
+    }
+
+    fn launch_daemon_task(&mut self, service: usize, instance: InstanceId, now: SimTime) -> Result<bool, Error> {
+        self.launch_task_of(service, Some(instance), now)
+    }
+
+    fn launch_task_of(&mut self, service: usize, target: Option<InstanceId>, now: SimTime) -> Result<bool, Error> {
+        let spec = &self.scenario.services[service];
+        let state = &self.services[service];
+        let p = state.primary();
+        let deployment = &state.deployments[p];
+        let task_definition = deployment.task_definition;
+        let (launch_type, spot) = match &spec.launch {
+            ServiceLaunch::LaunchType(launch_type) => (*launch_type, false),
+            ServiceLaunch::Providers(shares) => {
+                let mut counts = vec![0_u32; shares.len()];
+                for task_ref in state.tasks.values() {
+                    let task = &self.tasks[task_ref.slot as usize];
+                    if !matches!(task.state, TaskState::Deactivating | TaskState::Stopping) {
+                        let provider = if task.spot { Provider::FargateSpot } else { Provider::Fargate };
+                        if let Some(i) = shares.iter().position(|s| s.provider == provider) {
+                            counts[i] += 1;
+                        }
+                    }
+                }
+                let bases: Vec<u32> = shares.iter().map(|s| s.base).collect();
+                let weights: Vec<u32> = shares.iter().map(|s| s.weight).collect();
+                let pick = pick_provider(&bases, &weights, &counts);
+                (LaunchType::Fargate, shares[pick].provider == Provider::FargateSpot)
+            }
+        };
+        let def = &self.scenario.task_definitions[task_definition];
+        let model = &self.scenario.task_start[task_definition];
+        let fargate = if launch_type == LaunchType::Fargate { def.fargate_size } else { None };
+        let fails_start =
+            model.start_failure_probability > 0.0 && self.service_rng.gen::<f64>() < model.start_failure_probability;
+        let fails_health = !fails_start
+            && model.health_check_failure_probability > 0.0
+            && self.service_rng.gen::<f64>() < model.health_check_failure_probability;
+        let task = Task {
+            generation: 0,
+            number: self.next_number,
+            owner: Owner::Service(service),
+            deployment: deployment.id,
+            healthy: false,
+            fails_start,
+            fails_health,
+            spot,
+            outcome: "stopped",
+            stop_code: "ServiceSchedulerInitiated",
+            task_definition,
+            plan: self.plan_index[&(Owner::Service(service), task_definition)],
+            cpu: fargate.map_or(def.cpu, |s| s.cpu),
+            memory: fargate.map_or(def.memory_mib, |s| s.memory_mib),
+            group: state.group,
+            launch_type,
+            fargate,
+            state: TaskState::Provisioning,
+            submitted: now,
+            placed: None,
+            pending: None,
+            started: None,
+            stopped: None,
+            run_for: SimDuration::ZERO,
+            instance: None,
+            availability_zone: None,
+            dag: None,
+        };
+        let task_ref = self.store(task);
+        self.unstarted_tasks += 1;
+        if !self.try_place_on(task_ref, target, now) {
+            self.unstarted_tasks -= 1;
+            let reason = if target.is_none() { self.rejection_now(task_ref).reason() } else { "" };
+            // ECS creates no task it cannot place: the slot is simply freed.
+            let task = &mut self.tasks[task_ref.slot as usize];
+            task.state = TaskState::Stopped;
+            task.stopped = Some(now);
+            self.free_slots.push(task_ref.slot);
+            if target.is_none() {
+                let state = &mut self.services[service];
+                state.placement_failures += 1;
+                if !state.waiting_for_capacity {
+                    state.waiting_for_capacity = true;
+                    self.services_waiting += 1;
+                    self.log_service(
+                        now,
+                        "SERVICE_UNABLE_TO_PLACE",
+                        service,
+                        &format!("no container instance met all of the task's requirements ({reason})"),
+                    )?;
+                }
+            }
+            return Ok(false);
+        }
+        self.next_number += 1;
+        self.summary.tasks_submitted += 1;
+        let number = self.tasks[task_ref.slot as usize].number;
+        let state = &mut self.services[service];
+        state.tasks.insert(number, task_ref);
+        state.tasks_started += 1;
+        state.deployments[p].tasks_started += 1;
+        Ok(true)
+    }
+
+    /// The task reached RUNNING: reset the back-off, schedule its health
+    /// verdict, its crash and its Spot interruption.
+    pub(super) fn service_task_running(&mut self, service: usize, task_ref: TaskRef, now: SimTime) {
+        let spec = &self.scenario.services[service];
+        self.services[service].launch_failures = 0;
+        let task = &self.tasks[task_ref.slot as usize];
+        let check = self.scenario.task_definitions[task.task_definition].health_check;
+        let fails_health = task.fails_health;
+        let target_group = spec.target_group;
+        let secs = |s: u32| SimDuration::from_secs(u64::from(s));
+        let healthy_after = match (target_group, check) {
+            (None, None) => HEALTHY_WITHOUT_CHECKS,
+            (Some(tg), None) => SimDuration(tg.health_check_interval.0 * u64::from(tg.healthy_threshold)),
+            (None, Some(c)) => secs(c.interval_s),
+            (Some(tg), Some(c)) => {
+                SimDuration((tg.health_check_interval.0 * u64::from(tg.healthy_threshold)).max(secs(c.interval_s).0))
+            }
+        };
+        if fails_health {
+            let unhealthy_after = match (target_group, check) {
+                (Some(tg), _) => SimDuration(tg.health_check_interval.0 * u64::from(tg.unhealthy_threshold)),
+                (None, Some(c)) => secs(c.start_period_s + c.interval_s * c.retries),
+                (None, None) => HEALTHY_WITHOUT_CHECKS,
+            };
+            let after = unhealthy_after.max(spec.def.health_check_grace_period);
+            self.queue.schedule(now + after, Event::HealthFailed(task_ref));
+        } else {
+            self.queue.schedule(now + healthy_after, Event::Healthy(task_ref));
+        }
+        let crash_rate = self.scenario.faults.task_crash_rate;
+        if crash_rate > 0.0 {
+            let after = self.exponential_hours(crash_rate);
+            self.queue.schedule(now + after, Event::Exited(task_ref));
+        }
+        let spot_rate = self.scenario.faults.fargate_spot_interruption_rate;
+        if self.tasks[task_ref.slot as usize].spot && spot_rate > 0.0 {
+            let after = self.exponential_hours(spot_rate);
+            self.queue.schedule(now + after, Event::FargateSpotNotice(task_ref));
+        }
+    }
+
+    pub(super) fn on_healthy(&mut self, task_ref: TaskRef, now: SimTime) -> Result<(), Error> {
+        let Some(task) = self.task(task_ref) else { return Ok(()) };
+        if task.state != TaskState::Running {
+            return Ok(());
+        }
+        let Owner::Service(service) = task.owner else { return Ok(()) };
+        let deployment = task.deployment;
+        self.tasks[task_ref.slot as usize].healthy = true;
+        let state = &mut self.services[service];
+        if let Some(d) = state.deployments.iter_mut().find(|d| d.id == deployment) {
+            // The breaker counts failures until the deployment's first healthy task.
+            d.breaker_armed = false;
+            d.failed_tasks = 0;
+        }
+        let _ = now;
+        self.request_evaluation(service);
+        Ok(())
+    }
+
+    pub(super) fn on_health_failed(&mut self, task_ref: TaskRef, now: SimTime) -> Result<(), Error> {
+        let Some(task) = self.task(task_ref) else { return Ok(()) };
+        if task.state != TaskState::Running {
+            return Ok(());
+        }
+        let Owner::Service(service) = task.owner else { return Ok(()) };
+        let deployment = task.deployment;
+        self.services[service].tasks_failed_health += 1;
+        self.stop_service_task(task_ref, "failed_health_check", "ServiceSchedulerInitiated", now);
+        self.count_failure(service, deployment, now)
+    }
+
+    /// The target left the load balancer: DEACTIVATING → STOPPING.
+    pub(super) fn on_deregistered(&mut self, task_ref: TaskRef, now: SimTime) {
+        if self.task(task_ref).is_some_and(|t| t.state == TaskState::Deactivating) {
+            self.tasks[task_ref.slot as usize].state = TaskState::Stopping;
+            let stop = self.scenario.timing.task_stop.sample_duration(&mut self.lifecycle);
+            self.queue.schedule(now + stop, Event::Stopped(task_ref));
+        }
+    }
+
+    /// Stops a task the way the scheduler does: a running task behind a
+    /// load balancer deregisters first; one not yet running stops at once.
+    pub(super) fn stop_service_task(
+        &mut self,
+        task_ref: TaskRef,
+        outcome: &'static str,
+        code: &'static str,
+        now: SimTime,
+    ) {
+        let task = &mut self.tasks[task_ref.slot as usize];
+        let state = task.state;
+        if matches!(state, TaskState::Deactivating | TaskState::Stopping | TaskState::Stopped) {
+            return;
+        }
+        task.outcome = outcome;
+        task.stop_code = code;
+        task.healthy = false;
+        let spot_interruption = code == "SpotInterruption";
+        let deregistration = match task.owner {
+            Owner::Service(s) => self.scenario.services[s].target_group.map(|tg| tg.deregistration_delay),
+            Owner::Workload(_) => None,
+        };
+        match state {
+            TaskState::Provisioning | TaskState::Pending => {
+                if task.placed.is_none() {
+                    self.dequeue_waiting(task_ref);
+                }
+                self.unstarted_tasks -= 1;
+                let _ = self.stop_now(task_ref, now);
+            }
+            TaskState::Running => {
+                self.leave_running(task_ref);
+                match deregistration {
+                    Some(delay) => {
+                        self.tasks[task_ref.slot as usize].state = TaskState::Deactivating;
+                        // Fargate Spot gives two minutes, whatever the target group says.
+                        let delay = if spot_interruption { delay.min(SPOT_WARNING) } else { delay };
+                        self.queue.schedule(now + delay, Event::Deregistered(task_ref));
+                    }
+                    None => {
+                        self.tasks[task_ref.slot as usize].state = TaskState::Stopping;
+                        let stop = self.scenario.timing.task_stop.sample_duration(&mut self.lifecycle);
+                        self.queue.schedule(now + stop, Event::Stopped(task_ref));
+                    }
+                }
+            }
+            _ => {}
+        }
+        if let Owner::Service(service) = self.tasks[task_ref.slot as usize].owner {
+            self.request_evaluation(service);
+        }
+    }
+
+    /// A service task is STOPPED: count it, apply the back-off and the
+    /// circuit breaker, and let the scheduler replace it.
+    pub(super) fn service_task_stopped(
+        &mut self,
+        service: usize,
+        task_ref: TaskRef,
+        now: SimTime,
+    ) -> Result<(), Error> {
+        let task = &self.tasks[task_ref.slot as usize];
+        let (number, outcome, deployment) = (task.number, task.outcome, task.deployment);
+        let state = &mut self.services[service];
+        state.tasks.remove(&number);
+        match outcome {
+            "failed_to_start" => {
+                state.tasks_failed_to_start += 1;
+                state.launch_failures += 1;
+                state.next_launch = now + launch_backoff(state.launch_failures, BACKOFF_INITIAL);
+                self.count_failure(service, deployment, now)?;
+            }
+            "crashed" => state.tasks_crashed += 1,
+            "lost" => state.tasks_lost += 1,
+            "interrupted" => state.tasks_spot_interrupted += 1,
+            _ => {}
+        }
+        self.request_evaluation(service);
+        Ok(())
+    }
+
+    /// A task of `deployment` failed to start or failed its health checks:
+    /// the circuit breaker counts it, and may fail the deployment and roll back.
+    fn count_failure(&mut self, service: usize, deployment: u32, now: SimTime) -> Result<(), Error> {
+        let spec = &self.scenario.services[service];
+        let state = &mut self.services[service];
+        let p = state.primary();
+        let Some(index) = state.deployments.iter().position(|d| d.id == deployment) else { return Ok(()) };
+        state.deployments[index].tasks_failed += 1;
+        let Some(breaker) = spec.def.deployment.circuit_breaker.as_ref().filter(|b| b.enable) else { return Ok(()) };
+        if spec.def.controller != DeploymentController::Ecs {
+            return Ok(());
+        }
+        let d = &mut state.deployments[index];
+        if index != p || d.rollout != RolloutState::InProgress || !d.breaker_armed {
+            return Ok(());
+        }
+        d.failed_tasks += 1;
+        let threshold = circuit_breaker_threshold(state.desired, breaker);
+        if d.failed_tasks < threshold {
+            return Ok(());
+        }
+        d.rollout = RolloutState::Failed;
+        d.ended = Some(now);
+        d.outcome = "FAILED".into();
+        let detail = format!("{} failed tasks reached the threshold {threshold}", d.failed_tasks);
+        let blue_green = matches!(d.kind, DeploymentKind::BlueGreen { .. });
+        self.log_deployment(service, p, now, "CIRCUIT_BREAKER_TRIPPED", &detail)?;
+        if !breaker.rollback {
+            return Ok(());
+        }
+        let state = &mut self.services[service];
+        state.deployments[p].status = DeploymentStatus::Active;
+        state.deployments[p].outcome = "ROLLED_BACK".into();
+        state.launch_failures = 0;
+        state.next_launch = now;
+        if blue_green {
+            // Traffic never left blue: blue becomes primary again, green goes.
+            if let Some(blue) = state.deployments[..p].iter().rposition(|d| d.status != DeploymentStatus::Inactive) {
+                state.deployments[blue].status = DeploymentStatus::Primary;
+                self.log_deployment(service, blue, now, "ROLLBACK", "blue keeps the traffic; green is removed")?;
+            }
+        } else {
+            let id = state.deployments.len() as u32 + 1;
+            let mut rollback = Deployment::new(id, state.stable_task_definition, DeploymentKind::Rolling, now);
+            rollback.rollback = true;
+            state.deployments.push(rollback);
+            let index = state.deployments.len() - 1;
+            self.log_deployment(service, index, now, "ROLLBACK", "redeploying the last completed deployment")?;
+        }
+        self.request_evaluation(service);
+        Ok(())
+    }
+
+    /// A timed UpdateService call.
+    pub(super) fn update_service(&mut self, index: usize, now: SimTime) -> Result<(), Error> {
+        let update = self.scenario.service_updates[index].clone();
+        let service = update.service;
+        let spec = &self.scenario.services[service];
+        if let Some(desired) = update.desired_count {
+            self.services[service].desired = desired;
+            let p = self.services[service].primary();
+            self.log_deployment(service, p, now, "DESIRED_COUNT_CHANGED", &format!("desiredCount {desired}"))?;
+        }
+        if let Some(task_definition) = update.task_definition {
+            let kind = deployment_kind(
+                spec.def.controller == DeploymentController::CodeDeploy,
+                spec.traffic_shift,
+                &spec.def.deployment.strategy,
+                spec.def.deployment.bake_time,
+                spec.termination_wait,
+            );
+            let state = &mut self.services[service];
+            for deployment in &mut state.deployments {
+                if deployment.status == DeploymentStatus::Primary {
+                    deployment.status = DeploymentStatus::Active;
+                    if deployment.rollout == RolloutState::InProgress {
+                        deployment.rollout = RolloutState::Failed;
+                        deployment.ended = Some(now);
+                        deployment.outcome = "SUPERSEDED".into();
+                    }
+                }
+            }
+            let id = state.deployments.len() as u32 + 1;
+            state.deployments.push(Deployment::new(id, task_definition, kind, now));
+            // A new task definition resets the launch back-off.
+            state.launch_failures = 0;
+            state.next_launch = now;
+            let index = state.deployments.len() - 1;
+            let name = self.scenario.task_definitions[task_definition].name();
+            self.log_deployment(service, index, now, "CREATED", &format!("UpdateService to {name}"))?;
+        }
+        self.request_evaluation(service);
+        Ok(())
+    }
+
+    /// Moves a blue/green deployment's traffic to its next step.
+    pub(super) fn shift_traffic(
+        &mut self,
+        service: usize,
+        deployment: u32,
+        step: usize,
+        now: SimTime,
+    ) -> Result<(), Error> {
+        let state = &mut self.services[service];
+        let p = state.primary();
+        let d = &mut state.deployments[p];
+        if d.id != deployment || d.rollout != RolloutState::InProgress {
+            return Ok(());
+        }
+        let DeploymentKind::BlueGreen { steps, bake, phase, green_percent } = &mut d.kind else { return Ok(()) };
+        let Some(&(_, percent)) = steps.get(step) else { return Ok(()) };
+        *green_percent = percent;
+        let last = step + 1 == steps.len();
+        let (bake, next) = (*bake, steps.get(step + 1).map(|s| s.0 .0.saturating_sub(steps[step].0 .0)));
+        if last {
+            *phase = BlueGreenPhase::Baking;
+        }
+        self.log_deployment(
+            service,
+            p,
+            now,
+            "TRAFFIC_SHIFTED",
+            &format!("{percent:.1}% of production traffic on green"),
+        )?;
+        if last {
+            self.queue.schedule(now + bake, Event::BakeDone(service, deployment));
+        } else if let Some(gap) = next {
+            self.queue.schedule(now + SimDuration(gap), Event::TrafficStep(service, deployment, step + 1));
+        }
+        Ok(())
+    }
+
+    /// The bake (or CodeDeploy's termination wait) ended: blue goes.
+    pub(super) fn bake_done(&mut self, service: usize, deployment: u32, now: SimTime) -> Result<(), Error> {
+        let state = &mut self.services[service];
+        let p = state.primary();
+        let d = &mut state.deployments[p];
+        if d.id != deployment || d.rollout != RolloutState::InProgress {
+            return Ok(());
+        }
+        if let DeploymentKind::BlueGreen { phase, .. } = &mut d.kind {
+            *phase = BlueGreenPhase::CleaningUp;
+        }
+        self.log_deployment(service, p, now, "BLUE_TERMINATING", "bake time over")?;
+        self.request_evaluation(service);
+        Ok(())
+    }
+
+    /// Picks `count` tasks to stop among `candidates`, as ECS scales in: with
+    /// binpack, from the instance that keeps the most of the field free;
+    /// with random, at random; otherwise (spread, the default) from the zone
+    /// with the most of the service's tasks, then the instance with the most,
+    /// at random among equals.
+    fn pick_victims(&mut self, service: usize, mut candidates: Vec<TaskRef>, count: u32) -> Vec<TaskRef> {
+        let mut victims = Vec::new();
+        if count == 0 || candidates.is_empty() {
+            return victims;
+        }
+        let mut zone_counts: BTreeMap<usize, i64> = BTreeMap::new();
+        let mut instance_counts: BTreeMap<InstanceId, i64> = BTreeMap::new();
+        for task_ref in self.services[service].tasks.values() {
+            let task = &self.tasks[task_ref.slot as usize];
+            if matches!(task.state, TaskState::Deactivating | TaskState::Stopping | TaskState::Stopped) {
+                continue;
+            }
+            if let Some(zone) = task.availability_zone {
+                *zone_counts.entry(zone).or_insert(0) += 1;
+            }
+            if let Some(id) = task.instance {
+                *instance_counts.entry(id).or_insert(0) += 1;
+            }
+        }
+        let first = self.scenario.services[service].strategy.first().cloned();
+        while (victims.len() as u32) < count && !candidates.is_empty() {
+            let key = |task: &Task| -> (i64, i64) {
+                let zone = task.availability_zone.map_or(0, |z| zone_counts.get(&z).copied().unwrap_or(0));
+                let on_instance = task.instance.map_or(0, |id| instance_counts.get(&id).copied().unwrap_or(0));
+                match &first {
+                    Some(Strategy::Binpack(field)) => {
+                        let free = task.instance.map_or(0, |id| {
+                            let instance = &self.cluster.instances[id.0 as usize];
+                            match field {
+                                BinpackField::Cpu => i64::from(instance.free_cpu + task.cpu),
+                                BinpackField::Memory => i64::from(instance.free_memory + task.memory),
+                            }
+                        });
+                        (free, 0)
+                    }
+                    Some(Strategy::Random) => (0, 0),
+                    Some(Strategy::SpreadInstance) => (on_instance, zone),
+                    _ => (zone, on_instance),
+                }
+            };
+            let keys: Vec<(i64, i64)> = candidates.iter().map(|t| key(&self.tasks[t.slot as usize])).collect();
+            let best = keys.iter().copied().max().unwrap_or((0, 0));
+            let ties: Vec<usize> = (0..candidates.len()).filter(|&i| keys[i] == best).collect();
+            let chosen = ties[self.service_rng.gen_range(0..ties.len())];
+            let victim = candidates.swap_remove(chosen);
+            let task = &self.tasks[victim.slot as usize];
+            if let Some(zone) = task.availability_zone {
+                *zone_counts.entry(zone).or_insert(0) -= 1;
+            }
+            if let Some(id) = task.instance {
+                *instance_counts.entry(id).or_insert(0) -= 1;
+            }
+            victims.push(victim);
+        }
+        victims
+    }
+
+    /// One sample of every service: demand, what the healthy tasks serve,
+    /// and the counts behind availability.
+    pub(super) fn sample_services(&mut self, time: SimTime, registered_cpu: u64) -> Result<(), Error> {
+        let dt = self.scenario.sample_interval;
+        self.registered_cpu_ms += registered_cpu as f64 * dt.0 as f64;
+        for service in 0..self.services.len() {
+            let spec = &self.scenario.services[service];
+            let state = &self.services[service];
+            let primary = &state.deployments[state.primary()];
+            let green_share = primary.traffic_percent() / 100.0;
+            let blue_green =
+                matches!(primary.kind, DeploymentKind::BlueGreen { .. }) && primary.rollout == RolloutState::InProgress;
+            let (mut running, mut healthy, mut green, mut blue) = (0_u32, 0_u32, 0_u32, 0_u32);
+            let mut reserved_cpu = 0_u64;
+            for task_ref in state.tasks.values() {
+                let task = &self.tasks[task_ref.slot as usize];
+                if task.launch_type == LaunchType::Ec2 && task.placed.is_some() && task.state != TaskState::Stopped {
+                    reserved_cpu += u64::from(task.cpu);
+                }
+                if task.state == TaskState::Running {
+                    running += 1;
+                    if task.healthy {
+                        healthy += 1;
+                        if task.deployment == primary.id {
+                            green += 1;
+                        } else {
+                            blue += 1;
+                        }
+                    }
+                }
+            }
+            let capacity_per_task = spec.capacity_per_task;
+            let capacity = f64::from(healthy) * capacity_per_task;
+            let desired = state.desired;
+            let demand = spec.demand.as_ref().map(|d| d.at(time));
+            let served = match demand {
+                None => None,
+                Some(d) if blue_green => Some(
+                    (d * (1.0 - green_share)).min(f64::from(blue) * capacity_per_task)
+                        + (d * green_share).min(f64::from(green) * capacity_per_task),
+                ),
+                Some(d) => Some(d.min(capacity)),
+            };
+            let state = &mut self.services[service];
+            state.reserved_cpu_ms += reserved_cpu as f64 * dt.0 as f64;
+            let measuring = state.measuring;
+            // Without a demand curve, availability is healthy tasks over desired.
+            let (d, s) = match (demand, served) {
+                (Some(d), Some(s)) => (d, s),
+                _ => (f64::from(desired), f64::from(healthy.min(desired))),
+            };
+            if measuring {
+                state.demand_total += d * dt.0 as f64;
+                state.served_total += s * dt.0 as f64;
+                if healthy < desired {
+                    state.below_desired = state.below_desired + dt;
+                }
+                if demand.is_some_and(|d| d > capacity + 1e-9) {
+                    state.overloaded = state.overloaded + dt;
+                }
+                state.ratios.push(if desired == 0 { 1.0 } else { f64::from(running) / f64::from(desired) });
+            }
+            let in_progress = state.deployments.iter().any(|d| d.rollout == RolloutState::InProgress);
+            if let Some(file) = &mut self.outputs.service_timeseries {
+                file.row(&[
+                    fixed(time.as_secs_f64(), 0),
+                    spec.def.name.clone(),
+                    desired.to_string(),
+                    running.to_string(),
+                    healthy.to_string(),
+                    demand.map_or(String::new(), |d| fixed(d, 3)),
+                    fixed(capacity, 3),
+                    served.map_or(String::new(), |s| fixed(s, 3)),
+                    fixed(if d > 0.0 { 100.0 * s / d } else { 100.0 }, 3),
+                    u8::from(in_progress).to_string(),
+                ])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `services.csv`.
+    pub(super) fn write_services_csv(&mut self, end: SimTime, out: &Path) -> Result<(), Error> {
+        if self.services.is_empty() {
+            return Ok(());
+        }
+        let ec2_cost = self.summary.costs.ec2();
+        let mut file = CsvFile::create(&out.join("services.csv"), &SERVICES_HEADER)?;
+        for (service, state) in self.services.iter().enumerate() {
+            let spec = &self.scenario.services[service];
+            let launch = match &spec.launch {
+                ServiceLaunch::LaunchType(lt) => lt.as_str().to_string(),
+                ServiceLaunch::Providers(shares) => shares
+                    .iter()
+                    .map(|s| format!("{}(base {} weight {})", s.provider.as_str(), s.base, s.weight))
+                    .collect::<Vec<_>>()
+                    .join(" + "),
+            };
+            let running_end =
+                state.tasks.values().filter(|t| self.tasks[t.slot as usize].state == TaskState::Running).count();
+            let mut ratios = state.ratios.clone();
+            ratios.sort_by(f64::total_cmp);
+            let quantile = |q: f64| -> String {
+                if ratios.is_empty() {
+                    return String::new();
+                }
+                let rank = ((q * ratios.len() as f64).ceil() as usize).clamp(1, ratios.len());
+                fixed(ratios[rank - 1], 4)
+            };
+            let updates = &state.deployments[1..];
+            let count = |f: &dyn Fn(&Deployment) -> bool| updates.iter().filter(|d| f(d)).count().to_string();
+            let durations: Vec<f64> =
+                updates.iter().map(|d| d.ended.unwrap_or(end).since(d.started).as_secs_f64()).collect();
+            let mean = if durations.is_empty() {
+                String::new()
+            } else {
+                fixed(durations.iter().sum::<f64>() / durations.len() as f64, 1)
+            };
+            let max = durations.iter().copied().fold(None, |m: Option<f64>, d| Some(m.map_or(d, |m| m.max(d))));
+            let availability = state.availability_pct();
+            let share = if self.registered_cpu_ms > 0.0 {
+                ec2_cost * state.reserved_cpu_ms / self.registered_cpu_ms
+            } else {
+                0.0
+            };
+            file.row(&[
+                spec.def.name.clone(),
+                if spec.is_daemon() { "DAEMON".into() } else { "REPLICA".into() },
+                launch,
+                state.desired.to_string(),
+                running_end.to_string(),
+                fixed(availability, 4),
+                fixed(state.below_desired.as_secs_f64() / 60.0, 2),
+                fixed(state.overloaded.as_secs_f64() / 60.0, 2),
+                quantile(0.01),
+                quantile(0.99),
+                state.tasks_started.to_string(),
+                state.tasks_failed_to_start.to_string(),
+                state.tasks_failed_health.to_string(),
+                state.tasks_crashed.to_string(),
+                state.tasks_lost.to_string(),
+                state.tasks_spot_interrupted.to_string(),
+                state.placement_failures.to_string(),
+                updates.len().to_string(),
+                count(&|d| d.rollout == RolloutState::Completed),
+                count(&|d| d.rollout == RolloutState::Failed && d.outcome != "SUPERSEDED"),
+                count(&|d| d.rollback),
+                count(&|d| d.reported_stuck),
+                mean,
+                max.map_or(String::new(), |m| fixed(m, 1)),
+                fixed(share + state.fargate_cost, 6),
+                fixed(state.fargate_cost, 6),
+            ])?;
+        }
+        file.commit()
+    }
+
+    /// Appends a row to `deployments.csv`.
+    pub(super) fn log_deployment(
+        &mut self,
+        service: usize,
+        deployment: usize,
+        now: SimTime,
+        event: &str,
+        detail: &str,
+    ) -> Result<(), Error> {
+        if self.outputs.deployments.is_none() {
+            return Ok(());
+        }
+        let state = &self.services[service];
+        let d = &state.deployments[deployment];
+        let (mut new_running, mut new_healthy, mut old_running) = (0, 0, 0);
+        for task_ref in state.tasks.values() {
+            let task = &self.tasks[task_ref.slot as usize];
+            if task.state != TaskState::Running {
+                continue;
+            }
+            if task.deployment == d.id {
+                new_running += 1;
+                new_healthy += u32::from(task.healthy);
+            } else {
+                old_running += 1;
+            }
+        }
+        let row = [
+            fixed(now.as_secs_f64(), 3),
+            self.scenario.services[service].def.name.clone(),
+            d.id.to_string(),
+            self.scenario.task_definitions[d.task_definition].name(),
+            event.to_string(),
+            state.desired.to_string(),
+            new_running.to_string(),
+            new_healthy.to_string(),
+            old_running.to_string(),
+            fixed(d.traffic_percent(), 1),
+            detail.to_string(),
+        ];
+        if let Some(file) = &mut self.outputs.deployments {
+            file.row(&row)?;
+        }
+        Ok(())
+    }
+
+    /// Appends a task's row to `events.csv`.
+    pub(super) fn log_task(
+        &mut self,
+        now: SimTime,
+        event: &str,
+        task_ref: TaskRef,
+        code: &str,
+        detail: &str,
+    ) -> Result<(), Error> {
+        let task = &self.tasks[task_ref.slot as usize];
+        let owner = match task.owner {
+            Owner::Service(s) => self.scenario.services[s].def.name.clone(),
+            Owner::Workload(_) => String::new(),
+        };
+        let row = [
+            fixed(now.as_secs_f64(), 3),
+            event.to_string(),
+            owner,
+            task.number.to_string(),
+            self.scenario.task_definitions[task.task_definition].name(),
+            task.instance.map_or(String::new(), |id| self.cluster.instances[id.0 as usize].ec2_instance_id.clone()),
+            task.availability_zone.map_or(String::new(), |z| self.scenario.availability_zones[z].clone()),
+            code.to_string(),
+            detail.to_string(),
+        ];
+        if let Some(file) = &mut self.outputs.events {
+            file.row(&row)?;
+        }
+        Ok(())
+    }
+
+    /// Appends a service's row to `events.csv`.
+    pub(super) fn log_service(&mut self, now: SimTime, event: &str, service: usize, detail: &str) -> Result<(), Error> {
+        let name = self.scenario.services[service].def.name.clone();
+        if let Some(file) = &mut self.outputs.events {
+            file.row(&[&fixed(now.as_secs_f64(), 3), event, &name, "", "", "", "", "", detail])?;
+        }
+        Ok(())
+    }
+}
+
+/// The capacity provider for the next task: each provider's `base` first,
+/// then the provider furthest below its weight's share of the tasks beyond
+/// the bases (lowest index among equals). Weight-0 providers only get their
+/// base.
+pub fn pick_provider(bases: &[u32], weights: &[u32], counts: &[u32]) -> usize {
+    if let Some(i) = (0..bases.len()).find(|&i| counts[i] < bases[i]) {
+        return i;
+    }
+    let beyond: Vec<f64> = (0..counts.len()).map(|i| f64::from(counts[i].saturating_sub(bases[i]))).collect();
+    let total_weight: f64 = weights.iter().map(|&w| f64::from(w)).sum();
+    if total_weight == 0.0 {
+        return 0;
+    }
+    let next_total = beyond.iter().sum::<f64>() + 1.0;
+    let mut best = 0;
+    let mut best_deficit = f64::NEG_INFINITY;
+    for i in 0..counts.len() {
+        if weights[i] == 0 {
+            continue;
+        }
+        let deficit = f64::from(weights[i]) / total_weight * next_total - beyond[i];
+        if deficit > best_deficit + 1e-12 {
+            best = i;
+            best_deficit = deficit;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pick_provider;
+
+    #[test]
+    fn base_two_then_one_to_three_splits_ten_as_two_two_six() {
+        // FARGATE base 2 weight 1, FARGATE_SPOT weight 3.
+        let (bases, weights) = ([2, 0], [1, 3]);
+        let mut counts = [0, 0];
+        for _ in 0..10 {
+            counts[pick_provider(&bases, &weights, &counts)] += 1;
+        }
+        assert_eq!(counts, [4, 6]); // 2 base + 2 by weight on FARGATE, 6 on FARGATE_SPOT
+    }
+}
