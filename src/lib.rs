@@ -25,6 +25,7 @@ pub mod error;
 pub mod metrics;
 pub mod placement;
 pub mod report;
+pub mod scaling;
 pub mod scenario;
 pub mod scheduler;
 pub mod simulation;
