@@ -285,6 +285,17 @@ impl Cluster {
         self.totals
     }
 
+    /// The index of an instance type in [`Cluster::instance_types`], adding it if new.
+    pub fn intern_type(&mut self, instance_type: &InstanceType) -> usize {
+        match self.instance_types.iter().position(|t| t.name == instance_type.name) {
+            Some(i) => i,
+            None => {
+                self.instance_types.push(instance_type.clone());
+                self.instance_types.len() - 1
+            }
+        }
+    }
+
     /// Adds a registered, ACTIVE instance and returns its id.
     pub fn add_instance(
         &mut self,

@@ -365,6 +365,7 @@ fn find_element(array: &[toml::Value], segment: &str) -> Option<usize> {
         .iter()
         .position(|v| named(v, "name"))
         .or_else(|| array.iter().position(|v| named(v, "family")))
+        .or_else(|| array.iter().position(|v| named(v, "serviceName")))
         .or_else(|| segment.parse::<usize>().ok().filter(|&i| i < array.len()))
 }
 
@@ -684,12 +685,15 @@ fn execute_run(sweep: &Sweep, variant: &Variant, replication: u32, out: &Path) -
     scenario.seed = seed;
     let dir = run_dir(out, &variant.label, replication);
     let summary = run_scenario(&scenario, &dir)?;
-    // The share of the tasks asked for that got placed: failed, still waiting
-    // at the end, and too large for any instance type all count against it.
+    // The share of the RunTask tasks asked for that got placed: failed, still
+    // waiting at the end, and too large for any instance type all count
+    // against it.
     let requested = summary.tasks_submitted + summary.tasks_skipped_oversize;
     let unplaced =
         summary.tasks_failed.iter().sum::<u64>() + summary.tasks_waiting_at_end + summary.tasks_skipped_oversize;
-    let availability_pct = if requested == 0 { 100.0 } else { 100.0 * (1.0 - unplaced as f64 / requested as f64) };
+    let placed_pct = if requested == 0 { 100.0 } else { 100.0 * (1.0 - unplaced as f64 / requested as f64) };
+    // With services, the least available service counts too.
+    let availability_pct = summary.service_availability_pct.iter().copied().fold(placed_pct, f64::min);
     let table = read_csv(&dir.join("summary.csv"))?;
     let metric = |name: &str| -> Option<f64> {
         table.rows.iter().find(|row| row.first().map(String::as_str) == Some(name))?.get(1)?.parse().ok()

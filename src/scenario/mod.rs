@@ -4,6 +4,7 @@
 
 pub mod dist;
 pub mod raw;
+pub mod scaling_spec;
 pub mod service;
 pub mod service_spec;
 pub mod taskdef;
@@ -16,7 +17,8 @@ use crate::placement::{BinpackField, Constraint, Strategy};
 use crate::traces::{ColumnMapping, TimeUnit, TraceFormat, UnitMapping, DEFAULT_REORDER_WINDOW};
 use dist::{Dist, RawDist, Unit};
 use raw::{RawPlacementConstraint, RawPlacementStrategy, RawScenario, RawSynthetic, RawWorkload};
-use service_spec::{FaultSpec, ServiceSpec, ServiceUpdate, TaskStartModel};
+use scaling_spec::CapacityProviderSpec;
+use service_spec::{FaultSpec, ProviderShare, ServiceSpec, ServiceUpdate, TaskStartModel};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use taskdef::TaskDef;
@@ -233,6 +235,10 @@ pub struct Scenario {
     pub workloads: Vec<WorkloadSpec>,
     /// The task-start model of each task definition (same indices).
     pub task_start: Vec<TaskStartModel>,
+    /// Auto Scaling group capacity providers.
+    pub capacity_providers: Vec<CapacityProviderSpec>,
+    /// The cluster's default capacity provider strategy.
+    pub default_capacity_provider_strategy: Vec<ProviderShare>,
     /// Services.
     pub services: Vec<ServiceSpec>,
     /// Timed service updates, in time order.
@@ -446,11 +452,35 @@ impl Validator<'_> {
                 return Err(self.error(format!("workload[{i}].name"), format!("two workloads are named `{}`", w.name)));
             }
         }
+        let capacity_providers = raw
+            .capacity_providers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| self.capacity_provider(i, p, &fleets))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (i, p) in capacity_providers.iter().enumerate() {
+            if capacity_providers[..i].iter().any(|o| o.name == p.name || o.fleet == p.fleet) {
+                return Err(
+                    self.error(format!("capacity_provider[{i}]"), "two capacity providers share a name or a fleet")
+                );
+            }
+        }
+        let default_capacity_provider_strategy =
+            self.default_strategy(raw.cluster.default_capacity_provider_strategy.as_ref(), &capacity_providers)?;
         let services = raw
             .services
             .iter()
             .enumerate()
-            .map(|(i, table)| self.service(i, table, &task_definitions, !fleets.is_empty()))
+            .map(|(i, table)| {
+                self.service(
+                    i,
+                    table,
+                    &task_definitions,
+                    !fleets.is_empty(),
+                    &capacity_providers,
+                    &default_capacity_provider_strategy,
+                )
+            })
             .collect::<Result<Vec<_>, _>>()?;
         for (i, s) in services.iter().enumerate() {
             if services[..i].iter().any(|o| o.def.name == s.def.name) {
@@ -484,6 +514,8 @@ impl Validator<'_> {
             task_definitions,
             workloads,
             task_start,
+            capacity_providers,
+            default_capacity_provider_strategy,
             services,
             service_updates,
             faults,

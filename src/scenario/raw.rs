@@ -27,6 +27,8 @@ pub struct RawScenario {
     pub task_definitions: Vec<toml::Table>,
     #[serde(default, rename = "workload")]
     pub workloads: Vec<RawWorkload>,
+    #[serde(default, rename = "capacity_provider")]
+    pub capacity_providers: Vec<RawCapacityProvider>,
     #[serde(default, rename = "service")]
     pub services: Vec<toml::Table>,
     #[serde(default)]
@@ -60,6 +62,116 @@ pub struct RawCluster {
     pub awsvpc_trunking: Option<bool>,
     pub instance_catalog: Option<String>,
     pub agent_version: Option<String>,
+    pub default_capacity_provider_strategy: Option<Vec<RawStrategyItem>>,
+}
+
+/// A capacity provider strategy item, as ECS spells it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct RawStrategyItem {
+    pub capacity_provider: String,
+    pub base: Option<u32>,
+    pub weight: Option<u32>,
+}
+
+/// One `[[capacity_provider]]`: an Auto Scaling group provider over a fleet.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawCapacityProvider {
+    pub name: String,
+    pub fleet: String,
+    pub min_size: Option<u32>,
+    pub max_size: u32,
+    pub instance_launch: Option<RawDist>,
+    pub provisioning_timeout: Option<String>,
+    #[serde(rename = "managedScaling")]
+    pub managed_scaling: Option<RawManagedScaling>,
+    #[serde(rename = "managedTerminationProtection")]
+    pub managed_termination_protection: Option<String>,
+    #[serde(rename = "managedDraining")]
+    pub managed_draining: Option<String>,
+}
+
+/// `managedScaling`, as ECS spells it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct RawManagedScaling {
+    pub status: Option<String>,
+    pub target_capacity: Option<u32>,
+    pub minimum_scaling_step_size: Option<u32>,
+    pub maximum_scaling_step_size: Option<u32>,
+    pub instance_warmup_period: Option<u32>,
+}
+
+/// `[service.auto_scaling]`: the Application Auto Scaling target and policies.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawAutoScaling {
+    pub min_capacity: u32,
+    pub max_capacity: u32,
+    pub memory_baseline_pct: Option<f64>,
+    #[serde(default)]
+    pub target_tracking: Vec<RawTargetTracking>,
+    #[serde(default)]
+    pub step_scaling: Vec<RawStepScaling>,
+    #[serde(default)]
+    pub scheduled: Vec<RawScheduledAction>,
+}
+
+/// One target-tracking policy.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawTargetTracking {
+    pub metric: String,
+    pub target: f64,
+    pub scale_out_cooldown: Option<String>,
+    pub scale_in_cooldown: Option<String>,
+    pub disable_scale_in: Option<bool>,
+    pub scale_in_ratio: Option<f64>,
+}
+
+/// One step-scaling policy with its alarm.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawStepScaling {
+    pub name: Option<String>,
+    pub metric: String,
+    pub comparison: String,
+    pub threshold: f64,
+    pub evaluation_periods: Option<u32>,
+    pub datapoints_to_alarm: Option<u32>,
+    pub adjustment_type: String,
+    pub steps: Vec<RawStep>,
+    pub min_adjustment_magnitude: Option<u32>,
+    pub cooldown: Option<String>,
+    pub aggregation: Option<String>,
+}
+
+/// One step adjustment: bounds relative to the alarm threshold.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawStep {
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    pub adjustment: i64,
+}
+
+/// One scheduled action.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawScheduledAction {
+    pub name: Option<String>,
+    pub schedule: String,
+    pub min_capacity: Option<u32>,
+    pub max_capacity: Option<u32>,
 }
 
 /// One `[[fleet]]`: a group of EC2 instances.
@@ -281,6 +393,7 @@ pub struct RawServiceExtras {
     pub target_group: Option<RawTargetGroup>,
     pub code_deploy_config: Option<String>,
     pub termination_wait: Option<String>,
+    pub auto_scaling: Option<RawAutoScaling>,
 }
 
 /// `[service.demand]`: a demand curve.

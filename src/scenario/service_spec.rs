@@ -4,6 +4,7 @@
 
 use super::dist::{Dist, RawDist, Unit};
 use super::raw::{RawEvent, RawFaults, RawServiceExtras, RawTaskStart};
+use super::scaling_spec::{AutoScalingSpec, CapacityProviderSpec};
 use super::service::{self, DeploymentController, SchedulingStrategy, ServiceDef};
 use super::{find_task_definition, strip_serde_position, LaunchType, Validator};
 use crate::engine::SimDuration;
@@ -34,14 +35,17 @@ pub enum Provider {
     Fargate,
     /// `FARGATE_SPOT`: Fargate at the Spot price, interruptible.
     FargateSpot,
+    /// An Auto Scaling group provider (index into the scenario's).
+    Asg(usize),
 }
 
 impl Provider {
-    /// The name ECS uses.
-    pub fn as_str(self) -> &'static str {
+    /// The provider's name.
+    pub fn name(self, providers: &[CapacityProviderSpec]) -> &str {
         match self {
             Provider::Fargate => "FARGATE",
             Provider::FargateSpot => "FARGATE_SPOT",
+            Provider::Asg(i) => &providers[i].name,
         }
     }
 }
@@ -62,7 +66,8 @@ pub struct ProviderShare {
 pub enum ServiceLaunch {
     /// A launch type.
     LaunchType(LaunchType),
-    /// A capacity provider strategy (Fargate providers).
+    /// A capacity provider strategy (all Fargate, or all Auto Scaling group
+    /// providers).
     Providers(Vec<ProviderShare>),
 }
 
@@ -143,6 +148,8 @@ pub struct ServiceSpec {
     /// CodeDeploy `terminationWaitTimeInMinutes`: blue tasks stay this long
     /// after all traffic moved.
     pub termination_wait: SimDuration,
+    /// Service auto scaling, if configured.
+    pub auto_scaling: Option<AutoScalingSpec>,
 }
 
 impl ServiceSpec {
@@ -222,8 +229,16 @@ const TASK_START_KEYS: [&str; 4] =
     ["image_pull", "container_start", "start_failure_probability", "health_check_failure_probability"];
 
 /// Keys of `[[service]]` that belong to the simulator, not to ECS.
-const SERVICE_KEYS: [&str; 7] =
-    ["file", "select", "demand", "capacity_per_task", "target_group", "code_deploy_config", "termination_wait"];
+const SERVICE_KEYS: [&str; 8] = [
+    "file",
+    "select",
+    "demand",
+    "capacity_per_task",
+    "target_group",
+    "code_deploy_config",
+    "termination_wait",
+    "auto_scaling",
+];
 
 /// Splits a table into the simulator's keys and ECS's.
 fn split_table(table: &toml::Table, ours: &[&str]) -> (toml::Table, toml::Table) {
@@ -294,6 +309,8 @@ impl Validator<'_> {
         table: &toml::Table,
         defs: &[TaskDef],
         has_fleets: bool,
+        providers: &[CapacityProviderSpec],
+        default_strategy: &[ProviderShare],
     ) -> Result<ServiceSpec, InputError> {
         let field = format!("service[{index}]");
         let (sim, ecs) = split_table(table, &SERVICE_KEYS);
@@ -340,35 +357,26 @@ impl Validator<'_> {
             )
             .help("define it in a [[task_definition]] (by family, or family:revision)")
         })?;
-        let launch = if def.capacity_provider_strategy.is_empty() {
-            ServiceLaunch::LaunchType(def.launch_type.unwrap_or(if has_fleets {
-                LaunchType::Ec2
-            } else {
-                LaunchType::Fargate
-            }))
+        let launch = if !def.capacity_provider_strategy.is_empty() {
+            let items: Vec<(String, u32, u32)> =
+                def.capacity_provider_strategy.iter().map(|i| (i.provider.clone(), i.base, i.weight)).collect();
+            ServiceLaunch::Providers(self.provider_strategy(
+                &format!("{field}.capacityProviderStrategy"),
+                &items,
+                providers,
+            )?)
+        } else if let Some(launch_type) = def.launch_type {
+            ServiceLaunch::LaunchType(launch_type)
+        } else if !default_strategy.is_empty() && def.scheduling_strategy == SchedulingStrategy::Replica {
+            // Neither a launch type nor a strategy: the cluster's default strategy.
+            ServiceLaunch::Providers(default_strategy.to_vec())
         } else {
-            let shares = def
-                .capacity_provider_strategy
-                .iter()
-                .map(|item| {
-                    let provider = match item.provider.as_str() {
-                        "FARGATE" => Provider::Fargate,
-                        "FARGATE_SPOT" => Provider::FargateSpot,
-                        other => {
-                            return Err(self
-                                .error(
-                                    format!("{field}.capacityProviderStrategy"),
-                                    format!("capacity provider `{other}` is not modelled"),
-                                )
-                                .help("use FARGATE and FARGATE_SPOT, or a launchType"))
-                        }
-                    };
-                    Ok(ProviderShare { provider, base: item.base, weight: item.weight })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            ServiceLaunch::Providers(shares)
+            ServiceLaunch::LaunchType(if has_fleets { LaunchType::Ec2 } else { LaunchType::Fargate })
         };
-        let on_fargate = !matches!(launch, ServiceLaunch::LaunchType(LaunchType::Ec2));
+        let on_fargate = match &launch {
+            ServiceLaunch::LaunchType(launch_type) => *launch_type == LaunchType::Fargate,
+            ServiceLaunch::Providers(shares) => !matches!(shares[0].provider, Provider::Asg(_)),
+        };
         let task_def = &defs[task_definition];
         let needed = if on_fargate { "FARGATE" } else { "EC2" };
         if !task_def.allows(needed) || (on_fargate && task_def.fargate_size.is_none()) {
@@ -462,7 +470,19 @@ impl Validator<'_> {
                 self.error(format!("{field}.termination_wait"), "CodeDeploy allows at most 2880 minutes (2 days)")
             );
         }
+        let auto_scaling = match &extras.auto_scaling {
+            None => None,
+            Some(raw) => {
+                if def.scheduling_strategy == SchedulingStrategy::Daemon {
+                    return Err(
+                        self.error(format!("{field}.auto_scaling"), "a DAEMON service cannot use service auto scaling")
+                    );
+                }
+                Some(self.auto_scaling(&format!("{field}.auto_scaling"), raw)?)
+            }
+        };
         Ok(ServiceSpec {
+            auto_scaling,
             def,
             task_definition,
             strategy,
