@@ -143,12 +143,18 @@ impl Simulation<'_> {
 
     /// A replacement instance registers with the cluster.
     pub(super) fn on_instance_launch(&mut self, index: usize, now: SimTime) -> Result<(), Error> {
-        let (fleet, type_index, zone, launched) = self.launches[index];
-        let instance_type = self.cluster.instance_types[type_index].clone();
-        let attributes: Vec<(String, String)> = self.scenario.fleets[fleet].attributes.clone().into_iter().collect();
+        let launch = self.launches[index];
+        self.launches[index].registered = true;
+        if let Some(provider) = launch.provider {
+            self.providers[provider].pending -= 1;
+        }
+        let instance_type = self.cluster.instance_types[launch.instance_type].clone();
+        let attributes = super::fleet_attributes(self.scenario, launch.fleet);
+        let (fleet, zone) = (launch.fleet, launch.zone);
         let id = self.cluster.add_instance(fleet, &instance_type, zone, now, &attributes);
-        self.cluster.instances[id.0 as usize].launched_at = launched;
-        self.log_instance(now, "INSTANCE_REGISTERED", id, "replacement")?;
+        self.cluster.instances[id.0 as usize].launched_at = launch.launched;
+        let why = if launch.provider.is_some() { "launched by the Auto Scaling group" } else { "replacement" };
+        self.log_instance(now, "INSTANCE_REGISTERED", id, why)?;
         self.arm_instance_faults(id, now);
         if self.zone_down[zone] > 0 {
             self.cluster.set_status(id, InstanceStatus::Unreachable, now);
@@ -180,12 +186,31 @@ impl Simulation<'_> {
         self.lose_tasks(|task| task.instance == Some(id), code, now)?;
         self.cluster.set_status(id, InstanceStatus::Deregistered, now);
         self.log_instance(now, "INSTANCE_DEREGISTERED", id, code)?;
-        if self.scenario.faults.replace_failed_instances {
-            let instance = &self.cluster.instances[id.0 as usize];
-            self.launches.push((instance.fleet, instance.instance_type, instance.availability_zone, now));
+        let instance = &self.cluster.instances[id.0 as usize];
+        let managed = self.scenario.capacity_providers.iter().any(|p| p.fleet == instance.fleet);
+        // A capacity provider's group restores its desired capacity itself.
+        if self.scenario.faults.replace_failed_instances && !managed {
+            self.launches.push(super::Launch {
+                fleet: instance.fleet,
+                instance_type: instance.instance_type,
+                zone: instance.availability_zone,
+                launched: now,
+                provider: None,
+                registered: false,
+            });
             let delay = self.scenario.faults.instance_replacement_delay.sample_duration(&mut self.faults);
             self.queue.schedule(now + delay, Event::InstanceLaunch(self.launches.len() - 1));
         }
+        self.request_all_evaluations();
+        Ok(())
+    }
+
+    /// The Auto Scaling group terminates an instance on scale-in; tasks still
+    /// on it are lost.
+    pub(super) fn retire_instance(&mut self, id: InstanceId, why: &str, now: SimTime) -> Result<(), Error> {
+        self.lose_tasks(|task| task.instance == Some(id), "TerminationNotice", now)?;
+        self.cluster.set_status(id, InstanceStatus::Deregistered, now);
+        self.log_instance(now, "INSTANCE_TERMINATED", id, why)?;
         self.request_all_evaluations();
         Ok(())
     }
@@ -236,7 +261,13 @@ impl Simulation<'_> {
         }
     }
 
-    fn log_instance(&mut self, now: SimTime, event: &str, id: InstanceId, detail: &str) -> Result<(), Error> {
+    pub(super) fn log_instance(
+        &mut self,
+        now: SimTime,
+        event: &str,
+        id: InstanceId,
+        detail: &str,
+    ) -> Result<(), Error> {
         let instance = &self.cluster.instances[id.0 as usize];
         let row = [
             fixed(now.as_secs_f64(), 3),

@@ -9,6 +9,7 @@ use crate::error::{Error, InputError};
 use crate::metrics::{Histogram, Integrals};
 use crate::placement::{Constraint, PlacementPlan, Placer, Rejection, TaskNeeds};
 use crate::report::{fixed, CsvFile};
+use crate::scenario::service_spec::{Provider, ServiceLaunch};
 use crate::scenario::taskdef::NetworkMode;
 use crate::scenario::{FailurePolicy, LaunchType, Scenario, WorkloadSource, MAX_CONSTRAINTS};
 use crate::workload::{CsvTrace, Submission, SubmissionSource, Synthetic, TraceSource};
@@ -16,7 +17,10 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
 
 mod faults;
+mod scaling;
 mod services;
+
+use scaling::ProviderState;
 
 use services::ServiceState;
 
@@ -74,6 +78,8 @@ struct Task {
     fails_health: bool,
     /// Runs on FARGATE_SPOT.
     spot: bool,
+    /// The Auto Scaling group capacity provider it was assigned to.
+    capacity_provider: Option<usize>,
     /// How it ended (or is ending): outcome and stop code.
     outcome: &'static str,
     stop_code: &'static str,
@@ -166,8 +172,41 @@ enum Event {
     ZoneOutage(usize),
     /// A zone outage ends.
     ZoneRecovery(usize),
-    /// A replacement instance registers (index into the pending launches).
+    /// A launched instance registers (index into the launches).
     InstanceLaunch(usize),
+    /// The once-a-minute auto scaling pass.
+    ScalingTick,
+}
+
+/// An instance on its way: launched by a fleet's Auto Scaling group, not
+/// yet registered.
+#[derive(Debug, Clone, Copy)]
+struct Launch {
+    fleet: usize,
+    /// Index into the cluster's instance types.
+    instance_type: usize,
+    zone: usize,
+    launched: SimTime,
+    /// The capacity provider whose group launched it.
+    provider: Option<usize>,
+    registered: bool,
+}
+
+/// A placement plan's key: owner, task definition, capacity provider.
+type PlanKey = (Owner, usize, Option<usize>);
+
+/// The instance attribute naming an instance's fleet, for capacity
+/// provider placement.
+const FLEET_ATTRIBUTE: &str = "ecs-sim.fleet";
+
+/// A fleet's custom attributes, plus its name when a capacity provider
+/// places on it.
+fn fleet_attributes(scenario: &Scenario, fleet: usize) -> Vec<(String, String)> {
+    let mut attributes: Vec<(String, String)> = scenario.fleets[fleet].attributes.clone().into_iter().collect();
+    if scenario.capacity_providers.iter().any(|p| p.fleet == fleet) {
+        attributes.push((FLEET_ATTRIBUTE.to_string(), scenario.fleets[fleet].name.clone()));
+    }
+    attributes
 }
 
 /// Headline figures of a run, also written to `summary.csv`.
@@ -221,6 +260,8 @@ struct Outputs {
     events: Option<CsvFile>,
     deployments: Option<CsvFile>,
     service_timeseries: Option<CsvFile>,
+    scaling: Option<CsvFile>,
+    metrics: Option<CsvFile>,
 }
 
 /// Everything one run holds.
@@ -231,7 +272,7 @@ pub struct Simulation<'s> {
     placer: Placer,
     /// Plans per (owner, task definition).
     plans: Vec<PlacementPlan>,
-    plan_index: BTreeMap<(Owner, usize), usize>,
+    plan_index: BTreeMap<PlanKey, usize>,
     /// Services, in scenario order.
     services: Vec<ServiceState>,
     /// Services that could not place a task and wait for capacity.
@@ -240,8 +281,13 @@ pub struct Simulation<'s> {
     zone_down: Vec<u32>,
     /// Registered CPU units × ms, summed over samples (for cost shares).
     registered_cpu_ms: f64,
-    /// Replacement instances on their way: (fleet, instance type, zone, launched).
-    launches: Vec<(usize, usize, usize, SimTime)>,
+    /// Instances launched, in order (registered or not).
+    launches: Vec<Launch>,
+    /// Capacity providers' Auto Scaling groups.
+    providers: Vec<ProviderState>,
+    /// Service auto scaling targets, by service.
+    targets: Vec<Option<crate::scaling::target::ScalableTarget>>,
+    last_scaling_tick: SimTime,
     /// Fault timing.
     faults: SimRng,
     /// Task-start fates and the scheduler's random choices.
@@ -353,17 +399,38 @@ impl<'s> Simulation<'s> {
                     .map(|(s, service)| (Owner::Service(s), &service.strategy, &service.constraints)),
             );
         for (owner, strategy, owner_constraints) in owners {
-            for (d, def) in scenario.task_definitions.iter().enumerate() {
-                let mut constraints = owner_constraints.clone();
-                constraints.extend(def.member_of.iter().cloned().map(Constraint::MemberOf));
-                plan_index.insert((owner, d), plans.len());
-                plans.push(placer.compile(&mut cluster, strategy, &constraints));
+            // Service tasks of an Auto Scaling group provider go only to its fleet.
+            let mut providers: Vec<Option<usize>> = vec![None];
+            if let Owner::Service(s) = owner {
+                if let ServiceLaunch::Providers(shares) = &scenario.services[s].launch {
+                    providers.extend(shares.iter().filter_map(|share| match share.provider {
+                        Provider::Asg(p) => Some(Some(p)),
+                        _ => None,
+                    }));
+                }
+            }
+            for provider in providers {
+                for (d, def) in scenario.task_definitions.iter().enumerate() {
+                    let mut constraints = owner_constraints.clone();
+                    constraints.extend(def.member_of.iter().cloned().map(Constraint::MemberOf));
+                    if let Some(p) = provider {
+                        let fleet = &scenario.fleets[scenario.capacity_providers[p].fleet].name;
+                        let expression = format!("attribute:{FLEET_ATTRIBUTE} == \"{fleet}\"");
+                        let parsed = crate::placement::query::Expression::parse(&expression)
+                            .map_err(|e| InputError::new(&scenario.path, format!("fleet name `{fleet}`: {e}")))?;
+                        constraints.push(Constraint::MemberOf(parsed));
+                    }
+                    plan_index.insert((owner, d, provider), plans.len());
+                    plans.push(placer.compile(&mut cluster, strategy, &constraints));
+                }
             }
         }
         for (f, fleet) in scenario.fleets.iter().enumerate() {
-            let attributes: Vec<(String, String)> = fleet.attributes.clone().into_iter().collect();
+            let attributes = fleet_attributes(scenario, f);
             let zones = fleet.availability_zones.len() as u32;
-            for i in 0..fleet.count {
+            let provider = scenario.capacity_providers.iter().find(|p| p.fleet == f);
+            let count = provider.map_or(fleet.count, |p| fleet.count.clamp(p.min_size, p.max_size));
+            for i in 0..count {
                 let instance_type = &fleet.instance_types[((i / zones) as usize) % fleet.instance_types.len()];
                 let zone_name = &fleet.availability_zones[(i % zones) as usize];
                 let zone = scenario.availability_zones.iter().position(|z| z == zone_name).unwrap_or(0);
@@ -384,6 +451,8 @@ impl<'s> Simulation<'s> {
                 WorkloadSource::ExternalTrace(spec) => Box::new(TraceSource::open(spec)?),
             });
         }
+        let scaling_on =
+            !scenario.capacity_providers.is_empty() || scenario.services.iter().any(|s| s.auto_scaling.is_some());
         let outputs = Outputs {
             timeseries: CsvFile::create(&out.join("timeseries.csv"), &TIMESERIES_HEADER)?,
             tasks: if scenario.write_tasks_csv {
@@ -406,7 +475,28 @@ impl<'s> Simulation<'s> {
             } else {
                 Some(CsvFile::create(&out.join("service_timeseries.csv"), &services::SERVICE_TIMESERIES_HEADER)?)
             },
+            scaling: if scaling_on {
+                Some(CsvFile::create(&out.join("scaling.csv"), &scaling::SCALING_HEADER)?)
+            } else {
+                None
+            },
+            metrics: if scaling_on {
+                Some(CsvFile::create(&out.join("metrics.csv"), &scaling::METRICS_HEADER)?)
+            } else {
+                None
+            },
         };
+        let providers = scenario
+            .capacity_providers
+            .iter()
+            .map(|p| ProviderState {
+                desired: scenario.fleets[p.fleet].count.clamp(p.min_size, p.max_size),
+                pending: 0,
+                terminating: Default::default(),
+                scaler: p.managed_scaling.and_then(|m| crate::scaling::capacity::CapacityProviderScaler::new(m).ok()),
+            })
+            .collect();
+        let targets: Vec<_> = scenario.services.iter().map(scaling::scalable_target).collect();
         let services = scenario
             .services
             .iter()
@@ -425,6 +515,9 @@ impl<'s> Simulation<'s> {
             zone_down: vec![0; scenario.availability_zones.len()],
             registered_cpu_ms: 0.0,
             launches: Vec::new(),
+            providers,
+            targets,
+            last_scaling_tick: SimTime::ZERO,
             faults: rng_stream(seed, "faults"),
             service_rng: rng_stream(seed, "services"),
             pending_submission: vec![None; sources.len()],
@@ -465,6 +558,9 @@ impl<'s> Simulation<'s> {
             sim.arm_instance_faults(InstanceId(id as u32), SimTime::ZERO);
         }
         sim.start_services_and_faults()?;
+        if scaling_on {
+            sim.queue.schedule(SimTime::ZERO + scaling::SCALING_PERIOD, Event::ScalingTick);
+        }
         for w in 0..sim.sources.len() {
             sim.load_next_submission(w)?;
         }
@@ -523,7 +619,10 @@ impl<'s> Simulation<'s> {
             Event::Exited(task) => self.on_exited(task, now),
             Event::Stopped(task) => self.on_stopped(task, now)?,
             Event::WaitExpired(task) => {
-                if self.task(task).is_some_and(|t| t.state == TaskState::Provisioning && t.placed.is_none()) {
+                let waiting = self.task(task).filter(|t| t.state == TaskState::Provisioning && t.placed.is_none());
+                if waiting.is_some_and(|t| matches!(t.owner, Owner::Service(_))) {
+                    self.provisioning_timed_out(task, now)?;
+                } else if waiting.is_some() {
                     self.dequeue_waiting(task);
                     let reason = self.rejection_now(task);
                     self.fail(task, reason, now)?;
@@ -553,6 +652,7 @@ impl<'s> Simulation<'s> {
             Event::ZoneOutage(index) => self.on_zone_outage(index, now)?,
             Event::ZoneRecovery(index) => self.on_zone_recovery(index, now)?,
             Event::InstanceLaunch(index) => self.on_instance_launch(index, now)?,
+            Event::ScalingTick => self.on_scaling_tick(now)?,
         }
         // Tasks that finished may have released dependent trace tasks.
         self.submit_released(now)
@@ -610,7 +710,7 @@ impl<'s> Simulation<'s> {
         };
         let def = &self.scenario.task_definitions[task_definition];
         let launch_type = workload.launch_type;
-        let plan = self.plan_index[&(Owner::Workload(workload_index), task_definition)];
+        let plan = self.plan_index[&(Owner::Workload(workload_index), task_definition, None)];
         let row_error = |message: String, help: &str| {
             let (file, line) = submission.origin.clone().unwrap_or_default();
             InputError::new(file, message).at(format!("line {line}")).help(help.to_string())
@@ -676,6 +776,7 @@ impl<'s> Simulation<'s> {
                 fails_start: false,
                 fails_health: false,
                 spot: false,
+                capacity_provider: None,
                 outcome: "completed",
                 stop_code: "EssentialContainerExited",
                 task_definition,
@@ -1232,9 +1333,16 @@ impl<'s> Simulation<'s> {
         }
         self.write_services_csv(end, out)?;
         self.outputs.timeseries.commit()?;
-        for file in [self.outputs.tasks, self.outputs.events, self.outputs.deployments, self.outputs.service_timeseries]
-            .into_iter()
-            .flatten()
+        for file in [
+            self.outputs.tasks,
+            self.outputs.events,
+            self.outputs.deployments,
+            self.outputs.service_timeseries,
+            self.outputs.scaling,
+            self.outputs.metrics,
+        ]
+        .into_iter()
+        .flatten()
         {
             file.commit()?;
         }

@@ -10,6 +10,7 @@ use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;
 use crate::placement::{BinpackField, Strategy};
 use crate::report::{fixed, CsvFile};
+use crate::scaling::capacity::{pick_provider, StrategyItem};
 use crate::scenario::service::DeploymentController;
 use crate::scenario::service_spec::{Provider, ServiceLaunch, ServiceSpec};
 use crate::scenario::LaunchType;
@@ -572,23 +573,31 @@ impl Simulation<'_> {
         let p = state.primary();
         let deployment = &state.deployments[p];
         let task_definition = deployment.task_definition;
-        let (launch_type, spot) = match &spec.launch {
-            ServiceLaunch::LaunchType(launch_type) => (*launch_type, false),
+        let (launch_type, spot, capacity_provider) = match &spec.launch {
+            ServiceLaunch::LaunchType(launch_type) => (*launch_type, false, None),
             ServiceLaunch::Providers(shares) => {
+                // Base first, then by weight, over the service's tasks (§5.1).
                 let mut counts = vec![0_u32; shares.len()];
                 for task_ref in state.tasks.values() {
                     let task = &self.tasks[task_ref.slot as usize];
                     if !matches!(task.state, TaskState::Deactivating | TaskState::Stopping) {
-                        let provider = if task.spot { Provider::FargateSpot } else { Provider::Fargate };
+                        let provider = match task.capacity_provider {
+                            Some(p) => Provider::Asg(p),
+                            None if task.spot => Provider::FargateSpot,
+                            None => Provider::Fargate,
+                        };
                         if let Some(i) = shares.iter().position(|s| s.provider == provider) {
                             counts[i] += 1;
                         }
                     }
                 }
-                let bases: Vec<u32> = shares.iter().map(|s| s.base).collect();
-                let weights: Vec<u32> = shares.iter().map(|s| s.weight).collect();
-                let pick = pick_provider(&bases, &weights, &counts);
-                (LaunchType::Fargate, shares[pick].provider == Provider::FargateSpot)
+                let items: Vec<StrategyItem> =
+                    shares.iter().map(|s| StrategyItem { base: s.base, weight: s.weight }).collect();
+                match shares[pick_provider(&items, &counts)].provider {
+                    Provider::Fargate => (LaunchType::Fargate, false, None),
+                    Provider::FargateSpot => (LaunchType::Fargate, true, None),
+                    Provider::Asg(p) => (LaunchType::Ec2, false, Some(p)),
+                }
             }
         };
         let def = &self.scenario.task_definitions[task_definition];
@@ -608,10 +617,11 @@ impl Simulation<'_> {
             fails_start,
             fails_health,
             spot,
+            capacity_provider,
             outcome: "stopped",
             stop_code: "ServiceSchedulerInitiated",
             task_definition,
-            plan: self.plan_index[&(Owner::Service(service), task_definition)],
+            plan: self.plan_index[&(Owner::Service(service), task_definition, capacity_provider)],
             cpu: fargate.map_or(def.cpu, |s| s.cpu),
             memory: fargate.map_or(def.memory_mib, |s| s.memory_mib),
             group: state.group,
@@ -630,7 +640,14 @@ impl Simulation<'_> {
         };
         let task_ref = self.store(task);
         self.unstarted_tasks += 1;
-        if !self.try_place_on(task_ref, target, now) {
+        let placed = self.try_place_on(task_ref, target, now);
+        if !placed && capacity_provider.is_some() {
+            // A capacity provider's task waits in PROVISIONING for capacity
+            // (cluster auto scaling counts it), until the timeout.
+            let timeout = self.scenario.capacity_providers[capacity_provider.unwrap_or(0)].provisioning_timeout;
+            self.enqueue_waiting(task_ref);
+            self.queue.schedule(now + timeout, Event::WaitExpired(task_ref));
+        } else if !placed {
             self.unstarted_tasks -= 1;
             let reason = if target.is_none() { self.rejection_now(task_ref).reason() } else { "" };
             // ECS creates no task it cannot place: the slot is simply freed.
@@ -998,26 +1015,30 @@ impl Simulation<'_> {
                 *instance_counts.entry(id).or_insert(0) += 1;
             }
         }
-        let first = self.scenario.services[service].strategy.first().cloned();
+        // The chain's first two levels, reversed for scale-in.
+        let levels: Vec<Strategy> = self.scenario.services[service].strategy.iter().take(2).cloned().collect();
         while (victims.len() as u32) < count && !candidates.is_empty() {
             let key = |task: &Task| -> (i64, i64) {
-                let zone = task.availability_zone.map_or(0, |z| zone_counts.get(&z).copied().unwrap_or(0));
-                let on_instance = task.instance.map_or(0, |id| instance_counts.get(&id).copied().unwrap_or(0));
-                match &first {
-                    Some(Strategy::Binpack(field)) => {
-                        let free = task.instance.map_or(0, |id| {
+                let level = |strategy: Option<&Strategy>| -> i64 {
+                    match strategy {
+                        Some(Strategy::Binpack(field)) => task.instance.map_or(0, |id| {
                             let instance = &self.cluster.instances[id.0 as usize];
                             match field {
                                 BinpackField::Cpu => i64::from(instance.free_cpu + task.cpu),
                                 BinpackField::Memory => i64::from(instance.free_memory + task.memory),
                             }
-                        });
-                        (free, 0)
+                        }),
+                        Some(Strategy::SpreadInstance) => {
+                            task.instance.map_or(0, |id| instance_counts.get(&id).copied().unwrap_or(0))
+                        }
+                        // Spreading over an attribute: the zone is the one ECS documents.
+                        Some(Strategy::SpreadAttribute(_)) => {
+                            task.availability_zone.map_or(0, |z| zone_counts.get(&z).copied().unwrap_or(0))
+                        }
+                        Some(Strategy::Random) | None => 0,
                     }
-                    Some(Strategy::Random) => (0, 0),
-                    Some(Strategy::SpreadInstance) => (on_instance, zone),
-                    _ => (zone, on_instance),
-                }
+                };
+                (level(levels.first()), level(levels.get(1)))
             };
             let keys: Vec<(i64, i64)> = candidates.iter().map(|t| key(&self.tasks[t.slot as usize])).collect();
             let best = keys.iter().copied().max().unwrap_or((0, 0));
@@ -1130,7 +1151,10 @@ impl Simulation<'_> {
                 ServiceLaunch::LaunchType(lt) => lt.as_str().to_string(),
                 ServiceLaunch::Providers(shares) => shares
                     .iter()
-                    .map(|s| format!("{}(base {} weight {})", s.provider.as_str(), s.base, s.weight))
+                    .map(|s| {
+                        let name = s.provider.name(&self.scenario.capacity_providers);
+                        format!("{name}(base {} weight {})", s.base, s.weight)
+                    })
                     .collect::<Vec<_>>()
                     .join(" + "),
             };
@@ -1277,50 +1301,5 @@ impl Simulation<'_> {
             file.row(&[&fixed(now.as_secs_f64(), 3), event, &name, "", "", "", "", "", detail])?;
         }
         Ok(())
-    }
-}
-
-/// The capacity provider for the next task: each provider's `base` first,
-/// then the provider furthest below its weight's share of the tasks beyond
-/// the bases (lowest index among equals). Weight-0 providers only get their
-/// base.
-pub fn pick_provider(bases: &[u32], weights: &[u32], counts: &[u32]) -> usize {
-    if let Some(i) = (0..bases.len()).find(|&i| counts[i] < bases[i]) {
-        return i;
-    }
-    let beyond: Vec<f64> = (0..counts.len()).map(|i| f64::from(counts[i].saturating_sub(bases[i]))).collect();
-    let total_weight: f64 = weights.iter().map(|&w| f64::from(w)).sum();
-    if total_weight == 0.0 {
-        return 0;
-    }
-    let next_total = beyond.iter().sum::<f64>() + 1.0;
-    let mut best = 0;
-    let mut best_deficit = f64::NEG_INFINITY;
-    for i in 0..counts.len() {
-        if weights[i] == 0 {
-            continue;
-        }
-        let deficit = f64::from(weights[i]) / total_weight * next_total - beyond[i];
-        if deficit > best_deficit + 1e-12 {
-            best = i;
-            best_deficit = deficit;
-        }
-    }
-    best
-}
-
-#[cfg(test)]
-mod tests {
-    use super::pick_provider;
-
-    #[test]
-    fn base_two_then_one_to_three_splits_ten_as_two_two_six() {
-        // FARGATE base 2 weight 1, FARGATE_SPOT weight 3.
-        let (bases, weights) = ([2, 0], [1, 3]);
-        let mut counts = [0, 0];
-        for _ in 0..10 {
-            counts[pick_provider(&bases, &weights, &counts)] += 1;
-        }
-        assert_eq!(counts, [4, 6]); // 2 base + 2 by weight on FARGATE, 6 on FARGATE_SPOT
     }
 }
