@@ -234,6 +234,11 @@ impl Validator<'_> {
                 config.scale_in_ratio = ratio;
             }
             config.validate().map_err(|e| self.error(&at, e))?;
+            if target_tracking.iter().any(|c: &TargetTrackingConfig| c.metric == config.metric) {
+                return Err(self
+                    .error(format!("{at}.metric"), "two target-tracking policies track the same metric")
+                    .help("Application Auto Scaling allows one target-tracking policy per metric"));
+            }
             target_tracking.push(config);
         }
         let mut step_scaling = Vec::new();

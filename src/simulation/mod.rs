@@ -639,7 +639,7 @@ impl<'s> Simulation<'s> {
                 }
             }
             Event::ServiceEvaluate(service) => self.evaluate_service(service, now)?,
-            Event::Healthy(task) => self.on_healthy(task, now)?,
+            Event::Healthy(task) => self.on_healthy(task)?,
             Event::HealthFailed(task) => self.on_health_failed(task, now)?,
             Event::Deregistered(task) => self.on_deregistered(task, now),
             Event::ServiceUpdate(index) => self.update_service(index, now)?,

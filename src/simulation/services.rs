@@ -722,7 +722,7 @@ impl Simulation<'_> {
         }
     }
 
-    pub(super) fn on_healthy(&mut self, task_ref: TaskRef, now: SimTime) -> Result<(), Error> {
+    pub(super) fn on_healthy(&mut self, task_ref: TaskRef) -> Result<(), Error> {
         let Some(task) = self.task(task_ref) else { return Ok(()) };
         if task.state != TaskState::Running {
             return Ok(());
@@ -736,7 +736,6 @@ impl Simulation<'_> {
             d.breaker_armed = false;
             d.failed_tasks = 0;
         }
-        let _ = now;
         self.request_evaluation(service);
         Ok(())
     }
