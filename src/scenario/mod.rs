@@ -213,6 +213,9 @@ pub struct Scenario {
     pub seed: u64,
     /// Time-series sampling interval.
     pub sample_interval: SimDuration,
+    /// How long after a change the service scheduler looks at a service
+    /// (undocumented in ECS; changes within it are handled together).
+    pub service_scheduler_delay: SimDuration,
     /// AWS region (prices are us-east-1 unless the catalog is overridden).
     pub region: String,
     /// Cluster name.
@@ -503,6 +506,10 @@ impl Validator<'_> {
             duration,
             seed: sim.seed.unwrap_or(1),
             sample_interval,
+            service_scheduler_delay: self.duration(
+                "simulation.service_scheduler_delay",
+                sim.service_scheduler_delay.as_deref().unwrap_or("1s"),
+            )?,
             region,
             cluster_name: raw.cluster.name.clone().unwrap_or_else(|| "default".into()),
             availability_zones,

@@ -50,6 +50,7 @@ pub struct RawSimulation {
     pub seed: Option<u64>,
     pub sample_interval: Option<String>,
     pub region: Option<String>,
+    pub service_scheduler_delay: Option<String>,
 }
 
 /// `[cluster]`.

@@ -240,7 +240,9 @@ impl Simulation<'_> {
     pub(super) fn request_evaluation(&mut self, service: usize) {
         if !self.services[service].evaluation_scheduled {
             self.services[service].evaluation_scheduled = true;
-            self.queue.schedule_in(SimDuration::ZERO, Event::ServiceEvaluate(service));
+            // The scheduler reacts after `service_scheduler_delay`, so that
+            // changes close together are handled in one evaluation.
+            self.queue.schedule_in(self.scenario.service_scheduler_delay, Event::ServiceEvaluate(service));
         }
     }
 
@@ -401,19 +403,21 @@ impl Simulation<'_> {
             let detail = format!("started {started}, stopped {stopped}");
             self.log_deployment(service, p, now, "TASKS_CHANGED", &detail)?;
         }
-        if started > 0 && !blue_green {
-            let counted = self.view(service).counted;
-            if counted > crate::scheduler::maximum_tasks(desired, config.maximum_percent).max(desired) {
-                self.services[service].over_maximum += 1;
-            }
+        let idle = started + stopped == 0 && !view.in_flight && !in_backoff;
+        // Nothing changed: the view still holds.
+        let view = if started + stopped == 0 { view } else { self.view(service) };
+        if started > 0
+            && !blue_green
+            && view.counted > crate::scheduler::maximum_tasks(desired, config.maximum_percent).max(desired)
+        {
+            self.services[service].over_maximum += 1;
         }
-        self.check_rollout(service, now, started + stopped == 0 && !view.in_flight && !in_backoff)
+        self.check_rollout(service, now, view, idle)
     }
 
     /// Marks the primary deployment COMPLETED when the service reached steady
     /// state, or reports it stuck when nothing can move.
-    fn check_rollout(&mut self, service: usize, now: SimTime, idle: bool) -> Result<(), Error> {
-        let view = self.view(service);
+    fn check_rollout(&mut self, service: usize, now: SimTime, view: ServiceView, idle: bool) -> Result<(), Error> {
         let state = &self.services[service];
         let p = state.primary();
         let primary = &state.deployments[p];
