@@ -392,3 +392,35 @@ task_crash_rate = {crash_rate}
         prop_assert!(summary_rows.contains_key("service_app_availability_pct"));
     }
 }
+
+#[test]
+fn a_service_launches_at_most_250_tasks_a_minute_on_ec2() {
+    let dir = tempfile::tempdir().unwrap();
+    run_text(
+        r#"
+[simulation]
+duration = "10m"
+[[fleet]]
+name = "f"
+instance_types = ["m5.4xlarge"]
+count = 60
+[[task_definition]]
+family = "app"
+containerDefinitions = [{ name = "app", image = "app", cpu = 128, memory = 256 }]
+[[service]]
+serviceName = "app"
+taskDefinition = "app"
+desiredCount = 600
+"#,
+        dir.path(),
+    );
+    let starts: Vec<(f64, String)> = deployment_rows(dir.path(), "1")
+        .into_iter()
+        .filter(|r| r["event"] == "TASKS_CHANGED")
+        .map(|r| (r["time_s"].parse().unwrap(), r["detail"].clone()))
+        .collect();
+    assert_eq!(starts[0].1, "started 250, stopped 0");
+    assert_eq!(starts[1].1, "started 250, stopped 0");
+    assert_eq!(starts[2].1, "started 100, stopped 0");
+    assert!((starts[1].0 - starts[0].0 - 60.0).abs() < 1e-6, "{starts:?}");
+}

@@ -527,7 +527,8 @@ impl Validator<'_> {
             service_updates,
             faults,
             write_tasks_csv: raw.output.tasks_csv.unwrap_or(true),
-            write_events_csv: raw.output.events_csv.unwrap_or(true),
+            // Per-task events are as voluminous as tasks.csv: off with it unless asked for.
+            write_events_csv: raw.output.events_csv.unwrap_or(raw.output.tasks_csv.unwrap_or(true)),
         })
     }
 

@@ -94,6 +94,12 @@ const SERVICES_HEADER: [&str; 26] = [
     "fargate_cost_usd",
 ];
 
+/// Tasks a service may launch per minute on EC2 (the 2022 default quota).
+const LAUNCHES_PER_MINUTE_EC2: u32 = 250;
+
+/// Tasks a service may launch per minute on Fargate (the 2022 default quota).
+const LAUNCHES_PER_MINUTE_FARGATE: u32 = 500;
+
 /// First delay of the launch back-off (ECS does not document it).
 const BACKOFF_INITIAL: SimDuration = SimDuration::from_secs(10);
 
@@ -117,6 +123,9 @@ pub(super) struct ServiceState {
     /// Consecutive tasks that stopped before RUNNING (the back-off count).
     pub launch_failures: u32,
     pub next_launch: SimTime,
+    /// When the tasks launched in the last minute were launched (the
+    /// per-service launch-rate quota).
+    pub recent_launches: std::collections::VecDeque<SimTime>,
     /// Task definition of the last COMPLETED deployment (for rollback).
     pub stable_task_definition: usize,
     // Measurements.
@@ -153,6 +162,7 @@ impl ServiceState {
             waiting_for_capacity: false,
             launch_failures: 0,
             next_launch: SimTime::ZERO,
+            recent_launches: std::collections::VecDeque::new(),
             stable_task_definition: spec.task_definition,
             demand_total: 0.0,
             served_total: 0.0,
@@ -388,11 +398,30 @@ impl Simulation<'_> {
             self.stop_service_task(task, "replaced", "ServiceSchedulerInitiated", now);
             stopped += 1;
         }
+        // ECS launches at most so many tasks a minute per service (§3.2).
+        let quota = match spec.launch {
+            ServiceLaunch::LaunchType(LaunchType::Ec2) => LAUNCHES_PER_MINUTE_EC2,
+            ServiceLaunch::Providers(ref shares) if matches!(shares[0].provider, Provider::Asg(_)) => {
+                LAUNCHES_PER_MINUTE_EC2
+            }
+            _ => LAUNCHES_PER_MINUTE_FARGATE,
+        };
+        let recent = &mut self.services[service].recent_launches;
+        while recent.front().is_some_and(|&t| now.since(t) >= SimDuration::from_secs(60)) {
+            recent.pop_front();
+        }
+        let room = quota.saturating_sub(recent.len() as u32);
+        if step.start > room {
+            if let Some(&oldest) = recent.front() {
+                self.queue.schedule(oldest + SimDuration::from_secs(60), Event::ServiceEvaluate(service));
+            }
+        }
         let mut started = 0;
-        for _ in 0..step.start {
+        for _ in 0..step.start.min(room) {
             if !self.launch_service_task(service, now)? {
                 break;
             }
+            self.services[service].recent_launches.push_back(now);
             started += 1;
         }
         if in_backoff && counts.new_tasks < desired {
