@@ -688,7 +688,7 @@ fn execute_run(sweep: &Sweep, variant: &Variant, replication: u32, out: &Path) -
     // The share of the RunTask tasks asked for that got placed: failed, still
     // waiting at the end, and too large for any instance type all count
     // against it.
-    let requested = summary.tasks_submitted + summary.tasks_skipped_oversize;
+    let requested = summary.tasks_submitted - summary.service_tasks + summary.tasks_skipped_oversize;
     let unplaced =
         summary.tasks_failed.iter().sum::<u64>() + summary.tasks_waiting_at_end + summary.tasks_skipped_oversize;
     let placed_pct = if requested == 0 { 100.0 } else { 100.0 * (1.0 - unplaced as f64 / requested as f64) };
@@ -1089,9 +1089,9 @@ fn write_report(sweep: &Sweep, outcome: &SweepOutcome, out: &Path) -> Result<(),
     }
     md += "\n### What the columns mean\n\n\
         - **Cost**: EC2 instances (per second, 60 s minimum) and Fargate tasks over the simulated span.\n\
-        - **Availability**: the share of the tasks asked for that got placed: failed, still waiting at the end and \
-          too large for any instance type count against it. \
-          ecs-sim has no services yet, so this is task-level availability, not service uptime.\n\
+        - **Availability**: the lowest of each service's availability (served demand over demand, from its first \
+          steady state) and, for RunTask workloads, the share of the tasks asked for that got placed (failed, \
+          still waiting at the end and too large for any instance type count against it).\n\
         - **CPU / memory reserved**: the time-weighted average of reserved over registered capacity. \
           The model tracks reservations, not the CPU and memory tasks actually use.\n\
         - **Task wait p95**: each run's 95th percentile of the time from submission to placement, averaged over the runs.\n\

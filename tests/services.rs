@@ -424,3 +424,88 @@ desiredCount = 600
     assert_eq!(starts[2].1, "started 100, stopped 0");
     assert!((starts[1].0 - starts[0].0 - 60.0).abs() < 1e-6, "{starts:?}");
 }
+
+#[test]
+fn a_service_that_never_reaches_steady_state_reports_its_outage() {
+    // Each task needs 1.5 vCPU but a t3.medium registers 2: one task per
+    // instance, and there are 2 instances for 4 tasks.
+    let dir = tempfile::tempdir().unwrap();
+    let summary = run_text(
+        r#"
+[simulation]
+duration = "1h"
+[[fleet]]
+name = "f"
+instance_types = ["t3.medium"]
+count = 2
+[[task_definition]]
+family = "app"
+containerDefinitions = [{ name = "app", image = "app", cpu = 1536, memory = 512 }]
+[[service]]
+serviceName = "app"
+taskDefinition = "app"
+desiredCount = 4
+"#,
+        dir.path(),
+    );
+    let availability = summary.service_availability_pct[0];
+    assert!(availability < 51.0 && availability > 40.0, "{availability}");
+    let services = &rows(dir.path(), "services.csv")[0];
+    assert!(services["placement_failures"].parse::<u32>().unwrap() > 0);
+    assert_eq!(services["running_end"], "2");
+}
+
+#[test]
+fn service_settings_ecs_rejects_are_rejected_with_the_field() {
+    let base = rolling(2, 100, 200, "", "");
+    let cases = [
+        (
+            base.replace("desiredCount = 2", "desiredCount = 2\ndeploymentController = { type = \"EXTERNAL\" }"),
+            "deploymentController",
+        ),
+        (base.replace("desiredCount = 2", "desiredCount = 2\ntermination_wait = \"5m\""), "termination_wait"),
+        (
+            base.replace(
+                "[[events]]\nat = \"10m\"\nservice = \"app\"\ntask_definition = \"app:2\"",
+                "[[events]]\nat = \"10m\"\nservice = \"nope\"\ndesired_count = 3",
+            ),
+            "events[0].service",
+        ),
+    ];
+    for (text, field) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Scenario::from_toml(&text, &dir.path().join("s.toml")).unwrap_err().to_string();
+        assert!(err.contains(field), "`{field}` not named in: {err}");
+    }
+    // An update to a definition the service's launch type cannot run.
+    let fargate = r#"
+[simulation]
+duration = "1h"
+[[task_definition]]
+family = "app"
+networkMode = "awsvpc"
+requiresCompatibilities = ["FARGATE"]
+cpu = "256"
+memory = "512"
+containerDefinitions = [{ name = "app", image = "app" }]
+[[task_definition]]
+family = "ec2only"
+containerDefinitions = [{ name = "app", image = "app", cpu = 256, memory = 512 }]
+[[service]]
+serviceName = "app"
+taskDefinition = "app"
+desiredCount = 1
+launchType = "FARGATE"
+[[events]]
+at = "5m"
+service = "app"
+task_definition = "ec2only"
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let err = Scenario::from_toml(fargate, &dir.path().join("s.toml")).unwrap_err().to_string();
+    assert!(err.contains("events[0].task_definition") && err.contains("FARGATE"), "{err}");
+    let placed = fargate
+        .replace("launchType = \"FARGATE\"", "launchType = \"FARGATE\"\nplacementStrategy = [{ type = \"random\" }]");
+    let err = Scenario::from_toml(&placed, &dir.path().join("s.toml")).unwrap_err().to_string();
+    assert!(err.contains("placementStrategy"), "{err}");
+}

@@ -233,7 +233,7 @@ pub enum DeploymentStrategy {
 pub enum ThresholdType {
     /// `value` is the number of failures itself.
     Count,
-    /// `value` percent of the desired count, clamped to ECS's 3 to 200.
+    /// `value` percent of the desired count, clamped to 10 to 200 (the classic rule at 50 %).
     BoundedPercent,
     /// `value` percent of the desired count, not clamped.
     UnboundedPercent,

@@ -392,6 +392,16 @@ impl Validator<'_> {
         if !on_fargate && !has_fleets {
             return Err(self.error(&field, "the service runs on EC2 but the scenario has no [[fleet]]"));
         }
+        if on_fargate && !(def.placement_strategy.is_empty() && def.placement_constraints.is_empty()) {
+            return Err(self
+                .error(
+                    format!("{field}.placementStrategy"),
+                    "placement strategies and constraints are not supported on Fargate",
+                )
+                .help(
+                    "Fargate spreads a service's tasks over zones; remove placementStrategy and placementConstraints",
+                ));
+        }
         let mut strategy = self.strategies(&format!("{field}.placementStrategy"), &def.placement_strategy)?;
         if strategy.is_empty() && def.scheduling_strategy == SchedulingStrategy::Replica {
             // ECS's default for services: balance zones, then instances, counting this service's tasks.
@@ -461,6 +471,19 @@ impl Validator<'_> {
                 })?
             }
         };
+        if def.controller == DeploymentController::External {
+            return Err(self
+                .error(
+                    format!("{field}.deploymentController"),
+                    "the EXTERNAL controller (task sets driven from outside) is not modelled",
+                )
+                .help("use ECS (rolling, BLUE_GREEN, LINEAR, CANARY) or CODE_DEPLOY"));
+        }
+        if extras.termination_wait.is_some() && def.controller != DeploymentController::CodeDeploy {
+            return Err(self
+                .error(format!("{field}.termination_wait"), "only a CODE_DEPLOY service has a termination wait")
+                .help("for ECS blue/green, set deploymentConfiguration.bakeTimeInMinutes"));
+        }
         let termination_wait = match &extras.termination_wait {
             Some(text) => self.duration(&format!("{field}.termination_wait"), text)?,
             None => SimDuration::ZERO,
@@ -589,6 +612,18 @@ impl Validator<'_> {
                     })
                 })
                 .transpose()?;
+            if let Some(d) = task_definition {
+                let on_fargate = match &services[service].launch {
+                    ServiceLaunch::LaunchType(launch_type) => *launch_type == LaunchType::Fargate,
+                    ServiceLaunch::Providers(shares) => !matches!(shares[0].provider, Provider::Asg(_)),
+                };
+                let needed = if on_fargate { "FARGATE" } else { "EC2" };
+                if !defs[d].allows(needed) || (on_fargate && defs[d].fargate_size.is_none()) {
+                    return Err(self
+                        .error(format!("{field}.task_definition"), format!("`{}` cannot run on {needed}, where `{}` runs", defs[d].name(), event.service))
+                        .help("add it to the definition's requiresCompatibilities (Fargate also needs task-level cpu and memory)"));
+                }
+            }
             if task_definition.is_none() && event.desired_count.is_none() {
                 return Err(self.error(&field, "an event changes `task_definition`, `desired_count` or both"));
             }

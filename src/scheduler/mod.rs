@@ -103,8 +103,7 @@ pub fn plan_rolling(counts: &RollingCounts) -> RollingStep {
     let missing = counts.desired.saturating_sub(counts.new_tasks);
     let start = if counts.may_launch { missing.min(ceiling.saturating_sub(counts.counted_against_maximum)) } else { 0 };
     let floor = minimum_healthy(counts.desired, counts.minimum_healthy_percent);
-    // Old tasks are only stopped to make way: never more than the new tasks
-    // (running or starting) plus the room below the floor allow.
+    // Healthy old tasks may go while the healthy count stays at the floor.
     let stop_healthy = counts.old_healthy.min(counts.healthy.saturating_sub(floor));
     RollingStep { start, stop_unhealthy: counts.old_unhealthy, stop_healthy }
 }

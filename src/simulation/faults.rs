@@ -208,7 +208,7 @@ impl Simulation<'_> {
     /// The Auto Scaling group terminates an instance on scale-in; tasks still
     /// on it are lost.
     pub(super) fn retire_instance(&mut self, id: InstanceId, why: &str, now: SimTime) -> Result<(), Error> {
-        self.lose_tasks(|task| task.instance == Some(id), "TerminationNotice", now)?;
+        self.stop_tasks_now(|task| task.instance == Some(id), "scaled_in", "TerminationNotice", now)?;
         self.cluster.set_status(id, InstanceStatus::Deregistered, now);
         self.log_instance(now, "INSTANCE_TERMINATED", id, why)?;
         self.request_all_evaluations();
@@ -222,17 +222,29 @@ impl Simulation<'_> {
         code: &'static str,
         now: SimTime,
     ) -> Result<(), Error> {
+        self.stop_tasks_now(lost, "lost", code, now)
+    }
+
+    /// Stops every live, placed task matching `which` at once, with the
+    /// given outcome and stop code.
+    fn stop_tasks_now(
+        &mut self,
+        which: impl Fn(&super::Task) -> bool,
+        outcome: &'static str,
+        code: &'static str,
+        now: SimTime,
+    ) -> Result<(), Error> {
         let mut victims: Vec<(u64, TaskRef)> = self
             .tasks
             .iter()
             .enumerate()
-            .filter(|(_, t)| t.stopped.is_none() && t.placed.is_some() && t.state != TaskState::Stopped && lost(t))
+            .filter(|(_, t)| t.stopped.is_none() && t.placed.is_some() && t.state != TaskState::Stopped && which(t))
             .map(|(slot, t)| (t.number, TaskRef { slot: slot as u32, generation: t.generation }))
             .collect();
         victims.sort_unstable();
         for (_, task_ref) in victims {
             let task = &mut self.tasks[task_ref.slot as usize];
-            task.outcome = "lost";
+            task.outcome = outcome;
             task.stop_code = code;
             if matches!(task.state, TaskState::Provisioning | TaskState::Pending) {
                 self.unstarted_tasks -= 1;

@@ -240,6 +240,8 @@ pub struct RunSummary {
     pub cpu_reservation_avg_pct: f64,
     /// Average memory reservation, percent.
     pub memory_reservation_avg_pct: f64,
+    /// Of `tasks_submitted`, the tasks services started.
+    pub service_tasks: u64,
     /// Tasks stopped because their instance, zone or Spot capacity went away.
     pub tasks_lost_to_faults: u64,
     /// EC2 instances that failed.

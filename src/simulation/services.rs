@@ -129,11 +129,11 @@ pub(super) struct ServiceState {
     /// Task definition of the last COMPLETED deployment (for rollback).
     pub stable_task_definition: usize,
     // Measurements.
-    pub demand_total: f64,
-    pub served_total: f64,
-    pub below_desired: SimDuration,
-    pub overloaded: SimDuration,
-    pub ratios: Vec<f64>,
+    /// Measured from the first steady state (the usual report).
+    pub since_steady: Exposure,
+    /// Measured from time zero: reported for a service that never reached
+    /// a steady state.
+    pub since_start: Exposure,
     pub reserved_cpu_ms: f64,
     pub fargate_cost: f64,
     pub tasks_started: u64,
@@ -164,11 +164,8 @@ impl ServiceState {
             next_launch: SimTime::ZERO,
             recent_launches: std::collections::VecDeque::new(),
             stable_task_definition: spec.task_definition,
-            demand_total: 0.0,
-            served_total: 0.0,
-            below_desired: SimDuration::ZERO,
-            overloaded: SimDuration::ZERO,
-            ratios: Vec::new(),
+            since_steady: Exposure::default(),
+            since_start: Exposure::default(),
             reserved_cpu_ms: 0.0,
             fargate_cost: 0.0,
             tasks_started: 0,
@@ -190,11 +187,49 @@ impl ServiceState {
     /// Served demand over demand, time-weighted, percent (healthy tasks
     /// over desired without a demand curve).
     pub fn availability_pct(&self) -> f64 {
-        if self.demand_total > 0.0 {
-            100.0 * self.served_total / self.demand_total
+        let exposure = self.exposure();
+        if exposure.demand > 0.0 {
+            100.0 * exposure.served / exposure.demand
         } else {
             100.0
         }
+    }
+
+    /// The measurements to report: from the first steady state, or from
+    /// time zero when the service never got there.
+    pub fn exposure(&self) -> &Exposure {
+        if self.measuring {
+            &self.since_steady
+        } else {
+            &self.since_start
+        }
+    }
+}
+
+/// What a service delivered over a span of samples.
+#[derive(Debug, Default)]
+pub(super) struct Exposure {
+    /// Demand × ms.
+    pub demand: f64,
+    /// Served demand × ms.
+    pub served: f64,
+    pub below_desired: SimDuration,
+    pub overloaded: SimDuration,
+    /// Running ÷ desired at each sample.
+    pub ratios: Vec<f64>,
+}
+
+impl Exposure {
+    fn add(&mut self, dt: SimDuration, demand: f64, served: f64, below: bool, overloaded: bool, ratio: f64) {
+        self.demand += demand * dt.0 as f64;
+        self.served += served * dt.0 as f64;
+        if below {
+            self.below_desired = self.below_desired + dt;
+        }
+        if overloaded {
+            self.overloaded = self.overloaded + dt;
+        }
+        self.ratios.push(ratio);
     }
 }
 
@@ -562,7 +597,9 @@ impl Simulation<'_> {
                 }
             }
         }
-        self.services[service].desired = qualifying;
+        if !failed && now >= self.services[service].next_launch {
+            self.services[service].desired = qualifying;
+        }
         if started > 0 || !stops.is_empty() {
             self.log_deployment(
                 service,
@@ -706,6 +743,7 @@ impl Simulation<'_> {
         }
         self.next_number += 1;
         self.summary.tasks_submitted += 1;
+        self.summary.service_tasks += 1;
         let number = self.tasks[task_ref.slot as usize].number;
         let state = &mut self.services[service];
         state.tasks.insert(number, task_ref);
@@ -1140,16 +1178,11 @@ impl Simulation<'_> {
                 (Some(d), Some(s)) => (d, s),
                 _ => (f64::from(desired), f64::from(healthy.min(desired))),
             };
+            let ratio = if desired == 0 { 1.0 } else { f64::from(running) / f64::from(desired) };
+            let overloaded = demand.is_some_and(|d| d > capacity + 1e-9);
+            state.since_start.add(dt, d, s, healthy < desired, overloaded, ratio);
             if measuring {
-                state.demand_total += d * dt.0 as f64;
-                state.served_total += s * dt.0 as f64;
-                if healthy < desired {
-                    state.below_desired = state.below_desired + dt;
-                }
-                if demand.is_some_and(|d| d > capacity + 1e-9) {
-                    state.overloaded = state.overloaded + dt;
-                }
-                state.ratios.push(if desired == 0 { 1.0 } else { f64::from(running) / f64::from(desired) });
+                state.since_steady.add(dt, d, s, healthy < desired, overloaded, ratio);
             }
             let in_progress = state.deployments.iter().any(|d| d.rollout == RolloutState::InProgress);
             if let Some(file) = &mut self.outputs.service_timeseries {
@@ -1192,7 +1225,8 @@ impl Simulation<'_> {
             };
             let running_end =
                 state.tasks.values().filter(|t| self.tasks[t.slot as usize].state == TaskState::Running).count();
-            let mut ratios = state.ratios.clone();
+            let exposure = state.exposure();
+            let mut ratios = exposure.ratios.clone();
             ratios.sort_by(f64::total_cmp);
             let quantile = |q: f64| -> String {
                 if ratios.is_empty() {
@@ -1224,8 +1258,8 @@ impl Simulation<'_> {
                 state.desired.to_string(),
                 running_end.to_string(),
                 fixed(availability, 4),
-                fixed(state.below_desired.as_secs_f64() / 60.0, 2),
-                fixed(state.overloaded.as_secs_f64() / 60.0, 2),
+                fixed(exposure.below_desired.as_secs_f64() / 60.0, 2),
+                fixed(exposure.overloaded.as_secs_f64() / 60.0, 2),
                 quantile(0.01),
                 quantile(0.99),
                 state.tasks_started.to_string(),
@@ -1238,7 +1272,7 @@ impl Simulation<'_> {
                 updates.len().to_string(),
                 count(&|d| d.rollout == RolloutState::Completed),
                 count(&|d| d.rollout == RolloutState::Failed && d.outcome != "SUPERSEDED"),
-                count(&|d| d.rollback),
+                count(&|d| d.outcome == "ROLLED_BACK"),
                 count(&|d| d.reported_stuck),
                 mean,
                 max.map_or(String::new(), |m| fixed(m, 1)),
