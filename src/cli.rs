@@ -4,6 +4,7 @@ use crate::check::{compare, read_baseline, table, Tolerances};
 use crate::engine::SimDuration;
 use crate::error::{Error, InputError};
 use crate::placement::Rejection;
+use crate::scenario::service_spec::ServiceLaunch;
 use crate::scenario::{FailurePolicy, LaunchType, Scenario, WorkloadSource};
 use crate::simulation::{run_scenario, RunSummary};
 use crate::sweep::{self, Loaded, Sweep, SweepOptions};
@@ -513,6 +514,61 @@ pub fn describe(scenario: &Scenario) -> String {
             strategy,
             workload.constraints.len(),
             policy
+        );
+    }
+    for provider in &scenario.capacity_providers {
+        text += &format!(
+            "  capacity provider `{}`: fleet `{}`, {} to {} instances, managed scaling {}, termination protection {}\n",
+            provider.name,
+            scenario.fleets[provider.fleet].name,
+            provider.min_size,
+            provider.max_size,
+            provider.managed_scaling.map_or("off".to_string(), |m| format!("target {}", m.target_capacity)),
+            if provider.termination_protection { "on" } else { "off" }
+        );
+    }
+    for service in &scenario.services {
+        let launch = match &service.launch {
+            ServiceLaunch::LaunchType(launch_type) => launch_type.as_str().to_string(),
+            ServiceLaunch::Providers(shares) => shares
+                .iter()
+                .map(|s| {
+                    format!("{} (base {}, weight {})", s.provider.name(&scenario.capacity_providers), s.base, s.weight)
+                })
+                .collect::<Vec<_>>()
+                .join(" + "),
+        };
+        let count =
+            if service.is_daemon() { "DAEMON".to_string() } else { format!("{} tasks", service.desired_count()) };
+        text += &format!(
+            "  service `{}`: {} of `{}` on {}, {}{}\n",
+            service.def.name,
+            count,
+            scenario.task_definitions[service.task_definition].name(),
+            launch,
+            if service.demand.is_some() { "with a demand curve" } else { "no demand curve" },
+            if service.auto_scaling.is_some() { ", auto scaling" } else { "" }
+        );
+    }
+    let updates = scenario.service_updates.len();
+    let faults = &scenario.faults;
+    if updates > 0 {
+        text += &format!("  {updates} timed service update(s)\n");
+    }
+    if faults.instance_mtbf.is_some()
+        || faults.task_crash_rate > 0.0
+        || faults.spot_interruption_rate > 0.0
+        || faults.fargate_spot_interruption_rate > 0.0
+        || !faults.az_outages.is_empty()
+    {
+        text += &format!(
+            "  faults: instance MTBF {}, task crashes {}/h, Spot {}/instance-h (draining {}), FARGATE_SPOT {}/task-h, {} zone outage(s)\n",
+            faults.instance_mtbf.map_or("none".to_string(), |m| m.to_string()),
+            faults.task_crash_rate,
+            faults.spot_interruption_rate,
+            if faults.spot_draining { "on" } else { "off" },
+            faults.fargate_spot_interruption_rate,
+            faults.az_outages.len()
         );
     }
     text
