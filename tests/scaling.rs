@@ -3,6 +3,9 @@
 //! and determinism. The arithmetic (CPR, step sizes, cooldowns, base and
 //! weight) is unit-tested in `src/scaling`.
 
+mod common;
+
+use common::{rows, run_text_in};
 use ecs_sim::scenario::Scenario;
 use ecs_sim::simulation::run_scenario;
 use std::collections::BTreeMap;
@@ -10,22 +13,6 @@ use std::path::{Path, PathBuf};
 
 fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn rows(out: &Path, file: &str) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(out.join(file)).unwrap();
-    let headers = reader.headers().unwrap().clone();
-    reader
-        .records()
-        .map(|r| headers.iter().zip(r.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect())
-        .collect()
-}
-
-fn run_text(text: &str, dir: &Path) {
-    let path = dir.join("scenario.toml");
-    std::fs::write(&path, text).unwrap();
-    let scenario = Scenario::from_toml(text, &path).unwrap_or_else(|e| panic!("{e}"));
-    run_scenario(&scenario, dir).unwrap();
 }
 
 /// A service whose demand steps from 200 to 600 at 30 min and back at 90
@@ -37,7 +24,7 @@ fn step_load(dir: &Path) {
         demand += &format!("{},{value}\n", minute * 60);
     }
     std::fs::write(dir.join("demand.csv"), demand).unwrap();
-    run_text(
+    run_text_in(
         r#"
 [simulation]
 duration = "3h"
@@ -87,7 +74,7 @@ fn a_step_load_scales_out_after_3_minutes_and_in_after_15() {
 #[test]
 fn managed_scaling_launches_into_an_empty_group_and_tasks_wait_provisioning() {
     let dir = tempfile::tempdir().unwrap();
-    run_text(
+    run_text_in(
         r#"
 [simulation]
 duration = "1h"

@@ -4,33 +4,15 @@
 
 mod common;
 
-use common::read_summary;
+use common::{read_summary, rows, run_text_in};
 use ecs_sim::scenario::Scenario;
-use ecs_sim::simulation::{run_scenario, RunSummary};
+use ecs_sim::simulation::run_scenario;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs a scenario given as TOML text, writing its outputs into `out`.
-fn run_text(text: &str, out: &Path) -> RunSummary {
-    let path = out.join("scenario.toml");
-    std::fs::write(&path, text).unwrap();
-    let scenario = Scenario::from_toml(text, &path).unwrap_or_else(|e| panic!("{e}"));
-    run_scenario(&scenario, out).unwrap()
-}
-
-/// Rows of a CSV output as maps from column to value.
-fn rows(out: &Path, file: &str) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(out.join(file)).unwrap();
-    let headers = reader.headers().unwrap().clone();
-    reader
-        .records()
-        .map(|r| headers.iter().zip(r.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect())
-        .collect()
 }
 
 /// deployments.csv rows of one deployment.
@@ -76,7 +58,7 @@ task_definition = "app:2"
 /// The first step the scheduler takes for the deployment to revision 2.
 fn first_step(desired: u32, min: u32, max: u32) -> String {
     let dir = tempfile::tempdir().unwrap();
-    run_text(&rolling(desired, min, max, "", ""), dir.path());
+    run_text_in(&rolling(desired, min, max, "", ""), dir.path());
     let steps = deployment_rows(dir.path(), "2");
     assert_eq!(steps[0]["event"], "CREATED");
     assert_eq!(steps[1]["event"], "TASKS_CHANGED");
@@ -93,7 +75,7 @@ fn desired_2_with_min_75_stops_nothing_before_new_tasks_are_healthy() {
     // ceil(2 × 0.75) = 2: both old tasks stay until new ones are healthy.
     assert_eq!(first_step(2, 75, 200), "started 2, stopped 0");
     let dir = tempfile::tempdir().unwrap();
-    run_text(&rolling(2, 75, 200, "", ""), dir.path());
+    run_text_in(&rolling(2, 75, 200, "", ""), dir.path());
     for row in deployment_rows(dir.path(), "2") {
         let (old, healthy): (u32, u32) = (row["old_running"].parse().unwrap(), row["new_healthy"].parse().unwrap());
         assert!(old + healthy >= 2, "fewer than 2 healthy tasks at {row:?}");
@@ -108,7 +90,7 @@ fn desired_4_with_max_200_starts_four_new_tasks_first() {
 #[test]
 fn desired_3_with_max_125_and_min_100_is_reported_stuck() {
     let dir = tempfile::tempdir().unwrap();
-    run_text(&rolling(3, 100, 125, "", ""), dir.path());
+    run_text_in(&rolling(3, 100, 125, "", ""), dir.path());
     let steps = deployment_rows(dir.path(), "2");
     assert_eq!(steps[1]["event"], "STUCK", "{steps:?}");
     assert!(!steps.iter().any(|r| r["event"] == "COMPLETED"));
@@ -129,7 +111,7 @@ fn a_failing_image_trips_the_breaker_and_rolls_back() {
         "start_failure_probability = 1.0",
         ", deploymentCircuitBreaker = { enable = true, rollback = true }",
     );
-    run_text(&text, dir.path());
+    run_text_in(&text, dir.path());
     let steps = deployment_rows(dir.path(), "2");
     let tripped = steps.iter().find(|r| r["event"] == "CIRCUIT_BREAKER_TRIPPED").expect("the breaker trips");
     // desired 4: clamp(ceil(0.5 × 4), 10, 200) = 10 failed tasks.
@@ -153,7 +135,7 @@ fn a_failing_image_trips_the_breaker_and_rolls_back() {
 fn the_breaker_is_not_armed_without_the_setting() {
     let dir = tempfile::tempdir().unwrap();
     let text = rolling(2, 100, 200, "start_failure_probability = 1.0", "");
-    let end = run_text(&text, dir.path());
+    let end = run_text_in(&text, dir.path());
     assert!(!rows(dir.path(), "deployments.csv").iter().any(|r| r["event"] == "CIRCUIT_BREAKER_TRIPPED"));
     // Back-off: failures space out to at most 15 minutes, so in 110 minutes
     // far fewer than one attempt a minute are made.
@@ -199,7 +181,7 @@ task_definition = "app:2"
 #[test]
 fn a_linear_codedeploy_deployment_shifts_traffic_in_ten_steps() {
     let dir = tempfile::tempdir().unwrap();
-    run_text(
+    run_text_in(
         &blue_green("CODE_DEPLOY", "code_deploy_config = \"CodeDeployDefault.ECSLinear10PercentEvery1Minutes\""),
         dir.path(),
     );
@@ -225,7 +207,7 @@ fn a_linear_codedeploy_deployment_shifts_traffic_in_ten_steps() {
 fn native_canary_and_blue_green_strategies_follow_their_steps() {
     let dir = tempfile::tempdir().unwrap();
     let canary = "deploymentConfiguration = { strategy = \"CANARY\", canaryConfiguration = { canaryPercent = 5.0, canaryBakeTimeInMinutes = 10 }, bakeTimeInMinutes = 5 }";
-    run_text(&blue_green("ECS", canary), dir.path());
+    run_text_in(&blue_green("ECS", canary), dir.path());
     let steps = deployment_rows(dir.path(), "2");
     let shifts: Vec<(f64, String)> = steps
         .iter()
@@ -372,7 +354,7 @@ task_crash_rate = {crash_rate}
 {outage}
 "#);
         let dir = tempfile::tempdir().unwrap();
-        let summary = run_text(&text, dir.path());
+        let summary = run_text_in(&text, dir.path());
         prop_assert_eq!(&summary.service_over_maximum, &vec![0]);
         let tasks = rows(dir.path(), "tasks.csv");
         let events = rows(dir.path(), "events.csv");
@@ -396,7 +378,7 @@ task_crash_rate = {crash_rate}
 #[test]
 fn a_service_launches_at_most_250_tasks_a_minute_on_ec2() {
     let dir = tempfile::tempdir().unwrap();
-    run_text(
+    run_text_in(
         r#"
 [simulation]
 duration = "10m"
@@ -430,7 +412,7 @@ fn a_service_that_never_reaches_steady_state_reports_its_outage() {
     // Each task needs 1.5 vCPU but a t3.medium registers 2: one task per
     // instance, and there are 2 instances for 4 tasks.
     let dir = tempfile::tempdir().unwrap();
-    let summary = run_text(
+    let summary = run_text_in(
         r#"
 [simulation]
 duration = "1h"

@@ -103,6 +103,53 @@ struct Task {
     dag: Option<u64>,
 }
 
+impl Task {
+    /// A task just asked for: PROVISIONING, not placed, ending as a
+    /// completed RunTask task unless told otherwise.
+    #[allow(clippy::too_many_arguments)]
+    fn provisioning(
+        number: u64,
+        owner: Owner,
+        task_definition: usize,
+        plan: usize,
+        (cpu, memory): (u32, u32),
+        group: GroupId,
+        (launch_type, fargate): (LaunchType, Option<FargateSize>),
+        now: SimTime,
+    ) -> Task {
+        Task {
+            generation: 0,
+            number,
+            owner,
+            deployment: 0,
+            healthy: false,
+            fails_start: false,
+            fails_health: false,
+            spot: false,
+            capacity_provider: None,
+            outcome: "completed",
+            stop_code: "EssentialContainerExited",
+            task_definition,
+            plan,
+            cpu,
+            memory,
+            group,
+            launch_type,
+            fargate,
+            state: TaskState::Provisioning,
+            submitted: now,
+            placed: None,
+            pending: None,
+            started: None,
+            stopped: None,
+            run_for: SimDuration::ZERO,
+            instance: None,
+            availability_zone: None,
+            dag: None,
+        }
+    }
+}
+
 /// A trace DAG node whose tasks have not all finished.
 #[derive(Debug)]
 struct DagPending {
@@ -770,34 +817,18 @@ impl<'s> Simulation<'s> {
         let group = self.cluster.group_id(&group_name);
         for _ in 0..count {
             let task = Task {
-                generation: 0,
-                number: self.next_number,
-                owner: Owner::Workload(workload_index),
-                deployment: 0,
-                healthy: false,
-                fails_start: false,
-                fails_health: false,
-                spot: false,
-                capacity_provider: None,
-                outcome: "completed",
-                stop_code: "EssentialContainerExited",
-                task_definition,
-                plan,
-                cpu: fargate.map_or(cpu, |s| s.cpu),
-                memory: fargate.map_or(memory, |s| s.memory_mib),
-                group,
-                launch_type,
-                fargate,
-                state: TaskState::Provisioning,
-                submitted: now,
-                placed: None,
-                pending: None,
-                started: None,
-                stopped: None,
                 run_for: submission.run_duration,
-                instance: None,
-                availability_zone: None,
                 dag,
+                ..Task::provisioning(
+                    self.next_number,
+                    Owner::Workload(workload_index),
+                    task_definition,
+                    plan,
+                    (fargate.map_or(cpu, |s| s.cpu), fargate.map_or(memory, |s| s.memory_mib)),
+                    group,
+                    (launch_type, fargate),
+                    now,
+                )
             };
             self.next_number += 1;
             self.summary.tasks_submitted += 1;

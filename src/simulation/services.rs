@@ -679,34 +679,23 @@ impl Simulation<'_> {
             && model.health_check_failure_probability > 0.0
             && self.service_rng.gen::<f64>() < model.health_check_failure_probability;
         let task = Task {
-            generation: 0,
-            number: self.next_number,
-            owner: Owner::Service(service),
             deployment: deployment.id,
-            healthy: false,
             fails_start,
             fails_health,
             spot,
             capacity_provider,
             outcome: "stopped",
             stop_code: "ServiceSchedulerInitiated",
-            task_definition,
-            plan: self.plan_index[&(Owner::Service(service), task_definition, capacity_provider)],
-            cpu: fargate.map_or(def.cpu, |s| s.cpu),
-            memory: fargate.map_or(def.memory_mib, |s| s.memory_mib),
-            group: state.group,
-            launch_type,
-            fargate,
-            state: TaskState::Provisioning,
-            submitted: now,
-            placed: None,
-            pending: None,
-            started: None,
-            stopped: None,
-            run_for: SimDuration::ZERO,
-            instance: None,
-            availability_zone: None,
-            dag: None,
+            ..Task::provisioning(
+                self.next_number,
+                Owner::Service(service),
+                task_definition,
+                self.plan_index[&(Owner::Service(service), task_definition, capacity_provider)],
+                (fargate.map_or(def.cpu, |s| s.cpu), fargate.map_or(def.memory_mib, |s| s.memory_mib)),
+                state.group,
+                (launch_type, fargate),
+                now,
+            )
         };
         let task_ref = self.store(task);
         self.unstarted_tasks += 1;

@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 use ecs_sim::error::InputError;
+use ecs_sim::scenario::Scenario;
+use ecs_sim::simulation::{run_scenario, RunSummary};
 use ecs_sim::traces::{TraceReader, TraceTask};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -46,4 +48,23 @@ pub fn read_until_error(mut reader: TraceReader) -> InputError {
             Err(err) => return err,
         }
     }
+}
+
+/// Rows of a CSV output as maps from column to value.
+pub fn rows(out: &Path, file: &str) -> Vec<BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(out.join(file)).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| headers.iter().zip(r.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect())
+        .collect()
+}
+
+/// Runs a scenario given as TOML text from `dir` (relative paths resolve
+/// there), writing its outputs into `dir`.
+pub fn run_text_in(text: &str, dir: &Path) -> RunSummary {
+    let path = dir.join("scenario.toml");
+    std::fs::write(&path, text).unwrap();
+    let scenario = Scenario::from_toml(text, &path).unwrap_or_else(|e| panic!("{e}"));
+    run_scenario(&scenario, dir).unwrap()
 }
