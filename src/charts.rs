@@ -1,4 +1,4 @@
-//! PNG charts of a sweep, drawn with plotters into memory and written
+//! PNG charts of a sweep (and of a single run's services), drawn with plotters into memory and written
 //! atomically beside the CSVs. Text uses the DejaVu Sans font bundled in
 //! `assets/fonts/` (Bitstream Vera licence), so charts render the same on a
 //! machine without system fonts.
@@ -279,7 +279,7 @@ fn cost_availability_chart(set: &ChartSet, area: &Area) -> Drawn {
         .build_cartesian_2d(x_range, y_range)?;
     chart
         .configure_mesh()
-        .x_desc("Availability: tasks not failed (% of submitted)")
+        .x_desc("Availability (%): least available service, or RunTask tasks placed")
         .y_desc("Cost per run (USD)")
         .axis_desc_style((FONT, AXIS_PX))
         .label_style((FONT, LABEL_PX))
@@ -472,4 +472,107 @@ mod tests {
         let steps = cdf_steps(&[0.0, 0.0, 1.0, 3.0]);
         assert_eq!(steps, [(0.0, 0.0), (0.0, 50.0), (1.0, 50.0), (1.0, 75.0), (3.0, 75.0), (3.0, 100.0)]);
     }
+}
+
+/// The chart `ecs-sim run` writes for a scenario with services.
+pub const SERVICE_CHART: &str = "services.png";
+
+/// One sample of a service; demand and served are absent without a demand curve.
+#[derive(Debug, Clone, Copy)]
+struct ServicePoint {
+    hours: f64,
+    demand: Option<f64>,
+    served: Option<f64>,
+    healthy: f64,
+    desired: f64,
+}
+
+/// One service's samples, read back from `service_timeseries.csv`.
+#[derive(Debug, Default)]
+struct ServiceLine {
+    name: String,
+    points: Vec<ServicePoint>,
+}
+
+/// Reads `service_timeseries.csv` in `out` and draws `services.png`: demand
+/// against served demand, and healthy against desired tasks, per service.
+pub fn write_service_chart(scenario: &str, out: &Path) -> Result<(), Error> {
+    let path = out.join("service_timeseries.csv");
+    let failed = |message: String| Error::Output { path: path.clone(), source: std::io::Error::other(message) };
+    let mut reader = csv::Reader::from_path(&path).map_err(|e| failed(e.to_string()))?;
+    let mut lines: Vec<ServiceLine> = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| failed(e.to_string()))?;
+        let number = |i: usize| record.get(i).and_then(|v| v.parse::<f64>().ok());
+        let name = record.get(1).unwrap_or_default();
+        let index = match lines.iter().position(|l| l.name == name) {
+            Some(i) => i,
+            None => {
+                lines.push(ServiceLine { name: name.to_string(), points: Vec::new() });
+                lines.len() - 1
+            }
+        };
+        let hours = number(0).unwrap_or(0.0) / 3600.0;
+        let point = ServicePoint {
+            hours,
+            demand: number(5),
+            served: number(7),
+            healthy: number(4).unwrap_or(0.0),
+            desired: number(2).unwrap_or(0.0),
+        };
+        lines[index].points.push(point);
+    }
+    register_bundled_font();
+    render(&out.join(SERVICE_CHART), |area| service_chart(scenario, &lines, area))
+}
+
+fn service_chart(scenario: &str, lines: &[ServiceLine], area: &Area) -> Drawn {
+    let body = area.titled(&format!("{scenario}: services (thin: demand and desired)"), title_style())?;
+    let panels = body.split_evenly((2, 1));
+    let hours = lines.iter().filter_map(|l| l.points.last()).map(|p| p.hours).fold(0.0, f64::max).max(1e-3);
+    let top = |pick: fn(&ServicePoint) -> f64| {
+        (lines.iter().flat_map(|l| l.points.iter().map(pick)).fold(0.0, f64::max) * 1.1).max(1.0)
+    };
+    let panel = |area: &Area,
+                 y_desc: &str,
+                 y_max: f64,
+                 main: fn(&ServicePoint) -> Option<f64>,
+                 reference: fn(&ServicePoint) -> Option<f64>|
+     -> Drawn {
+        let mut chart = ChartBuilder::on(area)
+            .margin(12)
+            .margin_right(30)
+            .x_label_area_size(55)
+            .y_label_area_size(90)
+            .build_cartesian_2d(0.0..hours, 0.0..y_max)?;
+        chart
+            .configure_mesh()
+            .x_desc("Simulated time (h)")
+            .y_desc(y_desc)
+            .axis_desc_style((FONT, AXIS_PX))
+            .label_style((FONT, LABEL_PX))
+            .light_line_style(RGBColor(246, 246, 246))
+            .bold_line_style(RGBColor(215, 215, 215))
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .x_label_formatter(&|x| format!("{x:.1}"))
+            .draw()?;
+        for (i, line) in lines.iter().enumerate() {
+            let thin = colour(i).mix(0.5).stroke_width(1);
+            chart.draw_series(LineSeries::new(
+                line.points.iter().filter_map(|p| reference(p).map(|v| (p.hours, v))),
+                thin,
+            ))?;
+            chart
+                .draw_series(LineSeries::new(
+                    line.points.iter().filter_map(|p| main(p).map(|v| (p.hours, v))),
+                    colour(i).stroke_width(2),
+                ))?
+                .label(line.name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour(i).stroke_width(4)));
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
+    };
+    let demand_top = top(|p| p.demand.unwrap_or(0.0).max(p.served.unwrap_or(0.0)));
+    panel(&panels[0], "Served demand", demand_top, |p| p.served, |p| p.demand)?;
+    panel(&panels[1], "Healthy tasks", top(|p| p.healthy.max(p.desired)), |p| Some(p.healthy), |p| Some(p.desired))
 }

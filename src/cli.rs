@@ -212,6 +212,9 @@ fn execute(command: Command) -> Result<i32, Error> {
                 let started = Instant::now();
                 let summary = run_scenario(&scenario, &out)?;
                 let wall = started.elapsed().as_secs_f64();
+                if !scenario.services.is_empty() {
+                    crate::charts::write_service_chart(&scenario.name, &out)?;
+                }
                 match format {
                     Format::Json => outln!("{:#}", single_json(&scenario, &summary, &out)),
                     Format::Text if !quiet => print_single(&scenario, &summary, &out, wall),

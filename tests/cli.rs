@@ -342,3 +342,16 @@ taskDefinition = "batch"
     let stderr = String::from_utf8_lossy(&strict.stderr);
     assert!(stderr.contains("sample.csv") && stderr.contains("line 2"), "{stderr}");
 }
+
+#[test]
+fn a_run_with_services_writes_their_chart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("web");
+    let output = ecs_sim(&["run", "scenarios/web-service.toml", "--out", out.to_str().unwrap(), "--quiet"]);
+    assert_success(&output);
+    for file in ["services.csv", "deployments.csv", "service_timeseries.csv", "events.csv"] {
+        assert!(out.join(file).exists(), "{file} missing");
+    }
+    let png = std::fs::read(out.join("services.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "services.png is not a PNG");
+}
