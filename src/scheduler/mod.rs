@@ -193,8 +193,6 @@ pub struct Deployment {
     pub failed_tasks: u32,
     /// Whether the breaker still counts (it stops at the first healthy task).
     pub breaker_armed: bool,
-    /// Whether this deployment is a rollback.
-    pub rollback: bool,
     /// Whether a stuck deployment has been reported.
     pub reported_stuck: bool,
     /// Why it ended, for the report.
@@ -218,7 +216,6 @@ impl Deployment {
             ended: None,
             failed_tasks: 0,
             breaker_armed: true,
-            rollback: false,
             reported_stuck: false,
             outcome: String::new(),
             tasks_started: 0,

@@ -499,20 +499,7 @@ impl Simulation<'_> {
             && view.new_active.len() as u32 == state.desired
             && view.new_healthy == state.desired;
         if steady {
-            let state = &mut self.services[service];
-            let primary = &mut state.deployments[p];
-            primary.rollout = RolloutState::Completed;
-            primary.ended = Some(now);
-            primary.outcome = "COMPLETED".into();
-            state.stable_task_definition = primary.task_definition;
-            state.measuring = true;
-            for (i, deployment) in state.deployments.iter_mut().enumerate() {
-                if i != p {
-                    deployment.status = DeploymentStatus::Inactive;
-                }
-            }
-            self.log_deployment(service, p, now, "COMPLETED", "steady state")?;
-            return Ok(());
+            return self.complete_deployment(service, p, now);
         }
         // Blue/green: green fully healthy starts the traffic shift.
         if let DeploymentKind::BlueGreen { phase: BlueGreenPhase::ScalingUp, .. } = &primary.kind {
@@ -538,6 +525,25 @@ impl Simulation<'_> {
             )?;
         }
         Ok(())
+    }
+
+    /// The service reached a steady state on deployment `p`: it is
+    /// COMPLETED, the older ones INACTIVE, and availability is measured from now.
+    fn complete_deployment(&mut self, service: usize, p: usize, now: SimTime) -> Result<(), Error> {
+        let state = &mut self.services[service];
+        let primary = &mut state.deployments[p];
+        primary.rollout = RolloutState::Completed;
+        primary.ended = Some(now);
+        primary.outcome = "COMPLETED".into();
+        let detail = format!("steady state; {} tasks started, {} failed", primary.tasks_started, primary.tasks_failed);
+        state.stable_task_definition = primary.task_definition;
+        state.measuring = true;
+        for (i, deployment) in state.deployments.iter_mut().enumerate() {
+            if i != p {
+                deployment.status = DeploymentStatus::Inactive;
+            }
+        }
+        self.log_deployment(service, p, now, "COMPLETED", &detail)
     }
 
     /// DAEMON: one task on each ACTIVE instance that qualifies; on a
@@ -617,12 +623,7 @@ impl Simulation<'_> {
             && view.new_healthy == state.desired
             && state.desired > 0
         {
-            primary.rollout = RolloutState::Completed;
-            primary.ended = Some(now);
-            primary.outcome = "COMPLETED".into();
-            state.stable_task_definition = primary.task_definition;
-            state.measuring = true;
-            self.log_deployment(service, p, now, "COMPLETED", "steady state")?;
+            return self.complete_deployment(service, p, now);
         }
         Ok(())
     }
@@ -945,8 +946,7 @@ impl Simulation<'_> {
             }
         } else {
             let id = state.deployments.len() as u32 + 1;
-            let mut rollback = Deployment::new(id, state.stable_task_definition, DeploymentKind::Rolling, now);
-            rollback.rollback = true;
+            let rollback = Deployment::new(id, state.stable_task_definition, DeploymentKind::Rolling, now);
             state.deployments.push(rollback);
             let index = state.deployments.len() - 1;
             self.log_deployment(service, index, now, "ROLLBACK", "redeploying the last completed deployment")?;
