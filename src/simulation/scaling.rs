@@ -83,20 +83,28 @@ impl Simulation<'_> {
             .collect()
     }
 
-    /// Tasks on an instance that are not daemon tasks.
-    fn non_daemon_tasks(&self, id: InstanceId) -> u32 {
-        let daemons: u32 = self
-            .services
-            .iter()
-            .enumerate()
-            .filter(|(s, _)| self.scenario.services[*s].is_daemon())
-            .flat_map(|(_, state)| state.tasks.values())
-            .filter(|t| {
+    /// Daemon tasks holding resources, per instance (one pass over the
+    /// daemon services' tasks).
+    fn daemon_tasks_by_instance(&self) -> BTreeMap<InstanceId, u32> {
+        let mut daemons = BTreeMap::new();
+        for (s, state) in self.services.iter().enumerate() {
+            if !self.scenario.services[s].is_daemon() {
+                continue;
+            }
+            for t in state.tasks.values() {
                 let task = &self.tasks[t.slot as usize];
-                task.instance == Some(id) && task.placed.is_some() && task.state != TaskState::Stopped
-            })
-            .count() as u32;
-        self.cluster.instances[id.0 as usize].placed_tasks.saturating_sub(daemons)
+                if let (Some(id), Some(_), false) = (task.instance, task.placed, task.state == TaskState::Stopped) {
+                    *daemons.entry(id).or_insert(0) += 1;
+                }
+            }
+        }
+        daemons
+    }
+
+    /// Tasks on an instance that are not daemon tasks.
+    fn non_daemon_tasks(&self, id: InstanceId, daemons: &BTreeMap<InstanceId, u32>) -> u32 {
+        let daemon_count = daemons.get(&id).copied().unwrap_or(0);
+        self.cluster.instances[id.0 as usize].placed_tasks.saturating_sub(daemon_count)
     }
 
     /// The once-a-minute scaling pass.
@@ -182,7 +190,8 @@ impl Simulation<'_> {
         let spec = &self.scenario.capacity_providers[provider];
         let fleet = &self.scenario.fleets[spec.fleet];
         let instances = self.fleet_instances(spec.fleet);
-        let non_empty = instances.iter().filter(|&&id| self.non_daemon_tasks(id) > 0).count() as u32;
+        let daemons = self.daemon_tasks_by_instance();
+        let non_empty = instances.iter().filter(|&&id| self.non_daemon_tasks(id, &daemons) > 0).count() as u32;
         // PROVISIONING tasks of this provider, grouped by size.
         let mut groups: BTreeMap<(u32, u32), u32> = BTreeMap::new();
         for queue in self.waiting.values() {
@@ -230,7 +239,7 @@ impl Simulation<'_> {
                 self.log_scaling(now, &name, "managed-scaling", decision.from, decision.to, &decision.cause)?;
             }
         }
-        self.reconcile_group(provider, now)?;
+        self.reconcile_group(provider, &daemons, now)?;
         let row = [
             fixed(now.as_secs_f64(), 0),
             "capacity_provider".to_string(),
@@ -252,12 +261,21 @@ impl Simulation<'_> {
 
     /// Launches or terminates instances until the group matches its desired
     /// capacity, and finishes drained terminations.
-    fn reconcile_group(&mut self, provider: usize, now: SimTime) -> Result<(), Error> {
+    fn reconcile_group(
+        &mut self,
+        provider: usize,
+        daemons: &BTreeMap<InstanceId, u32>,
+        now: SimTime,
+    ) -> Result<(), Error> {
         let spec = &self.scenario.capacity_providers[provider];
         let fleet_index = spec.fleet;
         // Drained instances whose tasks are gone (daemons stop with them).
-        let finished: Vec<InstanceId> =
-            self.providers[provider].terminating.iter().copied().filter(|&id| self.non_daemon_tasks(id) == 0).collect();
+        let finished: Vec<InstanceId> = self.providers[provider]
+            .terminating
+            .iter()
+            .copied()
+            .filter(|&id| self.non_daemon_tasks(id, daemons) == 0)
+            .collect();
         for id in finished {
             self.providers[provider].terminating.remove(&id);
             self.retire_instance(id, "scale-in (drained)", now)?;
@@ -277,7 +295,7 @@ impl Simulation<'_> {
             let mut candidates: Vec<InstanceId> = live
                 .into_iter()
                 .filter(|&id| self.cluster.instances[id.0 as usize].status != InstanceStatus::Draining)
-                .filter(|&id| !spec.termination_protection || self.non_daemon_tasks(id) == 0)
+                .filter(|&id| !spec.termination_protection || self.non_daemon_tasks(id, daemons) == 0)
                 .collect();
             for _ in 0..(actual - desired) {
                 // The Auto Scaling group's default: the zone with the most
@@ -293,7 +311,7 @@ impl Simulation<'_> {
                     break; // the rest are protected
                 };
                 let victim = candidates.remove(position);
-                if spec.managed_draining && self.non_daemon_tasks(victim) > 0 {
+                if spec.managed_draining && self.non_daemon_tasks(victim, daemons) > 0 {
                     self.cluster.set_status(victim, InstanceStatus::Draining, now);
                     self.log_instance(now, "INSTANCE_DRAINING", victim, "managed draining before scale-in")?;
                     self.providers[provider].terminating.insert(victim);
