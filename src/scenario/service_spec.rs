@@ -71,6 +71,17 @@ pub enum ServiceLaunch {
     Providers(Vec<ProviderShare>),
 }
 
+impl ServiceLaunch {
+    /// True when the service's tasks run on Fargate (a strategy holds only
+    /// Fargate providers or only Auto Scaling group providers).
+    pub fn is_fargate(&self) -> bool {
+        match self {
+            ServiceLaunch::LaunchType(launch_type) => *launch_type == LaunchType::Fargate,
+            ServiceLaunch::Providers(shares) => !matches!(shares[0].provider, Provider::Asg(_)),
+        }
+    }
+}
+
 /// The ELB target group in front of a service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TargetGroup {
@@ -373,10 +384,7 @@ impl Validator<'_> {
         } else {
             ServiceLaunch::LaunchType(if has_fleets { LaunchType::Ec2 } else { LaunchType::Fargate })
         };
-        let on_fargate = match &launch {
-            ServiceLaunch::LaunchType(launch_type) => *launch_type == LaunchType::Fargate,
-            ServiceLaunch::Providers(shares) => !matches!(shares[0].provider, Provider::Asg(_)),
-        };
+        let on_fargate = launch.is_fargate();
         let task_def = &defs[task_definition];
         let needed = if on_fargate { "FARGATE" } else { "EC2" };
         if !task_def.allows(needed) || (on_fargate && task_def.fargate_size.is_none()) {
@@ -613,10 +621,7 @@ impl Validator<'_> {
                 })
                 .transpose()?;
             if let Some(d) = task_definition {
-                let on_fargate = match &services[service].launch {
-                    ServiceLaunch::LaunchType(launch_type) => *launch_type == LaunchType::Fargate,
-                    ServiceLaunch::Providers(shares) => !matches!(shares[0].provider, Provider::Asg(_)),
-                };
+                let on_fargate = services[service].launch.is_fargate();
                 let needed = if on_fargate { "FARGATE" } else { "EC2" };
                 if !defs[d].allows(needed) || (on_fargate && defs[d].fargate_size.is_none()) {
                     return Err(self

@@ -434,13 +434,7 @@ impl Simulation<'_> {
             stopped += 1;
         }
         // ECS launches at most so many tasks a minute per service (§3.2).
-        let quota = match spec.launch {
-            ServiceLaunch::LaunchType(LaunchType::Ec2) => LAUNCHES_PER_MINUTE_EC2,
-            ServiceLaunch::Providers(ref shares) if matches!(shares[0].provider, Provider::Asg(_)) => {
-                LAUNCHES_PER_MINUTE_EC2
-            }
-            _ => LAUNCHES_PER_MINUTE_FARGATE,
-        };
+        let quota = if spec.launch.is_fargate() { LAUNCHES_PER_MINUTE_FARGATE } else { LAUNCHES_PER_MINUTE_EC2 };
         let recent = &mut self.services[service].recent_launches;
         while recent.front().is_some_and(|&t| now.since(t) >= SimDuration::from_secs(60)) {
             recent.pop_front();
