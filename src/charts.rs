@@ -4,7 +4,9 @@
 //! machine without system fonts.
 
 use crate::error::Error;
-use crate::report::AtomicFile;
+use crate::record::{ClusterSample, RunResult};
+use crate::report::{fixed, AtomicFile};
+use crate::scenario::Scenario;
 use crate::stats::Estimate;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -60,6 +62,25 @@ pub struct Sample {
     pub memory_pct: f64,
     /// Tasks in RUNNING.
     pub running_tasks: f64,
+}
+
+impl From<&ClusterSample> for Sample {
+    /// What `timeseries.csv` says of the sample: whole seconds, percentages
+    /// to two decimals, so a chart draws exactly what the table holds.
+    fn from(sample: &ClusterSample) -> Sample {
+        Sample {
+            hours: as_written(sample.time.as_secs_f64(), 0) / 3600.0,
+            instances: f64::from(sample.instances),
+            cpu_pct: as_written(sample.cpu_reservation_pct(), 2),
+            memory_pct: as_written(sample.memory_reservation_pct(), 2),
+            running_tasks: sample.running_tasks as f64,
+        }
+    }
+}
+
+/// A value as the CSV files write it, with `decimals` decimals.
+fn as_written(value: f64, decimals: usize) -> f64 {
+    fixed(value, decimals).parse().unwrap_or(value)
 }
 
 /// Task waits of a run.
@@ -487,43 +508,29 @@ struct ServicePoint {
     desired: f64,
 }
 
-/// One service's samples, read back from `service_timeseries.csv`.
+/// One service's samples.
 #[derive(Debug, Default)]
 struct ServiceLine {
     name: String,
     points: Vec<ServicePoint>,
 }
 
-/// Reads `service_timeseries.csv` in `out` and draws `services.png`: demand
+/// Draws `services.png` into `out` from the run's service samples: demand
 /// against served demand, and healthy against desired tasks, per service.
-pub fn write_service_chart(scenario: &str, out: &Path) -> Result<(), Error> {
-    let path = out.join("service_timeseries.csv");
-    let failed = |message: String| Error::Output { path: path.clone(), source: std::io::Error::other(message) };
-    let mut reader = csv::Reader::from_path(&path).map_err(|e| failed(e.to_string()))?;
-    let mut lines: Vec<ServiceLine> = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| failed(e.to_string()))?;
-        let number = |i: usize| record.get(i).and_then(|v| v.parse::<f64>().ok());
-        let name = record.get(1).unwrap_or_default();
-        let index = match lines.iter().position(|l| l.name == name) {
-            Some(i) => i,
-            None => {
-                lines.push(ServiceLine { name: name.to_string(), points: Vec::new() });
-                lines.len() - 1
-            }
-        };
-        let hours = number(0).unwrap_or(0.0) / 3600.0;
-        let point = ServicePoint {
-            hours,
-            demand: number(5),
-            served: number(7),
-            healthy: number(4).unwrap_or(0.0),
-            desired: number(2).unwrap_or(0.0),
-        };
-        lines[index].points.push(point);
+pub fn write_service_chart(scenario: &Scenario, result: &RunResult, out: &Path) -> Result<(), Error> {
+    let mut lines: Vec<ServiceLine> =
+        scenario.services.iter().map(|s| ServiceLine { name: s.def.name.clone(), points: Vec::new() }).collect();
+    for sample in &result.service_samples {
+        lines[sample.service].points.push(ServicePoint {
+            hours: as_written(sample.time.as_secs_f64(), 0) / 3600.0,
+            demand: sample.demand.map(|d| as_written(d, 3)),
+            served: sample.served.map(|s| as_written(s, 3)),
+            healthy: f64::from(sample.healthy),
+            desired: f64::from(sample.desired),
+        });
     }
     register_bundled_font();
-    render(&out.join(SERVICE_CHART), |area| service_chart(scenario, &lines, area))
+    render(&out.join(SERVICE_CHART), |area| service_chart(&scenario.name, &lines, area))
 }
 
 fn service_chart(scenario: &str, lines: &[ServiceLine], area: &Area) -> Drawn {

@@ -4,9 +4,10 @@ use crate::check::{compare, read_baseline, table, Tolerances};
 use crate::engine::SimDuration;
 use crate::error::{Error, InputError};
 use crate::placement::Rejection;
+use crate::record::RunSummary;
 use crate::scenario::service_spec::ServiceLaunch;
 use crate::scenario::{FailurePolicy, LaunchType, Scenario, WorkloadSource};
-use crate::simulation::{run_scenario, RunSummary};
+use crate::simulation::run_scenario;
 use crate::sweep::{self, Loaded, Sweep, SweepOptions};
 use crate::traces::{trace_stats, TraceFormat, TraceReader, UnitMapping};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -210,11 +211,13 @@ fn execute(command: Command) -> Result<i32, Error> {
                 }
                 let out = out.unwrap_or_else(|| Path::new("results").join(&scenario.name));
                 let started = Instant::now();
-                let summary = run_scenario(&scenario, &out)?;
+                let result = run_scenario(&scenario)?;
                 let wall = started.elapsed().as_secs_f64();
+                crate::output::write_run(&scenario, &result, &out)?;
                 if !scenario.services.is_empty() {
-                    crate::charts::write_service_chart(&scenario.name, &out)?;
+                    crate::charts::write_service_chart(&scenario, &result, &out)?;
                 }
+                let summary = result.summary;
                 match format {
                     Format::Json => outln!("{:#}", single_json(&scenario, &summary, &out)),
                     Format::Text if !quiet => print_single(&scenario, &summary, &out, wall),

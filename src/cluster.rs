@@ -260,6 +260,11 @@ impl Cluster {
         self.groups.name(group.0)
     }
 
+    /// Every task group's name, by [`GroupId`].
+    pub fn group_names(&self) -> &[String] {
+        &self.groups.names
+    }
+
     /// Starts counting tasks per value of `attr`, for spread strategies.
     /// Call before any task is placed.
     pub fn track_attribute(&mut self, attr: AttrId) {

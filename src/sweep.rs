@@ -29,9 +29,10 @@
 use crate::charts::{self, ChartSet, ChartVariant, Sample, WaitData};
 use crate::engine::derive_seed;
 use crate::error::{best_match, Error, InputError};
+use crate::record::RunSummary;
 use crate::report::{fixed, AtomicFile, CsvFile};
 use crate::scenario::{toml_error, Scenario};
-use crate::simulation::{run_scenario, RunSummary};
+use crate::simulation::run_scenario;
 use crate::stats::{estimate, pareto_front, Estimate};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -684,32 +685,21 @@ fn execute_run(sweep: &Sweep, variant: &Variant, replication: u32, out: &Path) -
     let mut scenario = variant.scenario.clone();
     scenario.seed = seed;
     let dir = run_dir(out, &variant.label, replication);
-    let summary = run_scenario(&scenario, &dir)?;
-    // The share of the RunTask tasks asked for that got placed: failed, still
-    // waiting at the end, and too large for any instance type all count
-    // against it.
-    let requested = summary.tasks_submitted - summary.service_tasks + summary.tasks_skipped_oversize;
-    let unplaced =
-        summary.tasks_failed.iter().sum::<u64>() + summary.tasks_waiting_at_end + summary.tasks_skipped_oversize;
-    let placed_pct = if requested == 0 { 100.0 } else { 100.0 * (1.0 - unplaced as f64 / requested as f64) };
-    // With services, the least available service counts too.
-    let availability_pct = summary.service_availability_pct.iter().copied().fold(placed_pct, f64::min);
-    let table = read_csv(&dir.join("summary.csv"))?;
-    let metric = |name: &str| -> Option<f64> {
-        table.rows.iter().find(|row| row.first().map(String::as_str) == Some(name))?.get(1)?.parse().ok()
-    };
-    let task_wait_s = [metric("task_wait_p50_s"), metric("task_wait_p95_s"), metric("task_wait_p99_s")];
+    let result = run_scenario(&scenario)?;
+    crate::output::write_run(&scenario, &result, &dir)?;
+    let availability_pct = result.summary.availability_pct();
+    let task_wait_s = result.summary.task_wait.map(|q| q.map(|d| d.as_secs_f64()));
     let chart = if replication == 0 {
-        let samples = read_timeseries(&dir.join("timeseries.csv"))?;
-        let waits = if scenario.write_tasks_csv {
-            WaitData::Samples(read_waits(&dir.join("tasks.csv"))?)
-        } else {
-            WaitData::Quantiles(task_wait_s)
+        let samples = result.samples.iter().map(Sample::from).collect();
+        let waits = match result.sorted_waits() {
+            Some(waits) => WaitData::Samples(waits),
+            None => WaitData::Quantiles(task_wait_s),
         };
         Some((samples, waits))
     } else {
         None
     };
+    let summary = result.summary;
     Ok(RunRecord {
         run,
         variant: variant.index,
@@ -722,66 +712,6 @@ fn execute_run(sweep: &Sweep, variant: &Variant, replication: u32, out: &Path) -
         summary,
         chart,
     })
-}
-
-/// A CSV file read back: its header and rows.
-struct Table {
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    fn column(&self, path: &Path, name: &str) -> Result<usize, Error> {
-        self.header.iter().position(|h| h == name).ok_or_else(|| output_error(path, format!("no column `{name}`")))
-    }
-}
-
-fn read_csv(path: &Path) -> Result<Table, Error> {
-    let mut reader = csv::ReaderBuilder::new().from_path(path).map_err(|e| output_error(path, e))?;
-    let header = reader.headers().map_err(|e| output_error(path, e))?.iter().map(str::to_string).collect();
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        rows.push(record.map_err(|e| output_error(path, e))?.iter().map(str::to_string).collect());
-    }
-    Ok(Table { header, rows })
-}
-
-fn read_timeseries(path: &Path) -> Result<Vec<Sample>, Error> {
-    let table = read_csv(path)?;
-    let columns = ["time_s", "instances", "cpu_reservation_pct", "memory_reservation_pct", "running_tasks"]
-        .map(|name| table.column(path, name));
-    let [time, instances, cpu, memory, running] = columns;
-    let (time, instances, cpu, memory, running) = (time?, instances?, cpu?, memory?, running?);
-    let number = |row: &[String], i: usize| row.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    Ok(table
-        .rows
-        .iter()
-        .map(|row| Sample {
-            hours: number(row, time) / 3600.0,
-            instances: number(row, instances),
-            cpu_pct: number(row, cpu),
-            memory_pct: number(row, memory),
-            running_tasks: number(row, running),
-        })
-        .collect())
-}
-
-/// Per-task waits (submission to placement, seconds) of the placed tasks, sorted.
-fn read_waits(path: &Path) -> Result<Vec<f64>, Error> {
-    let table = read_csv(path)?;
-    let submitted = table.column(path, "submitted_s")?;
-    let placed = table.column(path, "placed_s")?;
-    let mut waits: Vec<f64> = table
-        .rows
-        .iter()
-        .filter_map(|row| {
-            let s: f64 = row.get(submitted)?.parse().ok()?;
-            let p: f64 = row.get(placed)?.parse().ok()?;
-            Some((p - s).max(0.0))
-        })
-        .collect();
-    waits.sort_by(f64::total_cmp);
-    Ok(waits)
 }
 
 fn aggregate(sweep: &Sweep, selected: &[&Variant], runs: &[RunRecord]) -> Vec<VariantStats> {

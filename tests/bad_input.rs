@@ -160,8 +160,7 @@ fn run_rejects(path: &Path, needles: &[&str]) -> String {
 /// running (trace rows are read as the run goes).
 fn run_err(path: &Path) -> InputError {
     let scenario = Scenario::load(path).unwrap_or_else(|e| panic!("the scenario itself should load: {e}"));
-    let out = tempfile::tempdir().unwrap();
-    match ecs_sim::simulation::run_scenario(&scenario, out.path()) {
+    match ecs_sim::simulation::run_scenario(&scenario) {
         Ok(_) => panic!("running {} should fail", path.display()),
         Err(Error::Input(err)) => err,
         Err(other) => panic!("expected an input error, got: {other}"),
@@ -176,7 +175,7 @@ fn base_scenarios_are_valid() {
     write(dir.path(), "trace.csv", "submit_time,duration\n0,60\n");
     let traced = write(dir.path(), "traced.toml", TRACE_SCENARIO);
     let scenario = Scenario::load(&traced).unwrap_or_else(|e| panic!("{e}"));
-    ecs_sim::simulation::run_scenario(&scenario, &dir.path().join("out")).unwrap_or_else(|e| panic!("{e}"));
+    ecs_sim::simulation::run_scenario(&scenario).unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]

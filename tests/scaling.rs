@@ -7,7 +7,6 @@ mod common;
 
 use common::{rows, run_text_in};
 use ecs_sim::scenario::Scenario;
-use ecs_sim::simulation::run_scenario;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -125,7 +124,7 @@ fn termination_protection_never_removes_an_instance_with_a_task() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = Scenario::load(&crate_dir().join("scenarios/autoscaling-google.toml"))
         .unwrap_or_else(|e| panic!("{e} (the scenario needs ../shared/traces)"));
-    let summary = run_scenario(&scenario, dir.path()).unwrap();
+    let summary = common::run_to_dir(&scenario, dir.path()).unwrap();
     let events = rows(dir.path(), "events.csv");
     let terminated = events.iter().filter(|r| r["event"] == "INSTANCE_TERMINATED").count();
     assert!(terminated > 0, "the group never scaled in");
@@ -149,7 +148,7 @@ fn without_termination_protection_scale_in_can_hit_busy_instances() {
     let dir = tempfile::tempdir().unwrap();
     let path = crate_dir().join("scenarios/unprotected.toml");
     let scenario = Scenario::from_toml(&text, &path).unwrap_or_else(|e| panic!("{e}"));
-    run_scenario(&scenario, dir.path()).unwrap();
+    common::run_to_dir(&scenario, dir.path()).unwrap();
     let events = rows(dir.path(), "events.csv");
     assert!(events.iter().any(|r| r["event"] == "INSTANCE_TERMINATED"));
     assert!(events.iter().any(|r| r["stop_code"] == "TerminationNotice"), "no busy instance was removed");
@@ -169,7 +168,7 @@ fn google_series_present() -> bool {
 fn fargate_spot_saves_cost_and_suffers_interruptions() {
     let scenario = Scenario::load(&crate_dir().join("scenarios/fargate-spot.toml")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mixed = run_scenario(&scenario, dir.path()).unwrap();
+    let mixed = common::run_to_dir(&scenario, dir.path()).unwrap();
     assert!(mixed.spot_interruptions > 0);
     assert!(mixed.service_availability_pct[0] < 100.0);
     let services = &rows(dir.path(), "services.csv")[0];
@@ -186,7 +185,7 @@ fn fargate_spot_saves_cost_and_suffers_interruptions() {
     let dir2 = tempfile::tempdir().unwrap();
     let path = crate_dir().join("scenarios/all-fargate.toml");
     let on_demand =
-        run_scenario(&Scenario::from_toml(&text, &path).unwrap_or_else(|e| panic!("{e}")), dir2.path()).unwrap();
+        common::run_to_dir(&Scenario::from_toml(&text, &path).unwrap_or_else(|e| panic!("{e}")), dir2.path()).unwrap();
     assert_eq!(on_demand.spot_interruptions, 0);
     assert_eq!(on_demand.service_availability_pct[0], 100.0);
     assert!(
@@ -204,8 +203,8 @@ fn the_same_seed_gives_byte_identical_scaling_outputs() {
     }
     let scenario = Scenario::load(&crate_dir().join("scenarios/autoscaling-google.toml")).unwrap();
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    run_scenario(&scenario, a.path()).unwrap();
-    run_scenario(&scenario, b.path()).unwrap();
+    common::run_to_dir(&scenario, a.path()).unwrap();
+    common::run_to_dir(&scenario, b.path()).unwrap();
     for file in ["summary.csv", "scaling.csv", "metrics.csv", "events.csv", "services.csv", "service_timeseries.csv"] {
         assert_eq!(std::fs::read(a.path().join(file)).unwrap(), std::fs::read(b.path().join(file)).unwrap(), "{file}");
     }

@@ -6,7 +6,6 @@ mod common;
 
 use common::{read_summary, rows, run_text_in};
 use ecs_sim::scenario::Scenario;
-use ecs_sim::simulation::run_scenario;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -227,7 +226,7 @@ fn native_canary_and_blue_green_strategies_follow_their_steps() {
 fn the_web_example_shows_the_outage_drop_and_the_recovery() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = Scenario::load(&crate_dir().join("scenarios/web-service.toml")).unwrap();
-    run_scenario(&scenario, dir.path()).unwrap();
+    common::run_to_dir(&scenario, dir.path()).unwrap();
     let series = rows(dir.path(), "service_timeseries.csv");
     let at = |t: u32| series.iter().find(|r| r["time_s"] == t.to_string()).unwrap();
     let served = |t: u32| at(t)["served"].parse::<f64>().unwrap();
@@ -251,7 +250,7 @@ fn the_web_example_shows_the_outage_drop_and_the_recovery() {
 fn the_spot_example_shows_interruptions_and_replacements() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = Scenario::load(&crate_dir().join("scenarios/spot-heavy.toml")).unwrap();
-    let summary = run_scenario(&scenario, dir.path()).unwrap();
+    let summary = common::run_to_dir(&scenario, dir.path()).unwrap();
     assert!(summary.spot_interruptions > 0);
     let services = rows(dir.path(), "services.csv");
     let worker = services.iter().find(|r| r["service"] == "worker").unwrap();
@@ -268,8 +267,8 @@ fn the_spot_example_shows_interruptions_and_replacements() {
 fn the_same_seed_gives_byte_identical_service_outputs() {
     let scenario = Scenario::load(&crate_dir().join("scenarios/spot-heavy.toml")).unwrap();
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    run_scenario(&scenario, a.path()).unwrap();
-    run_scenario(&scenario, b.path()).unwrap();
+    common::run_to_dir(&scenario, a.path()).unwrap();
+    common::run_to_dir(&scenario, b.path()).unwrap();
     for file in [
         "summary.csv",
         "timeseries.csv",

@@ -5,7 +5,6 @@ mod common;
 
 use common::read_summary;
 use ecs_sim::scenario::Scenario;
-use ecs_sim::simulation::run_scenario;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,7 +18,7 @@ fn run_text(toml: &str, dir: &Path) -> BTreeMap<String, String> {
     std::fs::write(&path, toml).unwrap();
     let scenario = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
     let out = dir.join("out");
-    run_scenario(&scenario, &out).unwrap();
+    common::run_to_dir(&scenario, &out).unwrap();
     read_summary(&out)
 }
 
@@ -36,7 +35,7 @@ const OUTPUTS: [&str; 4] = ["summary.csv", "timeseries.csv", "tasks.csv", "event
 fn quickstart_matches_golden_files() {
     let scenario = Scenario::load(&crate_dir().join("scenarios/quickstart.toml")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    run_scenario(&scenario, dir.path()).unwrap();
+    common::run_to_dir(&scenario, dir.path()).unwrap();
     let golden = crate_dir().join("tests/golden/quickstart");
     let bless = std::env::var_os("BLESS").is_some();
     for name in OUTPUTS {
@@ -64,8 +63,8 @@ fn quickstart_matches_golden_files() {
 fn the_same_seed_gives_byte_identical_outputs() {
     let scenario = Scenario::load(&crate_dir().join("scenarios/quickstart.toml")).unwrap();
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    run_scenario(&scenario, a.path()).unwrap();
-    run_scenario(&scenario, b.path()).unwrap();
+    common::run_to_dir(&scenario, a.path()).unwrap();
+    common::run_to_dir(&scenario, b.path()).unwrap();
     for name in OUTPUTS {
         assert_eq!(std::fs::read(a.path().join(name)).unwrap(), std::fs::read(b.path().join(name)).unwrap(), "{name}");
     }

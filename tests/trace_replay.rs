@@ -6,7 +6,6 @@ mod common;
 
 use common::{read_summary, read_tasks};
 use ecs_sim::scenario::Scenario;
-use ecs_sim::simulation::run_scenario;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -62,7 +61,7 @@ fn dag_order_units_oversize_and_bad_rows() {
         "trace_format = \"alibaba2018\"\ntrace_machine = { vcpu = 96, memory_gib = 16 }",
     );
     let out = dir.path().join("out");
-    run_scenario(&s, &out).unwrap();
+    common::run_to_dir(&s, &out).unwrap();
     let summary = read_summary(&out);
     assert_eq!(summary["tasks_submitted"], "7", "2 + 1 + 1 + 3 instances; the oversize row is not submitted");
     assert_eq!(summary["tasks_skipped_oversize"], "1");
@@ -90,8 +89,8 @@ fn gzip_traces_replay_like_plain_ones() {
     std::fs::write(dir.path().join("sample.csv"), ALIBABA_2018).unwrap();
     let machine = "trace_format = \"alibaba2018\"\ntrace_machine = { vcpu = 96, memory_gib = 16 }";
     let (plain, zipped) = (dir.path().join("plain"), dir.path().join("zipped"));
-    run_scenario(&scenario(dir.path(), "sample.csv", machine), &plain).unwrap();
-    run_scenario(&scenario(dir.path(), "sample.csv.gz", machine), &zipped).unwrap();
+    common::run_to_dir(&scenario(dir.path(), "sample.csv", machine), &plain).unwrap();
+    common::run_to_dir(&scenario(dir.path(), "sample.csv.gz", machine), &zipped).unwrap();
     assert_eq!(std::fs::read(plain.join("tasks.csv")).unwrap(), std::fs::read(zipped.join("tasks.csv")).unwrap());
 }
 
@@ -104,7 +103,7 @@ fn strict_mode_makes_a_bad_row_fatal_with_its_line() {
         "sample.csv",
         "trace_format = \"alibaba2018\"\ntrace_machine = { vcpu = 96, memory_gib = 16 }\nstrict = true",
     );
-    let err = run_scenario(&s, &dir.path().join("out")).unwrap_err().to_string();
+    let err = common::run_to_dir(&s, &dir.path().join("out")).unwrap_err().to_string();
     assert!(err.contains("sample.csv") && err.contains("line 5"), "{err}");
 }
 
@@ -118,7 +117,7 @@ fn generic_csv_with_column_mapping() {
         "trace_format = \"generic\"\n[workload.trace_columns]\ntime = \"start_ms\"\ntime_unit = \"ms\"\nend_time = \"end_ms\"\ncpu = \"cores\"\ncpu_scale = 1024\nmemory = \"gb\"\nmemory_scale = 1024",
     );
     let out = dir.path().join("out");
-    run_scenario(&s, &out).unwrap();
+    common::run_to_dir(&s, &out).unwrap();
     let rows = read_tasks(&out);
     assert_eq!((rows[0]["cpu"].as_str(), rows[0]["memory_mib"].as_str()), ("512", "1024"));
     assert_eq!(rows[1]["stopped_s"], "61.000");
@@ -166,7 +165,7 @@ tasks_csv = false
     let path = dir.path().join("ali.toml");
     std::fs::write(&path, text).unwrap();
     let out = dir.path().join("out");
-    run_scenario(&Scenario::load(&path).unwrap(), &out).unwrap();
+    common::run_to_dir(&Scenario::load(&path).unwrap(), &out).unwrap();
     let summary = read_summary(&out);
     let submitted: u64 = summary["tasks_submitted"].parse().unwrap();
     assert!(submitted > 100_000, "{submitted}");
@@ -210,7 +209,7 @@ tasks_csv = false
     let path = dir.path().join("s.toml");
     std::fs::write(&path, text("reorder_window = \"unbounded\"")).unwrap();
     let out = dir.path().join("out");
-    run_scenario(&Scenario::load(&path).unwrap(), &out).unwrap();
+    common::run_to_dir(&Scenario::load(&path).unwrap(), &out).unwrap();
     let sorted = read_summary(&out);
     assert_eq!(sorted["trace_rows_skipped"], "0");
     let accounted: u64 =
@@ -218,7 +217,7 @@ tasks_csv = false
     assert_eq!(accounted, 2_551_075, "every instance of the sample is submitted or counted as oversize");
     // Without reordering the rows that go back in time are skipped and counted, never silently dropped.
     std::fs::write(&path, text("")).unwrap();
-    run_scenario(&Scenario::load(&path).unwrap(), &out).unwrap();
+    common::run_to_dir(&Scenario::load(&path).unwrap(), &out).unwrap();
     let skipped: u64 = read_summary(&out)["trace_rows_skipped"].parse().unwrap();
     assert!(skipped > 0);
 }
@@ -235,7 +234,7 @@ fn a_released_dag_task_still_waits_for_its_own_arrival_time() {
         "trace_format = \"alibaba2018\"\ntrace_machine = { vcpu = 96, memory_gib = 16 }",
     );
     let out = dir.path().join("out");
-    run_scenario(&s, &out).unwrap();
+    common::run_to_dir(&s, &out).unwrap();
     let rows = read_tasks(&out);
     let node2 = rows.iter().find(|r| r["task"] == "2").unwrap();
     assert_eq!(node2["submitted_s"], "100.000", "released at 10 s but not submitted before it arrives");
@@ -260,7 +259,7 @@ fn google_2011_task_events_replay_with_normalised_units() {
         "trace_format = \"google2011\"\ntrace_machine = { vcpu = 4, memory_gib = 16 }",
     );
     let out = dir.path().join("out");
-    run_scenario(&s, &out).unwrap();
+    common::run_to_dir(&s, &out).unwrap();
     let summary = read_summary(&out);
     assert_eq!(summary["tasks_submitted"], "1");
     assert_eq!(summary["trace_tasks_dropped"], "1");
@@ -285,7 +284,7 @@ vm-a,sub1,dep1,0,600,50.0,10.0,40.0,Delay-insensitive,1,2
     std::fs::write(dir.path().join("vmtable.csv"), vms).unwrap();
     let s = scenario(dir.path(), "vmtable.csv", "trace_format = \"azure_vmtable\"\nreorder_window = \"unbounded\"");
     let out = dir.path().join("out");
-    run_scenario(&s, &out).unwrap();
+    common::run_to_dir(&s, &out).unwrap();
     let rows = read_tasks(&out);
     let first = rows.iter().find(|r| r["task"] == "1").unwrap();
     assert_eq!((first["cpu"].as_str(), first["memory_mib"].as_str()), ("1024", "2048"), "vm-a, created first");

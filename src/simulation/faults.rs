@@ -4,11 +4,11 @@
 //! Scaling group launches. Every task a fault takes is stopped with a stop
 //! code and counted; services replace theirs.
 
-use super::{Event, Owner, Simulation, TaskRef, TaskState};
+use super::{Event, Owner, Simulation, TaskRef, TaskStatus};
 use crate::cluster::{InstanceId, InstanceStatus};
 use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;
-use crate::report::fixed;
+use crate::record::{EventRecord, EventSubject, StopCode, TaskOutcome};
 use crate::scenario::{LaunchType, Market};
 use rand_distr::{Distribution, Exp1};
 
@@ -43,8 +43,8 @@ impl Simulation<'_> {
             return Ok(());
         }
         self.summary.instance_failures += 1;
-        self.log_instance(now, "INSTANCE_FAILED", id, "EC2 instance failure (MTBF)")?;
-        self.terminate_instance(id, "InfrastructureHealth", now)
+        self.log_instance(now, "INSTANCE_FAILED", id, "EC2 instance failure (MTBF)");
+        self.terminate_instance(id, StopCode::InfrastructureHealth, now)
     }
 
     pub(super) fn on_spot_notice(&mut self, id: InstanceId, now: SimTime) -> Result<(), Error> {
@@ -53,10 +53,10 @@ impl Simulation<'_> {
             return Ok(());
         }
         self.summary.spot_interruptions += 1;
-        self.log_instance(now, "SPOT_INTERRUPTION_NOTICE", id, "reclaimed in two minutes")?;
+        self.log_instance(now, "SPOT_INTERRUPTION_NOTICE", id, "reclaimed in two minutes");
         if self.scenario.faults.spot_draining && status == InstanceStatus::Active {
             self.cluster.set_status(id, InstanceStatus::Draining, now);
-            self.log_instance(now, "INSTANCE_DRAINING", id, "ECS_ENABLE_SPOT_INSTANCE_DRAINING")?;
+            self.log_instance(now, "INSTANCE_DRAINING", id, "ECS_ENABLE_SPOT_INSTANCE_DRAINING");
             self.stop_pending_service_tasks_on(id, now);
             self.request_all_evaluations();
         }
@@ -68,13 +68,13 @@ impl Simulation<'_> {
         if self.cluster.instances[id.0 as usize].status == InstanceStatus::Deregistered {
             return Ok(());
         }
-        self.log_instance(now, "SPOT_RECLAIMED", id, "")?;
-        self.terminate_instance(id, "TerminationNotice", now)
+        self.log_instance(now, "SPOT_RECLAIMED", id, "");
+        self.terminate_instance(id, StopCode::TerminationNotice, now)
     }
 
     /// FARGATE_SPOT: SIGTERM now, stopped within the two-minute warning.
     pub(super) fn on_fargate_spot_notice(&mut self, task_ref: TaskRef, now: SimTime) -> Result<(), Error> {
-        if !self.task(task_ref).is_some_and(|t| t.state == TaskState::Running) {
+        if !self.task(task_ref).is_some_and(|t| t.state == TaskStatus::Running) {
             return Ok(());
         }
         self.summary.spot_interruptions += 1;
@@ -82,18 +82,17 @@ impl Simulation<'_> {
             now,
             "FARGATE_SPOT_INTERRUPTION",
             task_ref,
-            "SpotInterruption",
+            Some(StopCode::SpotInterruption),
             "Your Spot Task was interrupted.",
-        )?;
-        self.stop_service_task(task_ref, "interrupted", "SpotInterruption", now);
+        );
+        self.stop_service_task(task_ref, TaskOutcome::Interrupted, StopCode::SpotInterruption, now);
         Ok(())
     }
 
     pub(super) fn on_zone_outage(&mut self, index: usize, now: SimTime) -> Result<(), Error> {
         let zone = self.scenario.faults.az_outages[index].zone;
         self.zone_down[zone] += 1;
-        let name = self.scenario.availability_zones[zone].clone();
-        self.log_zone(now, "AZ_OUTAGE_STARTED", &name)?;
+        self.log_zone(now, "AZ_OUTAGE_STARTED", zone);
         let ids: Vec<InstanceId> = self
             .cluster
             .instances
@@ -105,12 +104,12 @@ impl Simulation<'_> {
             .collect();
         for id in ids {
             self.cluster.set_status(id, InstanceStatus::Unreachable, now);
-            self.log_instance(now, "INSTANCE_UNREACHABLE", id, "zone outage")?;
-            self.lose_tasks(|task| task.instance == Some(id), "InfrastructureHealth", now)?;
+            self.log_instance(now, "INSTANCE_UNREACHABLE", id, "zone outage");
+            self.lose_tasks(|task| task.instance == Some(id), StopCode::InfrastructureHealth, now)?;
         }
         self.lose_tasks(
             |task| task.launch_type == LaunchType::Fargate && task.availability_zone == Some(zone),
-            "InfrastructureHealth",
+            StopCode::InfrastructureHealth,
             now,
         )?;
         self.request_all_evaluations();
@@ -123,8 +122,7 @@ impl Simulation<'_> {
         if self.zone_down[zone] > 0 {
             return Ok(());
         }
-        let name = self.scenario.availability_zones[zone].clone();
-        self.log_zone(now, "AZ_OUTAGE_ENDED", &name)?;
+        self.log_zone(now, "AZ_OUTAGE_ENDED", zone);
         let ids: Vec<InstanceId> = self
             .cluster
             .instances
@@ -134,7 +132,7 @@ impl Simulation<'_> {
             .collect();
         for id in ids {
             self.cluster.set_status(id, InstanceStatus::Active, now);
-            self.log_instance(now, "INSTANCE_REACHABLE", id, "zone recovered")?;
+            self.log_instance(now, "INSTANCE_REACHABLE", id, "zone recovered");
             self.instance_ready(id, now)?;
         }
         self.request_all_evaluations();
@@ -154,7 +152,7 @@ impl Simulation<'_> {
         let id = self.cluster.add_instance(fleet, &instance_type, zone, now, &attributes);
         self.cluster.instances[id.0 as usize].launched_at = launch.launched;
         let why = if launch.provider.is_some() { "launched by the Auto Scaling group" } else { "replacement" };
-        self.log_instance(now, "INSTANCE_REGISTERED", id, why)?;
+        self.log_instance(now, "INSTANCE_REGISTERED", id, why);
         self.arm_instance_faults(id, now);
         if self.zone_down[zone] > 0 {
             self.cluster.set_status(id, InstanceStatus::Unreachable, now);
@@ -182,10 +180,10 @@ impl Simulation<'_> {
 
     /// The instance is gone: its tasks are lost, and the fleet launches a
     /// replacement when the scenario says so.
-    fn terminate_instance(&mut self, id: InstanceId, code: &'static str, now: SimTime) -> Result<(), Error> {
+    fn terminate_instance(&mut self, id: InstanceId, code: StopCode, now: SimTime) -> Result<(), Error> {
         self.lose_tasks(|task| task.instance == Some(id), code, now)?;
         self.cluster.set_status(id, InstanceStatus::Deregistered, now);
-        self.log_instance(now, "INSTANCE_DEREGISTERED", id, code)?;
+        self.log_instance(now, "INSTANCE_DEREGISTERED", id, code.as_str());
         let instance = &self.cluster.instances[id.0 as usize];
         let managed = self.scenario.capacity_providers.iter().any(|p| p.fleet == instance.fleet);
         // A capacity provider's group restores its desired capacity itself.
@@ -208,21 +206,16 @@ impl Simulation<'_> {
     /// The Auto Scaling group terminates an instance on scale-in; tasks still
     /// on it are lost.
     pub(super) fn retire_instance(&mut self, id: InstanceId, why: &str, now: SimTime) -> Result<(), Error> {
-        self.stop_tasks_now(|task| task.instance == Some(id), "scaled_in", "TerminationNotice", now)?;
+        self.stop_tasks_now(|task| task.instance == Some(id), TaskOutcome::ScaledIn, StopCode::TerminationNotice, now)?;
         self.cluster.set_status(id, InstanceStatus::Deregistered, now);
-        self.log_instance(now, "INSTANCE_TERMINATED", id, why)?;
+        self.log_instance(now, "INSTANCE_TERMINATED", id, why);
         self.request_all_evaluations();
         Ok(())
     }
 
     /// Stops every live, placed task matching `lost` at once, as lost to a fault.
-    fn lose_tasks(
-        &mut self,
-        lost: impl Fn(&super::Task) -> bool,
-        code: &'static str,
-        now: SimTime,
-    ) -> Result<(), Error> {
-        self.stop_tasks_now(lost, "lost", code, now)
+    fn lose_tasks(&mut self, lost: impl Fn(&super::Task) -> bool, code: StopCode, now: SimTime) -> Result<(), Error> {
+        self.stop_tasks_now(lost, TaskOutcome::Lost, code, now)
     }
 
     /// Stops every live, placed task matching `which` at once, with the
@@ -230,15 +223,15 @@ impl Simulation<'_> {
     fn stop_tasks_now(
         &mut self,
         which: impl Fn(&super::Task) -> bool,
-        outcome: &'static str,
-        code: &'static str,
+        outcome: TaskOutcome,
+        code: StopCode,
         now: SimTime,
     ) -> Result<(), Error> {
         let mut victims: Vec<(u64, TaskRef)> = self
             .tasks
             .iter()
             .enumerate()
-            .filter(|(_, t)| t.stopped.is_none() && t.placed.is_some() && t.state != TaskState::Stopped && which(t))
+            .filter(|(_, t)| t.stopped.is_none() && t.placed.is_some() && t.state != TaskStatus::Stopped && which(t))
             .map(|(slot, t)| (t.number, TaskRef { slot: slot as u32, generation: t.generation }))
             .collect();
         victims.sort_unstable();
@@ -246,7 +239,7 @@ impl Simulation<'_> {
             let task = &mut self.tasks[task_ref.slot as usize];
             task.outcome = outcome;
             task.stop_code = code;
-            if matches!(task.state, TaskState::Provisioning | TaskState::Pending) {
+            if matches!(task.state, TaskStatus::Provisioning | TaskStatus::Pending) {
                 self.unstarted_tasks -= 1;
             }
             self.stop_now(task_ref, now)?;
@@ -263,45 +256,28 @@ impl Simulation<'_> {
             .filter(|(_, t)| {
                 t.stopped.is_none()
                     && t.instance == Some(id)
-                    && t.state == TaskState::Pending
+                    && t.state == TaskStatus::Pending
                     && matches!(t.owner, Owner::Service(_))
             })
             .map(|(slot, t)| TaskRef { slot: slot as u32, generation: t.generation })
             .collect();
         for task_ref in pending {
-            self.stop_service_task(task_ref, "replaced", "ServiceSchedulerInitiated", now);
+            self.stop_service_task(task_ref, TaskOutcome::Replaced, StopCode::ServiceSchedulerInitiated, now);
         }
     }
 
-    pub(super) fn log_instance(
-        &mut self,
-        now: SimTime,
-        event: &str,
-        id: InstanceId,
-        detail: &str,
-    ) -> Result<(), Error> {
-        let instance = &self.cluster.instances[id.0 as usize];
-        let row = [
-            fixed(now.as_secs_f64(), 3),
-            event.to_string(),
-            String::new(),
-            String::new(),
-            String::new(),
-            instance.ec2_instance_id.clone(),
-            self.scenario.availability_zones[instance.availability_zone].clone(),
-            String::new(),
-            detail.to_string(),
-        ];
-        if let Some(file) = &mut self.outputs.events {
-            file.row(&row)?;
+    /// Records an instance's row of the event log.
+    pub(super) fn log_instance(&mut self, now: SimTime, event: &'static str, id: InstanceId, detail: &str) {
+        if self.recorder.keeps_events() {
+            let subject = EventSubject::Instance(id, self.cluster.instances[id.0 as usize].availability_zone);
+            self.recorder.event(EventRecord { time: now, event, subject, stop_code: None, detail: detail.to_string() });
         }
-        Ok(())
     }
 
-    fn log_zone(&mut self, now: SimTime, event: &str, zone: &str) -> Result<(), Error> {
-        if let Some(file) = &mut self.outputs.events {
-            file.row(&[&fixed(now.as_secs_f64(), 3), event, "", "", "", "", zone, "", ""])?;
+    fn log_zone(&mut self, now: SimTime, event: &'static str, zone: usize) {
+        if self.recorder.keeps_events() {
+            let subject = EventSubject::Zone(zone);
+            self.recorder.event(EventRecord { time: now, event, subject, stop_code: None, detail: String::new() });
         }
-        Ok(())
     }
 }

@@ -8,13 +8,15 @@ use crate::engine::{rng_stream, EventQueue, SimDuration, SimRng, SimTime};
 use crate::error::{Error, InputError};
 use crate::metrics::{Histogram, Integrals};
 use crate::placement::{Constraint, PlacementPlan, Placer, Rejection, TaskNeeds};
-use crate::report::{fixed, CsvFile};
+use crate::record::{
+    ClusterSample, EndReason, InstanceNames, Owner, RecordOptions, Recorder, RunResult, RunSummary, StopCode,
+    TaskOutcome, TaskRecord, TaskStatus,
+};
 use crate::scenario::service_spec::{Provider, ServiceLaunch};
 use crate::scenario::taskdef::NetworkMode;
 use crate::scenario::{FailurePolicy, LaunchType, Scenario, WorkloadSource, MAX_CONSTRAINTS};
 use crate::workload::{CsvTrace, Submission, SubmissionSource, Synthetic, TraceSource};
 use std::collections::{BTreeMap, VecDeque};
-use std::path::Path;
 
 mod faults;
 mod scaling;
@@ -23,43 +25,6 @@ mod services;
 use scaling::ProviderState;
 
 use services::ServiceState;
-
-/// ECS task states (the ones a capacity model distinguishes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaskState {
-    /// Submitted; waiting for capacity or attaching its ENI.
-    Provisioning,
-    /// Placed; pulling its image and starting.
-    Pending,
-    /// Running.
-    Running,
-    /// Leaving its load balancer's target group (deregistration delay).
-    Deactivating,
-    /// Its essential container exited, or it was told to stop; being stopped.
-    Stopping,
-    /// Stopped.
-    Stopped,
-}
-
-impl TaskState {
-    fn as_str(self) -> &'static str {
-        match self {
-            TaskState::Provisioning => "PROVISIONING",
-            TaskState::Pending => "PENDING",
-            TaskState::Running => "RUNNING",
-            TaskState::Deactivating => "DEACTIVATING",
-            TaskState::Stopping => "STOPPING",
-            TaskState::Stopped => "STOPPED",
-        }
-    }
-}
-
-/// Who started a task: a RunTask workload or a service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Owner {
-    Workload(usize),
-    Service(usize),
-}
 
 /// A live task. Slots are reused once a task is reported, so memory follows
 /// live tasks, not the trace length.
@@ -81,8 +46,8 @@ struct Task {
     /// The Auto Scaling group capacity provider it was assigned to.
     capacity_provider: Option<usize>,
     /// How it ended (or is ending): outcome and stop code.
-    outcome: &'static str,
-    stop_code: &'static str,
+    outcome: TaskOutcome,
+    stop_code: StopCode,
     task_definition: usize,
     plan: usize,
     cpu: u32,
@@ -90,7 +55,7 @@ struct Task {
     group: GroupId,
     launch_type: LaunchType,
     fargate: Option<FargateSize>,
-    state: TaskState,
+    state: TaskStatus,
     submitted: SimTime,
     placed: Option<SimTime>,
     pending: Option<SimTime>,
@@ -127,8 +92,8 @@ impl Task {
             fails_health: false,
             spot: false,
             capacity_provider: None,
-            outcome: "completed",
-            stop_code: "EssentialContainerExited",
+            outcome: TaskOutcome::Completed,
+            stop_code: StopCode::EssentialContainerExited,
             task_definition,
             plan,
             cpu,
@@ -136,7 +101,7 @@ impl Task {
             group,
             launch_type,
             fargate,
-            state: TaskState::Provisioning,
+            state: TaskStatus::Provisioning,
             submitted: now,
             placed: None,
             pending: None,
@@ -256,63 +221,6 @@ fn fleet_attributes(scenario: &Scenario, fleet: usize) -> Vec<(String, String)> 
     attributes
 }
 
-/// Headline figures of a run, also written to `summary.csv`.
-#[derive(Debug, Clone, Default)]
-pub struct RunSummary {
-    /// Events processed (deterministic).
-    pub events: u64,
-    /// Costs.
-    pub costs: Costs,
-    /// Tasks submitted.
-    pub tasks_submitted: u64,
-    /// Tasks that reached RUNNING.
-    pub tasks_started: u64,
-    /// Tasks that ran to completion and stopped.
-    pub tasks_completed: u64,
-    /// Tasks that could not be placed, per reason (in [`Rejection::ALL`] order).
-    pub tasks_failed: [u64; 7],
-    /// Tasks skipped because no instance type (or Fargate size) could ever hold them.
-    pub tasks_skipped_oversize: u64,
-    /// Trace rows skipped as bad.
-    pub trace_rows_skipped: u64,
-    /// Trace rows still held at the end, waiting for dependencies.
-    pub trace_rows_held_at_end: u64,
-    /// Event-trace tasks dropped: never scheduled in the trace (or not within the lookahead).
-    pub trace_tasks_dropped: u64,
-    /// Event-trace tasks submitted with a run time cut short at the lookahead or end of file.
-    pub trace_tasks_cut_short: u64,
-    /// Tasks still waiting for capacity when the run ended.
-    pub tasks_waiting_at_end: u64,
-    /// Average CPU reservation, percent.
-    pub cpu_reservation_avg_pct: f64,
-    /// Average memory reservation, percent.
-    pub memory_reservation_avg_pct: f64,
-    /// Of `tasks_submitted`, the tasks services started.
-    pub service_tasks: u64,
-    /// Tasks stopped because their instance, zone or Spot capacity went away.
-    pub tasks_lost_to_faults: u64,
-    /// EC2 instances that failed.
-    pub instance_failures: u64,
-    /// Spot interruptions (EC2 instances and FARGATE_SPOT tasks).
-    pub spot_interruptions: u64,
-    /// Per service, in scenario order: availability, percent.
-    pub service_availability_pct: Vec<f64>,
-    /// Per service: evaluations that left a rolling deployment above
-    /// maximumPercent (an invariant; always 0).
-    pub service_over_maximum: Vec<u64>,
-}
-
-/// Outputs of a run beyond the summary.
-struct Outputs {
-    timeseries: CsvFile,
-    tasks: Option<CsvFile>,
-    events: Option<CsvFile>,
-    deployments: Option<CsvFile>,
-    service_timeseries: Option<CsvFile>,
-    scaling: Option<CsvFile>,
-    metrics: Option<CsvFile>,
-}
-
 /// Everything one run holds.
 pub struct Simulation<'s> {
     scenario: &'s Scenario,
@@ -381,52 +289,12 @@ pub struct Simulation<'s> {
     waits: Histogram,
     start_delays: Histogram,
     summary: RunSummary,
-    outputs: Outputs,
-}
-
-const TIMESERIES_HEADER: [&str; 11] = [
-    "time_s",
-    "instances",
-    "registered_cpu",
-    "reserved_cpu",
-    "cpu_reservation_pct",
-    "registered_memory_mib",
-    "reserved_memory_mib",
-    "memory_reservation_pct",
-    "running_tasks",
-    "pending_tasks",
-    "fargate_running_tasks",
-];
-
-const TASKS_HEADER: [&str; 18] = [
-    "task",
-    "workload",
-    "task_definition",
-    "group",
-    "launch_type",
-    "cpu",
-    "memory_mib",
-    "submitted_s",
-    "placed_s",
-    "started_s",
-    "stopped_s",
-    "instance_id",
-    "instance_type",
-    "availability_zone",
-    "last_status",
-    "outcome",
-    "reason",
-    "fargate_cost_usd",
-];
-
-/// Formats an optional instant as seconds.
-fn seconds(time: Option<SimTime>) -> String {
-    time.map_or(String::new(), |t| fixed(t.as_secs_f64(), 3))
+    recorder: Recorder,
 }
 
 impl<'s> Simulation<'s> {
-    /// Sets up a run writing its streamed outputs into `out`.
-    pub fn new(scenario: &'s Scenario, out: &Path) -> Result<Simulation<'s>, Error> {
+    /// Sets up a run of `scenario`.
+    pub fn new(scenario: &'s Scenario) -> Result<Simulation<'s>, Error> {
         let seed = scenario.seed;
         let mut cluster =
             Cluster::new(scenario.availability_zones.clone(), scenario.awsvpc_trunking, scenario.agent_version.clone());
@@ -502,39 +370,12 @@ impl<'s> Simulation<'s> {
         }
         let scaling_on =
             !scenario.capacity_providers.is_empty() || scenario.services.iter().any(|s| s.auto_scaling.is_some());
-        let outputs = Outputs {
-            timeseries: CsvFile::create(&out.join("timeseries.csv"), &TIMESERIES_HEADER)?,
-            tasks: if scenario.write_tasks_csv {
-                Some(CsvFile::create(&out.join("tasks.csv"), &TASKS_HEADER)?)
-            } else {
-                None
-            },
-            events: if scenario.write_events_csv {
-                Some(CsvFile::create(&out.join("events.csv"), &services::EVENTS_HEADER)?)
-            } else {
-                None
-            },
-            deployments: if scenario.services.is_empty() {
-                None
-            } else {
-                Some(CsvFile::create(&out.join("deployments.csv"), &services::DEPLOYMENTS_HEADER)?)
-            },
-            service_timeseries: if scenario.services.is_empty() {
-                None
-            } else {
-                Some(CsvFile::create(&out.join("service_timeseries.csv"), &services::SERVICE_TIMESERIES_HEADER)?)
-            },
-            scaling: if scaling_on {
-                Some(CsvFile::create(&out.join("scaling.csv"), &scaling::SCALING_HEADER)?)
-            } else {
-                None
-            },
-            metrics: if scaling_on {
-                Some(CsvFile::create(&out.join("metrics.csv"), &scaling::METRICS_HEADER)?)
-            } else {
-                None
-            },
-        };
+        let recorder = Recorder::new(RecordOptions {
+            tasks: scenario.write_tasks_csv,
+            events: scenario.write_events_csv,
+            services: !scenario.services.is_empty(),
+            scaling: scaling_on,
+        });
         let providers = scenario
             .capacity_providers
             .iter()
@@ -600,7 +441,7 @@ impl<'s> Simulation<'s> {
                 costs: Costs { by_fleet: vec![0.0; scenario.fleets.len()], fargate: 0.0 },
                 ..RunSummary::default()
             },
-            outputs,
+            recorder,
         };
         sim.integrals.advance(SimTime::ZERO, sim.cluster.totals());
         for id in 0..sim.cluster.instances.len() {
@@ -616,8 +457,8 @@ impl<'s> Simulation<'s> {
         Ok(sim)
     }
 
-    /// Runs to the scenario's end and writes every output into `out`.
-    pub fn run(mut self, out: &Path) -> Result<RunSummary, Error> {
+    /// Runs to the scenario's end and returns what it recorded.
+    pub fn run(mut self) -> Result<RunResult, Error> {
         let end = SimTime::ZERO + self.scenario.duration;
         while let Some(time) = self.queue.peek_time() {
             if time > end {
@@ -630,28 +471,25 @@ impl<'s> Simulation<'s> {
         }
         self.sample_until(end + SimDuration(1))?;
         self.integrals.advance(end, self.cluster.totals());
-        self.finish(end, out)
+        self.finish(end)
     }
 
     fn sample_until(&mut self, time: SimTime) -> Result<(), Error> {
         let end = SimTime::ZERO + self.scenario.duration;
         while self.next_sample < time && self.next_sample <= end {
             let totals = self.cluster.totals();
-            let pct = |part: u64, whole: u64| if whole == 0 { 0.0 } else { 100.0 * part as f64 / whole as f64 };
-            self.outputs.timeseries.row(&[
-                fixed(self.next_sample.as_secs_f64(), 0),
-                totals.instances.to_string(),
-                totals.registered_cpu.to_string(),
-                totals.reserved_cpu.to_string(),
-                fixed(pct(totals.reserved_cpu, totals.registered_cpu), 2),
-                totals.registered_memory.to_string(),
-                totals.reserved_memory.to_string(),
-                fixed(pct(totals.reserved_memory, totals.registered_memory), 2),
-                self.running_tasks.to_string(),
-                self.unstarted_tasks.to_string(),
-                self.running_fargate.to_string(),
-            ])?;
-            self.sample_services(self.next_sample, totals.registered_cpu)?;
+            self.recorder.sample(ClusterSample {
+                time: self.next_sample,
+                instances: totals.instances,
+                registered_cpu: totals.registered_cpu,
+                reserved_cpu: totals.reserved_cpu,
+                registered_memory: totals.registered_memory,
+                reserved_memory: totals.reserved_memory,
+                running_tasks: self.running_tasks,
+                pending_tasks: self.unstarted_tasks,
+                fargate_running_tasks: self.running_fargate,
+            });
+            self.sample_services(self.next_sample, totals.registered_cpu);
             self.next_sample = self.next_sample + self.scenario.sample_interval;
         }
         Ok(())
@@ -668,7 +506,7 @@ impl<'s> Simulation<'s> {
             Event::Exited(task) => self.on_exited(task, now),
             Event::Stopped(task) => self.on_stopped(task, now)?,
             Event::WaitExpired(task) => {
-                let waiting = self.task(task).filter(|t| t.state == TaskState::Provisioning && t.placed.is_none());
+                let waiting = self.task(task).filter(|t| t.state == TaskStatus::Provisioning && t.placed.is_none());
                 if waiting.is_some_and(|t| matches!(t.owner, Owner::Service(_))) {
                     self.provisioning_timed_out(task, now)?;
                 } else if waiting.is_some() {
@@ -942,14 +780,14 @@ impl<'s> Simulation<'s> {
         task.availability_zone = Some(zone);
         task.placed = Some(now);
         task.pending = Some(now + provisioning);
-        task.state = TaskState::Pending;
+        task.state = TaskStatus::Pending;
         self.waits.record(now.since(task.submitted));
         if task.launch_type == LaunchType::Fargate {
             *self.fargate_spread.entry((task.group, zone)).or_insert(0) += 1;
         }
         self.queue.schedule(now + provisioning + starting, Event::Running(task_ref));
-        if self.outputs.events.is_some() {
-            let _ = self.log_task(now, "TASK_PLACED", task_ref, "", "");
+        if self.recorder.keeps_events() {
+            self.log_task(now, "TASK_PLACED", task_ref, None, "");
         }
         true
     }
@@ -976,17 +814,17 @@ impl<'s> Simulation<'s> {
         else {
             return Ok(());
         };
-        if task.state != TaskState::Pending {
+        if task.state != TaskStatus::Pending {
             return Ok(());
         }
         if task.fails_start {
             // PENDING → STOPPED without ever running (a bad image, a crashing entry point).
-            task.outcome = "failed_to_start";
-            task.stop_code = "TaskFailedToStart";
+            task.outcome = TaskOutcome::FailedToStart;
+            task.stop_code = StopCode::TaskFailedToStart;
             self.unstarted_tasks -= 1;
             return self.stop_now(task_ref, now);
         }
-        task.state = TaskState::Running;
+        task.state = TaskStatus::Running;
         task.started = Some(now);
         self.start_delays.record(now.since(task.submitted));
         self.summary.tasks_started += 1;
@@ -1027,16 +865,16 @@ impl<'s> Simulation<'s> {
 
     fn on_exited(&mut self, task_ref: TaskRef, now: SimTime) {
         let Some(task) = self.task(task_ref) else { return };
-        if task.state != TaskState::Running {
+        if task.state != TaskStatus::Running {
             return;
         }
         if let Owner::Service(_) = task.owner {
             let task = &mut self.tasks[task_ref.slot as usize];
-            task.outcome = "crashed";
-            task.stop_code = "EssentialContainerExited";
+            task.outcome = TaskOutcome::Crashed;
+            task.stop_code = StopCode::EssentialContainerExited;
         }
         self.leave_running(task_ref);
-        self.tasks[task_ref.slot as usize].state = TaskState::Stopping;
+        self.tasks[task_ref.slot as usize].state = TaskStatus::Stopping;
         let stop = self.scenario.timing.task_stop.sample_duration(&mut self.lifecycle);
         self.queue.schedule(now + stop, Event::Stopped(task_ref));
         if let Owner::Service(service) = self.tasks[task_ref.slot as usize].owner {
@@ -1046,7 +884,7 @@ impl<'s> Simulation<'s> {
 
     fn on_stopped(&mut self, task_ref: TaskRef, now: SimTime) -> Result<(), Error> {
         match self.task(task_ref) {
-            Some(task) if task.state == TaskState::Stopping => self.stop_now(task_ref, now),
+            Some(task) if task.state == TaskStatus::Stopping => self.stop_now(task_ref, now),
             _ => Ok(()),
         }
     }
@@ -1054,22 +892,22 @@ impl<'s> Simulation<'s> {
     /// The task is STOPPED now: resources return, it is counted, reported,
     /// and its service (if any) looks again.
     fn stop_now(&mut self, task_ref: TaskRef, now: SimTime) -> Result<(), Error> {
-        if self.tasks[task_ref.slot as usize].state == TaskState::Running {
+        if self.tasks[task_ref.slot as usize].state == TaskStatus::Running {
             self.leave_running(task_ref);
         }
         self.release(task_ref);
         let task = &mut self.tasks[task_ref.slot as usize];
-        task.state = TaskState::Stopped;
+        task.state = TaskStatus::Stopped;
         task.stopped = Some(now);
         let (owner, outcome, code, instance) = (task.owner, task.outcome, task.stop_code, task.instance);
-        if outcome == "completed" {
+        if outcome == TaskOutcome::Completed {
             self.summary.tasks_completed += 1;
         }
-        if outcome == "lost" || outcome == "interrupted" {
+        if matches!(outcome, TaskOutcome::Lost | TaskOutcome::Interrupted) {
             self.summary.tasks_lost_to_faults += 1;
         }
-        if self.outputs.events.is_some() {
-            self.log_task(now, "TASK_STOPPED", task_ref, code, "")?;
+        if self.recorder.keeps_events() {
+            self.log_task(now, "TASK_STOPPED", task_ref, Some(code), "");
         }
         self.finished_for_dag(task_ref);
         if let Owner::Service(service) = owner {
@@ -1080,7 +918,8 @@ impl<'s> Simulation<'s> {
                 self.request_daemon_evaluations(); // daemon tasks stop last on a draining instance
             }
         }
-        self.report(task_ref, now, outcome, code)
+        self.report(task_ref, now, outcome, EndReason::Stopped(code));
+        Ok(())
     }
 
     fn release(&mut self, task_ref: TaskRef) {
@@ -1106,13 +945,14 @@ impl<'s> Simulation<'s> {
 
     fn fail(&mut self, task_ref: TaskRef, reason: Rejection, now: SimTime) -> Result<(), Error> {
         let task = &mut self.tasks[task_ref.slot as usize];
-        task.state = TaskState::Stopped;
+        task.state = TaskStatus::Stopped;
         task.stopped = Some(now);
         self.unstarted_tasks -= 1;
         let slot = Rejection::ALL.iter().position(|r| *r == reason).unwrap_or(0);
         self.summary.tasks_failed[slot] += 1;
         self.finished_for_dag(task_ref);
-        self.report(task_ref, now, "failed", reason.reason())
+        self.report(task_ref, now, TaskOutcome::Failed, EndReason::Rejected(reason));
+        Ok(())
     }
 
     /// Retries waiting tasks, oldest shape first; within a shape, stops at the
@@ -1216,8 +1056,8 @@ impl<'s> Simulation<'s> {
         self.waiting_count -= 1;
     }
 
-    /// Writes the task's row (if enabled), bills Fargate and frees its slot.
-    fn report(&mut self, task_ref: TaskRef, end: SimTime, outcome: &str, reason: &str) -> Result<(), Error> {
+    /// Records the task's row (if kept), bills Fargate and frees its slot.
+    fn report(&mut self, task_ref: TaskRef, end: SimTime, outcome: TaskOutcome, reason: EndReason) {
         let task = &self.tasks[task_ref.slot as usize];
         let def = &self.scenario.task_definitions[task.task_definition];
         // Fargate bills from the start of the image pull; a task whose pull
@@ -1242,37 +1082,29 @@ impl<'s> Simulation<'s> {
             }
             _ => None,
         };
-        if let Some(tasks_csv) = &mut self.outputs.tasks {
-            let instance = task.instance.map(|id| &self.cluster.instances[id.0 as usize]);
-            tasks_csv.row(&[
-                task.number.to_string(),
-                match task.owner {
-                    Owner::Workload(w) => self.scenario.workloads[w].name.clone(),
-                    Owner::Service(s) => format!("service:{}", self.scenario.services[s].def.name),
-                },
-                def.name(),
-                self.cluster.group_name(task.group).to_string(),
-                task.launch_type.as_str().to_string(),
-                task.cpu.to_string(),
-                task.memory.to_string(),
-                seconds(Some(task.submitted)),
-                seconds(task.placed),
-                seconds(task.started),
-                seconds(task.stopped),
-                instance.map_or(String::new(), |i| i.ec2_instance_id.clone()),
-                instance.map_or(String::new(), |i| self.cluster.instance_types[i.instance_type].name.clone()),
-                task.availability_zone.map_or(String::new(), |z| self.scenario.availability_zones[z].clone()),
-                last_status(task, end).as_str().to_string(),
-                outcome.to_string(),
-                reason.to_string(),
-                fargate_cost.map_or(String::new(), |c| fixed(c, 6)),
-            ])?;
-        }
+        self.recorder.task(TaskRecord {
+            number: task.number,
+            owner: task.owner,
+            task_definition: task.task_definition,
+            group: task.group,
+            launch_type: task.launch_type,
+            cpu: task.cpu,
+            memory: task.memory,
+            submitted: task.submitted,
+            placed: task.placed,
+            started: task.started,
+            stopped: task.stopped,
+            instance: task.instance,
+            availability_zone: task.availability_zone,
+            last_status: last_status(task, end),
+            outcome,
+            reason,
+            fargate_cost,
+        });
         self.free_slots.push(task_ref.slot);
-        Ok(())
     }
 
-    fn finish(mut self, end: SimTime, out: &Path) -> Result<RunSummary, Error> {
+    fn finish(mut self, end: SimTime) -> Result<RunResult, Error> {
         // Tasks still alive at the end, in submission order. (A reported
         // task's slot may be free for reuse, but it always has `stopped` set.)
         let mut live: Vec<(u64, u32)> = self
@@ -1283,19 +1115,16 @@ impl<'s> Simulation<'s> {
             .map(|(slot, t)| (t.number, slot as u32))
             .collect();
         live.sort_unstable();
-        let mut running_at_end = 0;
-        let mut starting_at_end = 0;
-        let mut waiting_at_end = 0;
         for (_, slot) in live {
             let task_ref = TaskRef { slot, generation: self.tasks[slot as usize].generation };
             match self.tasks[slot as usize].state {
-                TaskState::Provisioning => waiting_at_end += 1,
-                TaskState::Pending => starting_at_end += 1,
-                TaskState::Running | TaskState::Deactivating | TaskState::Stopping | TaskState::Stopped => {
-                    running_at_end += 1
+                TaskStatus::Provisioning => self.summary.tasks_waiting_at_end += 1,
+                TaskStatus::Pending => self.summary.tasks_starting_at_end += 1,
+                TaskStatus::Running | TaskStatus::Deactivating | TaskStatus::Stopping | TaskStatus::Stopped => {
+                    self.summary.tasks_running_at_end += 1
                 }
             }
-            self.report(task_ref, end, "unfinished", "")?;
+            self.report(task_ref, end, TaskOutcome::Unfinished, EndReason::None);
         }
         for instance in &self.cluster.instances {
             let fleet = &self.scenario.fleets[instance.fleet];
@@ -1304,91 +1133,41 @@ impl<'s> Simulation<'s> {
             self.summary.costs.by_fleet[instance.fleet] +=
                 ec2_instance_cost(price, fleet.price_factor, instance.launched_at, ended);
         }
-        self.summary.events = self.queue.processed();
-        self.summary.trace_rows_skipped = self.sources.iter().map(|s| s.skipped_rows()).sum();
-        self.summary.trace_rows_held_at_end = self.sources.iter().map(|s| s.held_rows()).sum();
-        self.summary.trace_tasks_dropped = self.sources.iter().map(|s| s.trace_tasks_dropped()).sum();
-        self.summary.trace_tasks_cut_short = self.sources.iter().map(|s| s.trace_tasks_cut_short()).sum();
-        self.summary.tasks_waiting_at_end = waiting_at_end;
-        self.summary.cpu_reservation_avg_pct = self.integrals.average_cpu_pct();
-        self.summary.memory_reservation_avg_pct = self.integrals.average_memory_pct();
-        self.summary.service_availability_pct = self.services.iter().map(|s| s.availability_pct()).collect();
-        self.summary.service_over_maximum = self.services.iter().map(|s| s.over_maximum).collect();
-        let summary = self.summary.clone();
-
-        let mut rows: Vec<(String, String)> = Vec::new();
-        let mut put = |name: &str, value: String| rows.push((name.to_string(), value));
-        put("scenario", self.scenario.name.clone());
-        put("seed", self.scenario.seed.to_string());
-        put("simulated_hours", fixed(self.scenario.duration.as_secs_f64() / 3600.0, 3));
-        put("cost_total_usd", fixed(summary.costs.total(), 6));
-        put("cost_ec2_usd", fixed(summary.costs.ec2(), 6));
-        put("cost_fargate_usd", fixed(summary.costs.fargate, 6));
-        for (fleet, cost) in self.scenario.fleets.iter().zip(&summary.costs.by_fleet) {
-            put(&format!("cost_fleet_{}_usd", fleet.name), fixed(*cost, 6));
-        }
-        put("instance_hours", fixed(self.integrals.instance_hours(), 3));
-        put("cpu_reservation_avg_pct", fixed(summary.cpu_reservation_avg_pct, 3));
-        put("cpu_reservation_peak_pct", fixed(self.integrals.peak_cpu_pct, 3));
-        put("memory_reservation_avg_pct", fixed(summary.memory_reservation_avg_pct, 3));
-        put("memory_reservation_peak_pct", fixed(self.integrals.peak_memory_pct, 3));
-        put("tasks_submitted", summary.tasks_submitted.to_string());
-        put("tasks_started", summary.tasks_started.to_string());
-        put("tasks_completed", summary.tasks_completed.to_string());
-        put("tasks_failed", summary.tasks_failed.iter().sum::<u64>().to_string());
-        for (reason, count) in Rejection::ALL.iter().zip(summary.tasks_failed) {
-            put(&format!("tasks_failed_{}", reason.reason()), count.to_string());
-        }
-        put("tasks_skipped_oversize", summary.tasks_skipped_oversize.to_string());
-        put("trace_rows_skipped", summary.trace_rows_skipped.to_string());
-        put("trace_rows_held_at_end", summary.trace_rows_held_at_end.to_string());
-        put("trace_tasks_dropped", summary.trace_tasks_dropped.to_string());
-        put("trace_tasks_cut_short", summary.trace_tasks_cut_short.to_string());
-        put("tasks_running_at_end", running_at_end.to_string());
-        put("tasks_starting_at_end", starting_at_end.to_string());
-        put("tasks_waiting_at_end", waiting_at_end.to_string());
-        for (name, histogram) in [("task_wait", &self.waits), ("task_start_delay", &self.start_delays)] {
-            for (label, q) in [("p50", 0.5), ("p95", 0.95), ("p99", 0.99)] {
-                let value = histogram.quantile(q).map_or(String::new(), |d| fixed(d.as_secs_f64(), 3));
-                put(&format!("{name}_{label}_s"), value);
-            }
-        }
-        put("tasks_lost_to_faults", summary.tasks_lost_to_faults.to_string());
-        put("instance_failures", summary.instance_failures.to_string());
-        put("spot_interruptions", summary.spot_interruptions.to_string());
-        for (spec, state) in self.scenario.services.iter().zip(&self.services) {
-            put(&format!("service_{}_availability_pct", spec.def.name), fixed(state.availability_pct(), 4));
-        }
-        put("events_processed", summary.events.to_string());
-        let mut summary_csv = CsvFile::create(&out.join("summary.csv"), &["metric", "value"])?;
-        for (name, value) in &rows {
-            summary_csv.row(&[name, value])?;
-        }
-        self.write_services_csv(end, out)?;
-        self.outputs.timeseries.commit()?;
-        for file in [
-            self.outputs.tasks,
-            self.outputs.events,
-            self.outputs.deployments,
-            self.outputs.service_timeseries,
-            self.outputs.scaling,
-            self.outputs.metrics,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            file.commit()?;
-        }
-        summary_csv.commit()?;
-        Ok(summary)
+        let summary = &mut self.summary;
+        summary.events = self.queue.processed();
+        summary.trace_rows_skipped = self.sources.iter().map(|s| s.skipped_rows()).sum();
+        summary.trace_rows_held_at_end = self.sources.iter().map(|s| s.held_rows()).sum();
+        summary.trace_tasks_dropped = self.sources.iter().map(|s| s.trace_tasks_dropped()).sum();
+        summary.trace_tasks_cut_short = self.sources.iter().map(|s| s.trace_tasks_cut_short()).sum();
+        summary.instance_hours = self.integrals.instance_hours();
+        summary.cpu_reservation_avg_pct = self.integrals.average_cpu_pct();
+        summary.cpu_reservation_peak_pct = self.integrals.peak_cpu_pct;
+        summary.memory_reservation_avg_pct = self.integrals.average_memory_pct();
+        summary.memory_reservation_peak_pct = self.integrals.peak_memory_pct;
+        summary.task_wait = [0.5, 0.95, 0.99].map(|q| self.waits.quantile(q));
+        summary.task_start_delay = [0.5, 0.95, 0.99].map(|q| self.start_delays.quantile(q));
+        summary.service_availability_pct = self.services.iter().map(|s| s.availability_pct()).collect();
+        summary.service_over_maximum = self.services.iter().map(|s| s.over_maximum).collect();
+        let services = self.service_reports(end);
+        let instances = self
+            .cluster
+            .instances
+            .iter()
+            .map(|i| InstanceNames {
+                ec2_instance_id: i.ec2_instance_id.clone(),
+                instance_type: self.cluster.instance_types[i.instance_type].name.clone(),
+            })
+            .collect();
+        let groups = self.cluster.group_names().to_vec();
+        Ok(self.recorder.finish(self.summary, services, instances, groups))
     }
 }
 
 /// The status ECS would show at `now`: a placed task is still PROVISIONING
 /// while its ENI attaches.
-fn last_status(task: &Task, now: SimTime) -> TaskState {
+fn last_status(task: &Task, now: SimTime) -> TaskStatus {
     match (task.state, task.pending) {
-        (TaskState::Pending, Some(pending)) if pending > now => TaskState::Provisioning,
+        (TaskStatus::Pending, Some(pending)) if pending > now => TaskStatus::Provisioning,
         (state, _) => state,
     }
 }
@@ -1406,8 +1185,7 @@ fn task_needs<'a>(scenario: &'a Scenario, plans: &'a [PlacementPlan], task: &Tas
     }
 }
 
-/// Runs a scenario, writing `summary.csv`, `timeseries.csv` and `tasks.csv` into `out`.
-pub fn run_scenario(scenario: &Scenario, out: &Path) -> Result<RunSummary, Error> {
-    std::fs::create_dir_all(out).map_err(|source| Error::Output { path: out.to_path_buf(), source })?;
-    Simulation::new(scenario, out)?.run(out)
+/// Runs a scenario and returns what it recorded.
+pub fn run_scenario(scenario: &Scenario) -> Result<RunResult, Error> {
+    Simulation::new(scenario)?.run()
 }

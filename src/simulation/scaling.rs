@@ -5,11 +5,11 @@
 //! terminating instances. Every change is a row of `scaling.csv`; the
 //! minute's metrics are rows of `metrics.csv`.
 
-use super::{Event, Owner, Simulation, TaskState};
+use super::{Event, Owner, Simulation, TaskStatus};
 use crate::cluster::{InstanceId, InstanceStatus};
 use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;
-use crate::report::fixed;
+use crate::record::{MetricRecord, ScalingRecord, StopCode, TaskOutcome};
 use crate::scaling::capacity::{estimate_instances, CapacityProviderScaler, CasObservation, InstanceShape, TaskGroup};
 use crate::scaling::scheduled::DEFAULT_EPOCH_UNIX_MS;
 use crate::scaling::step::StepScalingPolicy;
@@ -21,24 +21,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Metrics are published, and scaling evaluated, once a minute.
 pub(super) const SCALING_PERIOD: SimDuration = SimDuration::from_secs(60);
-
-/// Columns of `scaling.csv`.
-pub(super) const SCALING_HEADER: [&str; 6] = ["time_s", "target", "policy", "from", "to", "cause"];
-
-/// Columns of `metrics.csv`.
-pub(super) const METRICS_HEADER: [&str; 11] = [
-    "time_s",
-    "kind",
-    "name",
-    "desired",
-    "running",
-    "cpu_pct",
-    "memory_pct",
-    "requests_per_target",
-    "cpr",
-    "instances",
-    "provisioning_tasks",
-];
 
 /// One capacity provider's Auto Scaling group.
 #[derive(Debug)]
@@ -93,7 +75,7 @@ impl Simulation<'_> {
             }
             for t in state.tasks.values() {
                 let task = &self.tasks[t.slot as usize];
-                if let (Some(id), Some(_), false) = (task.instance, task.placed, task.state == TaskState::Stopped) {
+                if let (Some(id), Some(_), false) = (task.instance, task.placed, task.state == TaskStatus::Stopped) {
                     *daemons.entry(id).or_insert(0) += 1;
                 }
             }
@@ -129,7 +111,7 @@ impl Simulation<'_> {
         let auto = spec.auto_scaling.as_ref().expect("targets exist only for auto scaling services");
         let state = &self.services[service];
         let running =
-            state.tasks.values().filter(|t| self.tasks[t.slot as usize].state == TaskState::Running).count() as u32;
+            state.tasks.values().filter(|t| self.tasks[t.slot as usize].state == TaskStatus::Running).count() as u32;
         let healthy = state.tasks.values().filter(|t| self.tasks[t.slot as usize].healthy).count() as u32;
         // The datapoint covers the minute that just ended.
         let minute_ago = SimTime(now.0.saturating_sub(1));
@@ -158,29 +140,21 @@ impl Simulation<'_> {
         let desired = target.desired();
         let name = format!("service:{}", spec.def.name);
         for activity in activities {
-            self.log_scaling(now, &name, &activity.policy, activity.from, activity.to, &activity.cause)?;
+            self.log_scaling(now, &name, &activity.policy, activity.from, activity.to, &activity.cause);
         }
         if desired != desired_before {
             self.services[service].desired = desired;
             self.request_evaluation(service);
         }
-        let opt = |v: Option<f64>| v.map_or(String::new(), |v| fixed(v, 3));
-        let row = [
-            fixed(now.as_secs_f64(), 0),
-            "service".to_string(),
-            spec.def.name.clone(),
-            desired.to_string(),
-            running.to_string(),
-            opt(datapoints.cpu_pct),
-            opt(datapoints.memory_pct),
-            opt(datapoints.requests_per_target),
-            String::new(),
-            String::new(),
-            String::new(),
-        ];
-        if let Some(file) = &mut self.outputs.metrics {
-            file.row(&row)?;
-        }
+        self.recorder.metric(MetricRecord::Service {
+            time: now,
+            service,
+            desired,
+            running,
+            cpu_pct: datapoints.cpu_pct,
+            memory_pct: datapoints.memory_pct,
+            requests_per_target: datapoints.requests_per_target,
+        });
         Ok(())
     }
 
@@ -236,26 +210,18 @@ impl Simulation<'_> {
             if let Some(decision) = decision {
                 self.providers[provider].desired = decision.to;
                 let name = format!("capacity-provider:{}", spec.name);
-                self.log_scaling(now, &name, "managed-scaling", decision.from, decision.to, &decision.cause)?;
+                self.log_scaling(now, &name, "managed-scaling", decision.from, decision.to, &decision.cause);
             }
         }
         self.reconcile_group(provider, &daemons, now)?;
-        let row = [
-            fixed(now.as_secs_f64(), 0),
-            "capacity_provider".to_string(),
-            spec.name.clone(),
-            self.providers[provider].desired.to_string(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            cpr.map_or(String::new(), |c| fixed(c, 3)),
-            instances.len().to_string(),
-            provisioning.to_string(),
-        ];
-        if let Some(file) = &mut self.outputs.metrics {
-            file.row(&row)?;
-        }
+        self.recorder.metric(MetricRecord::Provider {
+            time: now,
+            provider,
+            desired: self.providers[provider].desired,
+            cpr,
+            instances: instances.len() as u32,
+            provisioning,
+        });
         Ok(())
     }
 
@@ -313,7 +279,7 @@ impl Simulation<'_> {
                 let victim = candidates.remove(position);
                 if spec.managed_draining && self.non_daemon_tasks(victim, daemons) > 0 {
                     self.cluster.set_status(victim, InstanceStatus::Draining, now);
-                    self.log_instance(now, "INSTANCE_DRAINING", victim, "managed draining before scale-in")?;
+                    self.log_instance(now, "INSTANCE_DRAINING", victim, "managed draining before scale-in");
                     self.providers[provider].terminating.insert(victim);
                     self.request_all_evaluations();
                 } else {
@@ -363,24 +329,20 @@ impl Simulation<'_> {
         self.dequeue_waiting(task_ref);
         self.unstarted_tasks -= 1;
         let task = &mut self.tasks[task_ref.slot as usize];
-        task.outcome = "provisioning_timeout";
-        task.stop_code = "TaskFailedToStart";
+        task.outcome = TaskOutcome::ProvisioningTimeout;
+        task.stop_code = StopCode::TaskFailedToStart;
         debug_assert!(matches!(task.owner, Owner::Service(_)));
         self.stop_now(task_ref, now)
     }
 
-    fn log_scaling(
-        &mut self,
-        now: SimTime,
-        target: &str,
-        policy: &str,
-        from: u32,
-        to: u32,
-        cause: &str,
-    ) -> Result<(), Error> {
-        if let Some(file) = &mut self.outputs.scaling {
-            file.row(&[&fixed(now.as_secs_f64(), 0), target, policy, &from.to_string(), &to.to_string(), cause])?;
-        }
-        Ok(())
+    fn log_scaling(&mut self, now: SimTime, target: &str, policy: &str, from: u32, to: u32, cause: &str) {
+        self.recorder.scaling(ScalingRecord {
+            time: now,
+            target: target.to_string(),
+            policy: policy.to_string(),
+            from,
+            to,
+            cause: cause.to_string(),
+        });
     }
 }

@@ -4,12 +4,12 @@
 //! against the service's demand. The arithmetic lives in
 //! [`crate::scheduler`]; this file gathers the counts and acts on them.
 
-use super::{Event, Owner, Simulation, Task, TaskRef, TaskState};
+use super::{Event, Owner, Simulation, Task, TaskRef, TaskStatus};
 use crate::cluster::{GroupId, InstanceId, InstanceStatus};
 use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;
 use crate::placement::{BinpackField, Strategy};
-use crate::report::{fixed, CsvFile};
+use crate::record::{DeploymentRecord, EventRecord, EventSubject, ServiceReport, ServiceSample, StopCode, TaskOutcome};
 use crate::scaling::capacity::{pick_provider, StrategyItem};
 use crate::scenario::service::DeploymentController;
 use crate::scenario::service_spec::{Provider, ServiceLaunch, ServiceSpec};
@@ -20,79 +20,6 @@ use crate::scheduler::{
 };
 use rand::Rng;
 use std::collections::BTreeMap;
-use std::path::Path;
-
-/// Columns of `events.csv`.
-pub(super) const EVENTS_HEADER: [&str; 9] = [
-    "time_s",
-    "event",
-    "service",
-    "task",
-    "task_definition",
-    "instance_id",
-    "availability_zone",
-    "stop_code",
-    "detail",
-];
-
-/// Columns of `deployments.csv`.
-pub(super) const DEPLOYMENTS_HEADER: [&str; 11] = [
-    "time_s",
-    "service",
-    "deployment",
-    "task_definition",
-    "event",
-    "desired",
-    "new_running",
-    "new_healthy",
-    "old_running",
-    "traffic_percent",
-    "detail",
-];
-
-/// Columns of `service_timeseries.csv`.
-pub(super) const SERVICE_TIMESERIES_HEADER: [&str; 10] = [
-    "time_s",
-    "service",
-    "desired",
-    "running",
-    "healthy",
-    "demand",
-    "capacity",
-    "served",
-    "availability_pct",
-    "deployment_in_progress",
-];
-
-/// Columns of `services.csv`.
-const SERVICES_HEADER: [&str; 26] = [
-    "service",
-    "scheduling_strategy",
-    "launch",
-    "desired_count_end",
-    "running_end",
-    "availability_pct",
-    "minutes_below_desired",
-    "minutes_overloaded",
-    "running_to_desired_p01",
-    "running_to_desired_p99",
-    "tasks_started",
-    "tasks_failed_to_start",
-    "tasks_failed_health_checks",
-    "tasks_crashed",
-    "tasks_lost_to_faults",
-    "tasks_spot_interrupted",
-    "placement_failures",
-    "deployments",
-    "deployments_completed",
-    "deployments_failed",
-    "deployments_rolled_back",
-    "deployments_stuck",
-    "deployment_mean_duration_s",
-    "deployment_max_duration_s",
-    "cost_share_usd",
-    "fargate_cost_usd",
-];
 
 /// Tasks a service may launch per minute on EC2 (the 2022 default quota).
 const LAUNCHES_PER_MINUTE_EC2: u32 = 250;
@@ -268,7 +195,7 @@ impl Simulation<'_> {
                 DeploymentKind::Rolling,
                 SimTime::ZERO,
             ));
-            self.log_deployment(s, 0, SimTime::ZERO, "CREATED", "service created")?;
+            self.log_deployment(s, 0, SimTime::ZERO, "CREATED", "service created");
             self.request_evaluation(s);
         }
         for (i, update) in self.scenario.service_updates.iter().enumerate() {
@@ -335,14 +262,14 @@ impl Simulation<'_> {
                 view.old_alive += 1;
             }
             match task.state {
-                TaskState::Deactivating | TaskState::Stopping => {
+                TaskStatus::Deactivating | TaskStatus::Stopping => {
                     view.counted += 1;
                     view.in_flight = true;
                     continue;
                 }
-                TaskState::Stopped => continue,
-                TaskState::Provisioning | TaskState::Pending => view.in_flight = true,
-                TaskState::Running => {
+                TaskStatus::Stopped => continue,
+                TaskStatus::Provisioning | TaskStatus::Pending => view.in_flight = true,
+                TaskStatus::Running => {
                     view.running += 1;
                     if !task.healthy {
                         view.in_flight = true;
@@ -420,17 +347,17 @@ impl Simulation<'_> {
             let more = excess - victims.len() as u32;
             victims.extend(self.pick_victims(service, healthy, more));
             for task in victims {
-                self.stop_service_task(task, "stopped", "ServiceSchedulerInitiated", now);
+                self.stop_service_task(task, TaskOutcome::Stopped, StopCode::ServiceSchedulerInitiated, now);
                 stopped += 1;
             }
         }
         for task in view.old_unhealthy.iter().copied() {
-            self.stop_service_task(task, "replaced", "ServiceSchedulerInitiated", now);
+            self.stop_service_task(task, TaskOutcome::Replaced, StopCode::ServiceSchedulerInitiated, now);
             stopped += 1;
         }
         let victims = self.pick_victims(service, view.old_healthy.clone(), step.stop_healthy);
         for task in victims {
-            self.stop_service_task(task, "replaced", "ServiceSchedulerInitiated", now);
+            self.stop_service_task(task, TaskOutcome::Replaced, StopCode::ServiceSchedulerInitiated, now);
             stopped += 1;
         }
         // ECS launches at most so many tasks a minute per service (§3.2).
@@ -459,7 +386,7 @@ impl Simulation<'_> {
         }
         if started > 0 || stopped > 0 {
             let detail = format!("started {started}, stopped {stopped}");
-            self.log_deployment(service, p, now, "TASKS_CHANGED", &detail)?;
+            self.log_deployment(service, p, now, "TASKS_CHANGED", &detail);
         }
         let idle = started + stopped == 0 && !view.in_flight && !in_backoff;
         // Nothing changed: the view still holds.
@@ -502,7 +429,7 @@ impl Simulation<'_> {
                 if let DeploymentKind::BlueGreen { phase, .. } = &mut self.services[service].deployments[p].kind {
                     *phase = BlueGreenPhase::Shifting;
                 }
-                self.log_deployment(service, p, now, "GREEN_READY", "all green tasks healthy")?;
+                self.log_deployment(service, p, now, "GREEN_READY", "all green tasks healthy");
                 self.shift_traffic(service, id, 0, now)?;
             }
             return Ok(());
@@ -516,7 +443,7 @@ impl Simulation<'_> {
                 now,
                 "STUCK",
                 "minimumHealthyPercent and maximumPercent allow neither a start nor a stop",
-            )?;
+            );
         }
         Ok(())
     }
@@ -537,7 +464,8 @@ impl Simulation<'_> {
                 deployment.status = DeploymentStatus::Inactive;
             }
         }
-        self.log_deployment(service, p, now, "COMPLETED", &detail)
+        self.log_deployment(service, p, now, "COMPLETED", &detail);
+        Ok(())
     }
 
     /// DAEMON: one task on each ACTIVE instance that qualifies; on a
@@ -552,7 +480,7 @@ impl Simulation<'_> {
         let mut healthy = 0;
         for &task_ref in state.tasks.values() {
             let task = &self.tasks[task_ref.slot as usize];
-            if matches!(task.state, TaskState::Deactivating | TaskState::Stopping | TaskState::Stopped) {
+            if matches!(task.state, TaskStatus::Deactivating | TaskStatus::Stopping | TaskStatus::Stopped) {
                 continue;
             }
             if let Some(id) = task.instance {
@@ -581,7 +509,7 @@ impl Simulation<'_> {
         let extra: Vec<TaskRef> = old_healthy.into_iter().filter(|t| !stops.contains(t)).take(can_stop).collect();
         stops.extend(extra);
         for task in &stops {
-            self.stop_service_task(*task, "replaced", "ServiceSchedulerInitiated", now);
+            self.stop_service_task(*task, TaskOutcome::Replaced, StopCode::ServiceSchedulerInitiated, now);
         }
         let mut started = 0;
         let mut qualifying = 0;
@@ -607,7 +535,7 @@ impl Simulation<'_> {
                 now,
                 "TASKS_CHANGED",
                 &format!("started {started}, stopped {}", stops.len()),
-            )?;
+            );
         }
         let view = self.view(service);
         let state = &mut self.services[service];
@@ -645,7 +573,7 @@ impl Simulation<'_> {
                 let mut counts = vec![0_u32; shares.len()];
                 for task_ref in state.tasks.values() {
                     let task = &self.tasks[task_ref.slot as usize];
-                    if !matches!(task.state, TaskState::Deactivating | TaskState::Stopping) {
+                    if !matches!(task.state, TaskStatus::Deactivating | TaskStatus::Stopping) {
                         let provider = match task.capacity_provider {
                             Some(p) => Provider::Asg(p),
                             None if task.spot => Provider::FargateSpot,
@@ -679,8 +607,8 @@ impl Simulation<'_> {
             fails_health,
             spot,
             capacity_provider,
-            outcome: "stopped",
-            stop_code: "ServiceSchedulerInitiated",
+            outcome: TaskOutcome::Stopped,
+            stop_code: StopCode::ServiceSchedulerInitiated,
             ..Task::provisioning(
                 self.next_number,
                 Owner::Service(service),
@@ -706,7 +634,7 @@ impl Simulation<'_> {
             let reason = if target.is_none() { self.rejection_now(task_ref).reason() } else { "" };
             // ECS creates no task it cannot place: the slot is simply freed.
             let task = &mut self.tasks[task_ref.slot as usize];
-            task.state = TaskState::Stopped;
+            task.state = TaskStatus::Stopped;
             task.stopped = Some(now);
             self.free_slots.push(task_ref.slot);
             if target.is_none() {
@@ -720,7 +648,7 @@ impl Simulation<'_> {
                         "SERVICE_UNABLE_TO_PLACE",
                         service,
                         &format!("no container instance met all of the task's requirements ({reason})"),
-                    )?;
+                    );
                 }
             }
             return Ok(false);
@@ -779,7 +707,7 @@ impl Simulation<'_> {
 
     pub(super) fn on_healthy(&mut self, task_ref: TaskRef) -> Result<(), Error> {
         let Some(task) = self.task(task_ref) else { return Ok(()) };
-        if task.state != TaskState::Running {
+        if task.state != TaskStatus::Running {
             return Ok(());
         }
         let Owner::Service(service) = task.owner else { return Ok(()) };
@@ -797,20 +725,20 @@ impl Simulation<'_> {
 
     pub(super) fn on_health_failed(&mut self, task_ref: TaskRef, now: SimTime) -> Result<(), Error> {
         let Some(task) = self.task(task_ref) else { return Ok(()) };
-        if task.state != TaskState::Running {
+        if task.state != TaskStatus::Running {
             return Ok(());
         }
         let Owner::Service(service) = task.owner else { return Ok(()) };
         let deployment = task.deployment;
         self.services[service].tasks_failed_health += 1;
-        self.stop_service_task(task_ref, "failed_health_check", "ServiceSchedulerInitiated", now);
+        self.stop_service_task(task_ref, TaskOutcome::FailedHealthCheck, StopCode::ServiceSchedulerInitiated, now);
         self.count_failure(service, deployment, now)
     }
 
     /// The target left the load balancer: DEACTIVATING → STOPPING.
     pub(super) fn on_deregistered(&mut self, task_ref: TaskRef, now: SimTime) {
-        if self.task(task_ref).is_some_and(|t| t.state == TaskState::Deactivating) {
-            self.tasks[task_ref.slot as usize].state = TaskState::Stopping;
+        if self.task(task_ref).is_some_and(|t| t.state == TaskStatus::Deactivating) {
+            self.tasks[task_ref.slot as usize].state = TaskStatus::Stopping;
             let stop = self.scenario.timing.task_stop.sample_duration(&mut self.lifecycle);
             self.queue.schedule(now + stop, Event::Stopped(task_ref));
         }
@@ -818,45 +746,39 @@ impl Simulation<'_> {
 
     /// Stops a task the way the scheduler does: a running task behind a
     /// load balancer deregisters first; one not yet running stops at once.
-    pub(super) fn stop_service_task(
-        &mut self,
-        task_ref: TaskRef,
-        outcome: &'static str,
-        code: &'static str,
-        now: SimTime,
-    ) {
+    pub(super) fn stop_service_task(&mut self, task_ref: TaskRef, outcome: TaskOutcome, code: StopCode, now: SimTime) {
         let task = &mut self.tasks[task_ref.slot as usize];
         let state = task.state;
-        if matches!(state, TaskState::Deactivating | TaskState::Stopping | TaskState::Stopped) {
+        if matches!(state, TaskStatus::Deactivating | TaskStatus::Stopping | TaskStatus::Stopped) {
             return;
         }
         task.outcome = outcome;
         task.stop_code = code;
         task.healthy = false;
-        let spot_interruption = code == "SpotInterruption";
+        let spot_interruption = code == StopCode::SpotInterruption;
         let deregistration = match task.owner {
             Owner::Service(s) => self.scenario.services[s].target_group.map(|tg| tg.deregistration_delay),
             Owner::Workload(_) => None,
         };
         match state {
-            TaskState::Provisioning | TaskState::Pending => {
+            TaskStatus::Provisioning | TaskStatus::Pending => {
                 if task.placed.is_none() {
                     self.dequeue_waiting(task_ref);
                 }
                 self.unstarted_tasks -= 1;
                 let _ = self.stop_now(task_ref, now);
             }
-            TaskState::Running => {
+            TaskStatus::Running => {
                 self.leave_running(task_ref);
                 match deregistration {
                     Some(delay) => {
-                        self.tasks[task_ref.slot as usize].state = TaskState::Deactivating;
+                        self.tasks[task_ref.slot as usize].state = TaskStatus::Deactivating;
                         // Fargate Spot gives two minutes, whatever the target group says.
                         let delay = if spot_interruption { delay.min(SPOT_WARNING) } else { delay };
                         self.queue.schedule(now + delay, Event::Deregistered(task_ref));
                     }
                     None => {
-                        self.tasks[task_ref.slot as usize].state = TaskState::Stopping;
+                        self.tasks[task_ref.slot as usize].state = TaskStatus::Stopping;
                         let stop = self.scenario.timing.task_stop.sample_duration(&mut self.lifecycle);
                         self.queue.schedule(now + stop, Event::Stopped(task_ref));
                     }
@@ -882,15 +804,15 @@ impl Simulation<'_> {
         let state = &mut self.services[service];
         state.tasks.remove(&number);
         match outcome {
-            "failed_to_start" => {
+            TaskOutcome::FailedToStart => {
                 state.tasks_failed_to_start += 1;
                 state.launch_failures += 1;
                 state.next_launch = now + launch_backoff(state.launch_failures, BACKOFF_INITIAL);
                 self.count_failure(service, deployment, now)?;
             }
-            "crashed" => state.tasks_crashed += 1,
-            "lost" => state.tasks_lost += 1,
-            "interrupted" => state.tasks_spot_interrupted += 1,
+            TaskOutcome::Crashed => state.tasks_crashed += 1,
+            TaskOutcome::Lost => state.tasks_lost += 1,
+            TaskOutcome::Interrupted => state.tasks_spot_interrupted += 1,
             _ => {}
         }
         self.request_evaluation(service);
@@ -923,7 +845,7 @@ impl Simulation<'_> {
         d.outcome = "FAILED".into();
         let detail = format!("{} failed tasks reached the threshold {threshold}", d.failed_tasks);
         let blue_green = matches!(d.kind, DeploymentKind::BlueGreen { .. });
-        self.log_deployment(service, p, now, "CIRCUIT_BREAKER_TRIPPED", &detail)?;
+        self.log_deployment(service, p, now, "CIRCUIT_BREAKER_TRIPPED", &detail);
         if !breaker.rollback {
             return Ok(());
         }
@@ -936,14 +858,14 @@ impl Simulation<'_> {
             // Traffic never left blue: blue becomes primary again, green goes.
             if let Some(blue) = state.deployments[..p].iter().rposition(|d| d.status != DeploymentStatus::Inactive) {
                 state.deployments[blue].status = DeploymentStatus::Primary;
-                self.log_deployment(service, blue, now, "ROLLBACK", "blue keeps the traffic; green is removed")?;
+                self.log_deployment(service, blue, now, "ROLLBACK", "blue keeps the traffic; green is removed");
             }
         } else {
             let id = state.deployments.len() as u32 + 1;
             let rollback = Deployment::new(id, state.stable_task_definition, DeploymentKind::Rolling, now);
             state.deployments.push(rollback);
             let index = state.deployments.len() - 1;
-            self.log_deployment(service, index, now, "ROLLBACK", "redeploying the last completed deployment")?;
+            self.log_deployment(service, index, now, "ROLLBACK", "redeploying the last completed deployment");
         }
         self.request_evaluation(service);
         Ok(())
@@ -957,7 +879,7 @@ impl Simulation<'_> {
         if let Some(desired) = update.desired_count {
             self.services[service].desired = desired;
             let p = self.services[service].primary();
-            self.log_deployment(service, p, now, "DESIRED_COUNT_CHANGED", &format!("desiredCount {desired}"))?;
+            self.log_deployment(service, p, now, "DESIRED_COUNT_CHANGED", &format!("desiredCount {desired}"));
         }
         if let Some(task_definition) = update.task_definition {
             let kind = deployment_kind(
@@ -985,7 +907,7 @@ impl Simulation<'_> {
             state.next_launch = now;
             let index = state.deployments.len() - 1;
             let name = self.scenario.task_definitions[task_definition].name();
-            self.log_deployment(service, index, now, "CREATED", &format!("UpdateService to {name}"))?;
+            self.log_deployment(service, index, now, "CREATED", &format!("UpdateService to {name}"));
         }
         self.request_evaluation(service);
         Ok(())
@@ -1019,7 +941,7 @@ impl Simulation<'_> {
             now,
             "TRAFFIC_SHIFTED",
             &format!("{percent:.1}% of production traffic on green"),
-        )?;
+        );
         if last {
             self.queue.schedule(now + bake, Event::BakeDone(service, deployment));
         } else if let Some(gap) = next {
@@ -1039,7 +961,7 @@ impl Simulation<'_> {
         if let DeploymentKind::BlueGreen { phase, .. } = &mut d.kind {
             *phase = BlueGreenPhase::CleaningUp;
         }
-        self.log_deployment(service, p, now, "BLUE_TERMINATING", "bake time over")?;
+        self.log_deployment(service, p, now, "BLUE_TERMINATING", "bake time over");
         self.request_evaluation(service);
         Ok(())
     }
@@ -1058,7 +980,7 @@ impl Simulation<'_> {
         let mut instance_counts: BTreeMap<InstanceId, i64> = BTreeMap::new();
         for task_ref in self.services[service].tasks.values() {
             let task = &self.tasks[task_ref.slot as usize];
-            if matches!(task.state, TaskState::Deactivating | TaskState::Stopping | TaskState::Stopped) {
+            if matches!(task.state, TaskStatus::Deactivating | TaskStatus::Stopping | TaskStatus::Stopped) {
                 continue;
             }
             if let Some(zone) = task.availability_zone {
@@ -1112,7 +1034,7 @@ impl Simulation<'_> {
 
     /// One sample of every service: demand, what the healthy tasks serve,
     /// and the counts behind availability.
-    pub(super) fn sample_services(&mut self, time: SimTime, registered_cpu: u64) -> Result<(), Error> {
+    pub(super) fn sample_services(&mut self, time: SimTime, registered_cpu: u64) {
         let dt = self.scenario.sample_interval;
         self.registered_cpu_ms += registered_cpu as f64 * dt.0 as f64;
         for service in 0..self.services.len() {
@@ -1126,10 +1048,10 @@ impl Simulation<'_> {
             let mut reserved_cpu = 0_u64;
             for task_ref in state.tasks.values() {
                 let task = &self.tasks[task_ref.slot as usize];
-                if task.launch_type == LaunchType::Ec2 && task.placed.is_some() && task.state != TaskState::Stopped {
+                if task.launch_type == LaunchType::Ec2 && task.placed.is_some() && task.state != TaskStatus::Stopped {
                     reserved_cpu += u64::from(task.cpu);
                 }
-                if task.state == TaskState::Running {
+                if task.state == TaskStatus::Running {
                     running += 1;
                     if task.healthy {
                         healthy += 1;
@@ -1168,122 +1090,96 @@ impl Simulation<'_> {
                 state.since_steady.add(dt, d, s, healthy < desired, overloaded, ratio);
             }
             let in_progress = state.deployments.iter().any(|d| d.rollout == RolloutState::InProgress);
-            if let Some(file) = &mut self.outputs.service_timeseries {
-                file.row(&[
-                    fixed(time.as_secs_f64(), 0),
-                    spec.def.name.clone(),
-                    desired.to_string(),
-                    running.to_string(),
-                    healthy.to_string(),
-                    demand.map_or(String::new(), |d| fixed(d, 3)),
-                    fixed(capacity, 3),
-                    served.map_or(String::new(), |s| fixed(s, 3)),
-                    fixed(if d > 0.0 { 100.0 * s / d } else { 100.0 }, 3),
-                    u8::from(in_progress).to_string(),
-                ])?;
-            }
+            self.recorder.service_sample(ServiceSample {
+                time,
+                service,
+                desired,
+                running,
+                healthy,
+                demand,
+                capacity,
+                served,
+                availability_pct: if d > 0.0 { 100.0 * s / d } else { 100.0 },
+                deployment_in_progress: in_progress,
+            });
         }
-        Ok(())
     }
 
-    /// Writes `services.csv`.
-    pub(super) fn write_services_csv(&mut self, end: SimTime, out: &Path) -> Result<(), Error> {
-        if self.services.is_empty() {
-            return Ok(());
-        }
+    /// Each service's figures over the run, in scenario order.
+    pub(super) fn service_reports(&self, end: SimTime) -> Vec<ServiceReport> {
         let ec2_cost = self.summary.costs.ec2();
-        let mut file = CsvFile::create(&out.join("services.csv"), &SERVICES_HEADER)?;
-        for (service, state) in self.services.iter().enumerate() {
-            let spec = &self.scenario.services[service];
-            let launch = match &spec.launch {
-                ServiceLaunch::LaunchType(lt) => lt.as_str().to_string(),
-                ServiceLaunch::Providers(shares) => shares
-                    .iter()
-                    .map(|s| {
-                        let name = s.provider.name(&self.scenario.capacity_providers);
-                        format!("{name}(base {} weight {})", s.base, s.weight)
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" + "),
-            };
-            let running_end =
-                state.tasks.values().filter(|t| self.tasks[t.slot as usize].state == TaskState::Running).count();
-            let exposure = state.exposure();
-            let mut ratios = exposure.ratios.clone();
-            ratios.sort_by(f64::total_cmp);
-            let quantile = |q: f64| -> String {
-                if ratios.is_empty() {
-                    return String::new();
+        self.services
+            .iter()
+            .enumerate()
+            .map(|(service, state)| {
+                let running_end =
+                    state.tasks.values().filter(|t| self.tasks[t.slot as usize].state == TaskStatus::Running).count();
+                let exposure = state.exposure();
+                let mut ratios = exposure.ratios.clone();
+                ratios.sort_by(f64::total_cmp);
+                let quantile = |q: f64| {
+                    let rank = ((q * ratios.len() as f64).ceil() as usize).clamp(1, ratios.len());
+                    ratios[rank - 1]
+                };
+                let updates = &state.deployments[1..];
+                let count = |f: &dyn Fn(&Deployment) -> bool| updates.iter().filter(|d| f(d)).count() as u64;
+                let durations: Vec<f64> =
+                    updates.iter().map(|d| d.ended.unwrap_or(end).since(d.started).as_secs_f64()).collect();
+                let deployment_seconds = (!durations.is_empty()).then(|| {
+                    let mean = durations.iter().sum::<f64>() / durations.len() as f64;
+                    (mean, durations.iter().copied().fold(f64::MIN, f64::max))
+                });
+                let share = if self.registered_cpu_ms > 0.0 {
+                    ec2_cost * state.reserved_cpu_ms / self.registered_cpu_ms
+                } else {
+                    0.0
+                };
+                ServiceReport {
+                    service,
+                    desired_end: state.desired,
+                    running_end: running_end as u32,
+                    availability_pct: state.availability_pct(),
+                    below_desired: exposure.below_desired,
+                    overloaded: exposure.overloaded,
+                    running_to_desired: (!ratios.is_empty()).then(|| (quantile(0.01), quantile(0.99))),
+                    tasks_started: state.tasks_started,
+                    tasks_failed_to_start: state.tasks_failed_to_start,
+                    tasks_failed_health: state.tasks_failed_health,
+                    tasks_crashed: state.tasks_crashed,
+                    tasks_lost: state.tasks_lost,
+                    tasks_spot_interrupted: state.tasks_spot_interrupted,
+                    placement_failures: state.placement_failures,
+                    deployments: updates.len() as u64,
+                    deployments_completed: count(&|d| d.rollout == RolloutState::Completed),
+                    deployments_failed: count(&|d| d.rollout == RolloutState::Failed && d.outcome != "SUPERSEDED"),
+                    deployments_rolled_back: count(&|d| d.outcome == "ROLLED_BACK"),
+                    deployments_stuck: count(&|d| d.reported_stuck),
+                    deployment_seconds,
+                    cost_usd: share + state.fargate_cost,
+                    fargate_cost_usd: state.fargate_cost,
                 }
-                let rank = ((q * ratios.len() as f64).ceil() as usize).clamp(1, ratios.len());
-                fixed(ratios[rank - 1], 4)
-            };
-            let updates = &state.deployments[1..];
-            let count = |f: &dyn Fn(&Deployment) -> bool| updates.iter().filter(|d| f(d)).count().to_string();
-            let durations: Vec<f64> =
-                updates.iter().map(|d| d.ended.unwrap_or(end).since(d.started).as_secs_f64()).collect();
-            let mean = if durations.is_empty() {
-                String::new()
-            } else {
-                fixed(durations.iter().sum::<f64>() / durations.len() as f64, 1)
-            };
-            let max = durations.iter().copied().fold(None, |m: Option<f64>, d| Some(m.map_or(d, |m| m.max(d))));
-            let availability = state.availability_pct();
-            let share = if self.registered_cpu_ms > 0.0 {
-                ec2_cost * state.reserved_cpu_ms / self.registered_cpu_ms
-            } else {
-                0.0
-            };
-            file.row(&[
-                spec.def.name.clone(),
-                if spec.is_daemon() { "DAEMON".into() } else { "REPLICA".into() },
-                launch,
-                state.desired.to_string(),
-                running_end.to_string(),
-                fixed(availability, 4),
-                fixed(exposure.below_desired.as_secs_f64() / 60.0, 2),
-                fixed(exposure.overloaded.as_secs_f64() / 60.0, 2),
-                quantile(0.01),
-                quantile(0.99),
-                state.tasks_started.to_string(),
-                state.tasks_failed_to_start.to_string(),
-                state.tasks_failed_health.to_string(),
-                state.tasks_crashed.to_string(),
-                state.tasks_lost.to_string(),
-                state.tasks_spot_interrupted.to_string(),
-                state.placement_failures.to_string(),
-                updates.len().to_string(),
-                count(&|d| d.rollout == RolloutState::Completed),
-                count(&|d| d.rollout == RolloutState::Failed && d.outcome != "SUPERSEDED"),
-                count(&|d| d.outcome == "ROLLED_BACK"),
-                count(&|d| d.reported_stuck),
-                mean,
-                max.map_or(String::new(), |m| fixed(m, 1)),
-                fixed(share + state.fargate_cost, 6),
-                fixed(state.fargate_cost, 6),
-            ])?;
-        }
-        file.commit()
+            })
+            .collect()
     }
 
-    /// Appends a row to `deployments.csv`.
+    /// Records a deployment step.
     pub(super) fn log_deployment(
         &mut self,
         service: usize,
         deployment: usize,
         now: SimTime,
-        event: &str,
+        event: &'static str,
         detail: &str,
-    ) -> Result<(), Error> {
-        if self.outputs.deployments.is_none() {
-            return Ok(());
+    ) {
+        if !self.recorder.keeps_deployments() {
+            return;
         }
         let state = &self.services[service];
         let d = &state.deployments[deployment];
         let (mut new_running, mut new_healthy, mut old_running) = (0, 0, 0);
         for task_ref in state.tasks.values() {
             let task = &self.tasks[task_ref.slot as usize];
-            if task.state != TaskState::Running {
+            if task.state != TaskStatus::Running {
                 continue;
             }
             if task.deployment == d.id {
@@ -1293,62 +1189,53 @@ impl Simulation<'_> {
                 old_running += 1;
             }
         }
-        let row = [
-            fixed(now.as_secs_f64(), 3),
-            self.scenario.services[service].def.name.clone(),
-            d.id.to_string(),
-            self.scenario.task_definitions[d.task_definition].name(),
-            event.to_string(),
-            state.desired.to_string(),
-            new_running.to_string(),
-            new_healthy.to_string(),
-            old_running.to_string(),
-            fixed(d.traffic_percent(), 1),
-            detail.to_string(),
-        ];
-        if let Some(file) = &mut self.outputs.deployments {
-            file.row(&row)?;
-        }
-        Ok(())
+        let record = DeploymentRecord {
+            time: now,
+            service,
+            deployment: d.id,
+            task_definition: d.task_definition,
+            event,
+            desired: state.desired,
+            new_running,
+            new_healthy,
+            old_running,
+            traffic_percent: d.traffic_percent(),
+            detail: detail.to_string(),
+        };
+        self.recorder.deployment(record);
     }
 
-    /// Appends a task's row to `events.csv`.
+    /// Records a task's row of the event log.
     pub(super) fn log_task(
         &mut self,
         now: SimTime,
-        event: &str,
+        event: &'static str,
         task_ref: TaskRef,
-        code: &str,
+        code: Option<StopCode>,
         detail: &str,
-    ) -> Result<(), Error> {
-        let task = &self.tasks[task_ref.slot as usize];
-        let owner = match task.owner {
-            Owner::Service(s) => self.scenario.services[s].def.name.clone(),
-            Owner::Workload(_) => String::new(),
-        };
-        let row = [
-            fixed(now.as_secs_f64(), 3),
-            event.to_string(),
-            owner,
-            task.number.to_string(),
-            self.scenario.task_definitions[task.task_definition].name(),
-            task.instance.map_or(String::new(), |id| self.cluster.instances[id.0 as usize].ec2_instance_id.clone()),
-            task.availability_zone.map_or(String::new(), |z| self.scenario.availability_zones[z].clone()),
-            code.to_string(),
-            detail.to_string(),
-        ];
-        if let Some(file) = &mut self.outputs.events {
-            file.row(&row)?;
+    ) {
+        if !self.recorder.keeps_events() {
+            return;
         }
-        Ok(())
+        let task = &self.tasks[task_ref.slot as usize];
+        let subject = EventSubject::Task {
+            number: task.number,
+            service: match task.owner {
+                Owner::Service(s) => Some(s),
+                Owner::Workload(_) => None,
+            },
+            task_definition: task.task_definition,
+            instance: task.instance,
+            zone: task.availability_zone,
+        };
+        self.recorder.event(EventRecord { time: now, event, subject, stop_code: code, detail: detail.to_string() });
     }
 
-    /// Appends a service's row to `events.csv`.
-    pub(super) fn log_service(&mut self, now: SimTime, event: &str, service: usize, detail: &str) -> Result<(), Error> {
-        let name = self.scenario.services[service].def.name.clone();
-        if let Some(file) = &mut self.outputs.events {
-            file.row(&[&fixed(now.as_secs_f64(), 3), event, &name, "", "", "", "", "", detail])?;
+    /// Records a service's row of the event log.
+    pub(super) fn log_service(&mut self, now: SimTime, event: &'static str, service: usize, detail: &str) {
+        if self.recorder.keeps_events() {
+            let subject = EventSubject::Service(service);
+            self.recorder.event(EventRecord { time: now, event, subject, stop_code: None, detail: detail.to_string() });
         }
-        Ok(())
     }
 }

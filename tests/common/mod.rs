@@ -2,9 +2,11 @@
 //! draining trace readers. Each test crate uses a subset.
 #![allow(dead_code)]
 
+use ecs_sim::error::Error;
 use ecs_sim::error::InputError;
+use ecs_sim::record::RunSummary;
 use ecs_sim::scenario::Scenario;
-use ecs_sim::simulation::{run_scenario, RunSummary};
+use ecs_sim::simulation::run_scenario;
 use ecs_sim::traces::{TraceReader, TraceTask};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -28,6 +30,13 @@ pub fn read_tasks(out: &Path) -> Vec<BTreeMap<String, String>> {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     lines.map(|l| header.iter().map(|h| h.to_string()).zip(l.split(',').map(str::to_string)).collect()).collect()
+}
+
+/// Runs a scenario and writes its files into `out`, as `ecs-sim run` does.
+pub fn run_to_dir(scenario: &Scenario, out: &Path) -> Result<RunSummary, Error> {
+    let result = run_scenario(scenario)?;
+    ecs_sim::output::write_run(scenario, &result, out)?;
+    Ok(result.summary)
 }
 
 /// Every task of a trace; panics on an error.
@@ -66,5 +75,5 @@ pub fn run_text_in(text: &str, dir: &Path) -> RunSummary {
     let path = dir.join("scenario.toml");
     std::fs::write(&path, text).unwrap();
     let scenario = Scenario::from_toml(text, &path).unwrap_or_else(|e| panic!("{e}"));
-    run_scenario(&scenario, dir).unwrap()
+    run_to_dir(&scenario, dir).unwrap()
 }

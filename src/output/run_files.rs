@@ -1,0 +1,435 @@
+//! The CSV files of one run, formatted from its [`RunResult`]: `summary.csv`,
+//! `timeseries.csv`, and, where the run kept them, `tasks.csv`, `events.csv`,
+//! `services.csv`, `deployments.csv`, `service_timeseries.csv`,
+//! `scaling.csv` and `metrics.csv`. docs/scenario.md documents each column.
+
+use crate::engine::SimTime;
+use crate::error::Error;
+use crate::placement::Rejection;
+use crate::record::{
+    ClusterSample, DeploymentRecord, EventRecord, EventSubject, MetricRecord, Owner, RunResult, ScalingRecord,
+    ServiceReport, ServiceSample, TaskRecord,
+};
+use crate::report::{fixed, CsvFile};
+use crate::scenario::service_spec::ServiceLaunch;
+use crate::scenario::Scenario;
+use std::path::Path;
+
+/// Every file a run can write, in the order they are written.
+pub const RUN_FILES: [&str; 9] = [
+    "timeseries.csv",
+    "tasks.csv",
+    "events.csv",
+    "deployments.csv",
+    "service_timeseries.csv",
+    "scaling.csv",
+    "metrics.csv",
+    "services.csv",
+    "summary.csv",
+];
+
+const TIMESERIES_HEADER: [&str; 11] = [
+    "time_s",
+    "instances",
+    "registered_cpu",
+    "reserved_cpu",
+    "cpu_reservation_pct",
+    "registered_memory_mib",
+    "reserved_memory_mib",
+    "memory_reservation_pct",
+    "running_tasks",
+    "pending_tasks",
+    "fargate_running_tasks",
+];
+
+const TASKS_HEADER: [&str; 18] = [
+    "task",
+    "workload",
+    "task_definition",
+    "group",
+    "launch_type",
+    "cpu",
+    "memory_mib",
+    "submitted_s",
+    "placed_s",
+    "started_s",
+    "stopped_s",
+    "instance_id",
+    "instance_type",
+    "availability_zone",
+    "last_status",
+    "outcome",
+    "reason",
+    "fargate_cost_usd",
+];
+
+const EVENTS_HEADER: [&str; 9] = [
+    "time_s",
+    "event",
+    "service",
+    "task",
+    "task_definition",
+    "instance_id",
+    "availability_zone",
+    "stop_code",
+    "detail",
+];
+
+const DEPLOYMENTS_HEADER: [&str; 11] = [
+    "time_s",
+    "service",
+    "deployment",
+    "task_definition",
+    "event",
+    "desired",
+    "new_running",
+    "new_healthy",
+    "old_running",
+    "traffic_percent",
+    "detail",
+];
+
+const SERVICE_TIMESERIES_HEADER: [&str; 10] = [
+    "time_s",
+    "service",
+    "desired",
+    "running",
+    "healthy",
+    "demand",
+    "capacity",
+    "served",
+    "availability_pct",
+    "deployment_in_progress",
+];
+
+const SERVICES_HEADER: [&str; 26] = [
+    "service",
+    "scheduling_strategy",
+    "launch",
+    "desired_count_end",
+    "running_end",
+    "availability_pct",
+    "minutes_below_desired",
+    "minutes_overloaded",
+    "running_to_desired_p01",
+    "running_to_desired_p99",
+    "tasks_started",
+    "tasks_failed_to_start",
+    "tasks_failed_health_checks",
+    "tasks_crashed",
+    "tasks_lost_to_faults",
+    "tasks_spot_interrupted",
+    "placement_failures",
+    "deployments",
+    "deployments_completed",
+    "deployments_failed",
+    "deployments_rolled_back",
+    "deployments_stuck",
+    "deployment_mean_duration_s",
+    "deployment_max_duration_s",
+    "cost_share_usd",
+    "fargate_cost_usd",
+];
+
+const SCALING_HEADER: [&str; 6] = ["time_s", "target", "policy", "from", "to", "cause"];
+
+const METRICS_HEADER: [&str; 11] = [
+    "time_s",
+    "kind",
+    "name",
+    "desired",
+    "running",
+    "cpu_pct",
+    "memory_pct",
+    "requests_per_target",
+    "cpr",
+    "instances",
+    "provisioning_tasks",
+];
+
+/// Formats an instant as seconds with `decimals` decimals.
+fn at(time: SimTime, decimals: usize) -> String {
+    fixed(time.as_secs_f64(), decimals)
+}
+
+/// Formats an optional instant as seconds (empty when absent).
+fn seconds(time: Option<SimTime>) -> String {
+    time.map_or(String::new(), |t| at(t, 3))
+}
+
+/// Formats an optional number (empty when absent).
+fn optional(value: Option<f64>, decimals: usize) -> String {
+    value.map_or(String::new(), |v| fixed(v, decimals))
+}
+
+/// Writes a run's files into `dir`, creating it. Each file is written
+/// atomically; a file the run did not keep is not written.
+pub fn write_run(scenario: &Scenario, result: &RunResult, dir: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Output { path: dir.to_path_buf(), source })?;
+    write_rows(&dir.join("timeseries.csv"), &TIMESERIES_HEADER, &result.samples, timeseries_row)?;
+    if let Some(tasks) = &result.tasks {
+        write_rows(&dir.join("tasks.csv"), &TASKS_HEADER, tasks, |t| task_row(scenario, result, t))?;
+    }
+    if let Some(events) = &result.events {
+        write_rows(&dir.join("events.csv"), &EVENTS_HEADER, events, |e| event_row(scenario, result, e))?;
+    }
+    if !scenario.services.is_empty() {
+        let deployments = &result.deployments;
+        write_rows(&dir.join("deployments.csv"), &DEPLOYMENTS_HEADER, deployments, |d| deployment_row(scenario, d))?;
+        let samples = &result.service_samples;
+        write_rows(&dir.join("service_timeseries.csv"), &SERVICE_TIMESERIES_HEADER, samples, |s| {
+            service_sample_row(scenario, s)
+        })?;
+    }
+    if let Some(scaling) = &result.scaling {
+        write_rows(&dir.join("scaling.csv"), &SCALING_HEADER, scaling, scaling_row)?;
+    }
+    if let Some(metrics) = &result.metrics {
+        write_rows(&dir.join("metrics.csv"), &METRICS_HEADER, metrics, |m| metric_row(scenario, m))?;
+    }
+    if !result.services.is_empty() {
+        write_rows(&dir.join("services.csv"), &SERVICES_HEADER, &result.services, |s| service_row(scenario, s))?;
+    }
+    write_rows(&dir.join("summary.csv"), &["metric", "value"], &summary_rows(scenario, result), |(name, value)| {
+        vec![name.clone(), value.clone()]
+    })
+}
+
+fn write_rows<T>(path: &Path, header: &[&str], rows: &[T], format: impl Fn(&T) -> Vec<String>) -> Result<(), Error> {
+    let mut file = CsvFile::create(path, header)?;
+    for row in rows {
+        file.row(&format(row))?;
+    }
+    file.commit()
+}
+
+fn timeseries_row(sample: &ClusterSample) -> Vec<String> {
+    vec![
+        at(sample.time, 0),
+        sample.instances.to_string(),
+        sample.registered_cpu.to_string(),
+        sample.reserved_cpu.to_string(),
+        fixed(sample.cpu_reservation_pct(), 2),
+        sample.registered_memory.to_string(),
+        sample.reserved_memory.to_string(),
+        fixed(sample.memory_reservation_pct(), 2),
+        sample.running_tasks.to_string(),
+        sample.pending_tasks.to_string(),
+        sample.fargate_running_tasks.to_string(),
+    ]
+}
+
+fn task_row(scenario: &Scenario, result: &RunResult, task: &TaskRecord) -> Vec<String> {
+    let instance = task.instance.map(|id| result.instance(id));
+    vec![
+        task.number.to_string(),
+        match task.owner {
+            Owner::Workload(w) => scenario.workloads[w].name.clone(),
+            Owner::Service(s) => format!("service:{}", scenario.services[s].def.name),
+        },
+        scenario.task_definitions[task.task_definition].name(),
+        result.groups[task.group.0 as usize].clone(),
+        task.launch_type.as_str().to_string(),
+        task.cpu.to_string(),
+        task.memory.to_string(),
+        seconds(Some(task.submitted)),
+        seconds(task.placed),
+        seconds(task.started),
+        seconds(task.stopped),
+        instance.map_or(String::new(), |i| i.ec2_instance_id.clone()),
+        instance.map_or(String::new(), |i| i.instance_type.clone()),
+        task.availability_zone.map_or(String::new(), |z| scenario.availability_zones[z].clone()),
+        task.last_status.as_str().to_string(),
+        task.outcome.as_str().to_string(),
+        task.reason.as_str().to_string(),
+        optional(task.fargate_cost, 6),
+    ]
+}
+
+fn event_row(scenario: &Scenario, result: &RunResult, event: &EventRecord) -> Vec<String> {
+    let zone = |z: usize| scenario.availability_zones[z].clone();
+    let instance = |id| result.instance(id).ec2_instance_id.clone();
+    let (service, task, task_definition, instance_id, availability_zone) = match event.subject {
+        EventSubject::Task { number, service, task_definition, instance: on, zone: z } => (
+            service.map_or(String::new(), |s| scenario.services[s].def.name.clone()),
+            number.to_string(),
+            scenario.task_definitions[task_definition].name(),
+            on.map_or(String::new(), instance),
+            z.map_or(String::new(), zone),
+        ),
+        EventSubject::Service(s) => {
+            (scenario.services[s].def.name.clone(), String::new(), String::new(), String::new(), String::new())
+        }
+        EventSubject::Instance(id, z) => (String::new(), String::new(), String::new(), instance(id), zone(z)),
+        EventSubject::Zone(z) => (String::new(), String::new(), String::new(), String::new(), zone(z)),
+    };
+    vec![
+        at(event.time, 3),
+        event.event.to_string(),
+        service,
+        task,
+        task_definition,
+        instance_id,
+        availability_zone,
+        event.stop_code.map_or("", |c| c.as_str()).to_string(),
+        event.detail.clone(),
+    ]
+}
+
+fn deployment_row(scenario: &Scenario, d: &DeploymentRecord) -> Vec<String> {
+    vec![
+        at(d.time, 3),
+        scenario.services[d.service].def.name.clone(),
+        d.deployment.to_string(),
+        scenario.task_definitions[d.task_definition].name(),
+        d.event.to_string(),
+        d.desired.to_string(),
+        d.new_running.to_string(),
+        d.new_healthy.to_string(),
+        d.old_running.to_string(),
+        fixed(d.traffic_percent, 1),
+        d.detail.clone(),
+    ]
+}
+
+fn service_sample_row(scenario: &Scenario, s: &ServiceSample) -> Vec<String> {
+    vec![
+        at(s.time, 0),
+        scenario.services[s.service].def.name.clone(),
+        s.desired.to_string(),
+        s.running.to_string(),
+        s.healthy.to_string(),
+        optional(s.demand, 3),
+        fixed(s.capacity, 3),
+        optional(s.served, 3),
+        fixed(s.availability_pct, 3),
+        u8::from(s.deployment_in_progress).to_string(),
+    ]
+}
+
+fn scaling_row(r: &ScalingRecord) -> Vec<String> {
+    vec![at(r.time, 0), r.target.clone(), r.policy.clone(), r.from.to_string(), r.to.to_string(), r.cause.clone()]
+}
+
+fn metric_row(scenario: &Scenario, m: &MetricRecord) -> Vec<String> {
+    match *m {
+        MetricRecord::Service { time, service, desired, running, cpu_pct, memory_pct, requests_per_target } => vec![
+            at(time, 0),
+            "service".to_string(),
+            scenario.services[service].def.name.clone(),
+            desired.to_string(),
+            running.to_string(),
+            optional(cpu_pct, 3),
+            optional(memory_pct, 3),
+            optional(requests_per_target, 3),
+            String::new(),
+            String::new(),
+            String::new(),
+        ],
+        MetricRecord::Provider { time, provider, desired, cpr, instances, provisioning } => vec![
+            at(time, 0),
+            "capacity_provider".to_string(),
+            scenario.capacity_providers[provider].name.clone(),
+            desired.to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            optional(cpr, 3),
+            instances.to_string(),
+            provisioning.to_string(),
+        ],
+    }
+}
+
+fn service_row(scenario: &Scenario, r: &ServiceReport) -> Vec<String> {
+    let spec = &scenario.services[r.service];
+    let launch = match &spec.launch {
+        ServiceLaunch::LaunchType(lt) => lt.as_str().to_string(),
+        ServiceLaunch::Providers(shares) => shares
+            .iter()
+            .map(|s| {
+                let name = s.provider.name(&scenario.capacity_providers);
+                format!("{name}(base {} weight {})", s.base, s.weight)
+            })
+            .collect::<Vec<_>>()
+            .join(" + "),
+    };
+    vec![
+        spec.def.name.clone(),
+        if spec.is_daemon() { "DAEMON".into() } else { "REPLICA".into() },
+        launch,
+        r.desired_end.to_string(),
+        r.running_end.to_string(),
+        fixed(r.availability_pct, 4),
+        fixed(r.below_desired.as_secs_f64() / 60.0, 2),
+        fixed(r.overloaded.as_secs_f64() / 60.0, 2),
+        optional(r.running_to_desired.map(|(p01, _)| p01), 4),
+        optional(r.running_to_desired.map(|(_, p99)| p99), 4),
+        r.tasks_started.to_string(),
+        r.tasks_failed_to_start.to_string(),
+        r.tasks_failed_health.to_string(),
+        r.tasks_crashed.to_string(),
+        r.tasks_lost.to_string(),
+        r.tasks_spot_interrupted.to_string(),
+        r.placement_failures.to_string(),
+        r.deployments.to_string(),
+        r.deployments_completed.to_string(),
+        r.deployments_failed.to_string(),
+        r.deployments_rolled_back.to_string(),
+        r.deployments_stuck.to_string(),
+        optional(r.deployment_seconds.map(|(mean, _)| mean), 1),
+        optional(r.deployment_seconds.map(|(_, max)| max), 1),
+        fixed(r.cost_usd, 6),
+        fixed(r.fargate_cost_usd, 6),
+    ]
+}
+
+/// The rows of `summary.csv`, in order.
+fn summary_rows(scenario: &Scenario, result: &RunResult) -> Vec<(String, String)> {
+    let summary = &result.summary;
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let mut put = |name: &str, value: String| rows.push((name.to_string(), value));
+    put("scenario", scenario.name.clone());
+    put("seed", scenario.seed.to_string());
+    put("simulated_hours", fixed(scenario.duration.as_secs_f64() / 3600.0, 3));
+    put("cost_total_usd", fixed(summary.costs.total(), 6));
+    put("cost_ec2_usd", fixed(summary.costs.ec2(), 6));
+    put("cost_fargate_usd", fixed(summary.costs.fargate, 6));
+    for (fleet, cost) in scenario.fleets.iter().zip(&summary.costs.by_fleet) {
+        put(&format!("cost_fleet_{}_usd", fleet.name), fixed(*cost, 6));
+    }
+    put("instance_hours", fixed(summary.instance_hours, 3));
+    put("cpu_reservation_avg_pct", fixed(summary.cpu_reservation_avg_pct, 3));
+    put("cpu_reservation_peak_pct", fixed(summary.cpu_reservation_peak_pct, 3));
+    put("memory_reservation_avg_pct", fixed(summary.memory_reservation_avg_pct, 3));
+    put("memory_reservation_peak_pct", fixed(summary.memory_reservation_peak_pct, 3));
+    put("tasks_submitted", summary.tasks_submitted.to_string());
+    put("tasks_started", summary.tasks_started.to_string());
+    put("tasks_completed", summary.tasks_completed.to_string());
+    put("tasks_failed", summary.tasks_failed.iter().sum::<u64>().to_string());
+    for (reason, count) in Rejection::ALL.iter().zip(summary.tasks_failed) {
+        put(&format!("tasks_failed_{}", reason.reason()), count.to_string());
+    }
+    put("tasks_skipped_oversize", summary.tasks_skipped_oversize.to_string());
+    put("trace_rows_skipped", summary.trace_rows_skipped.to_string());
+    put("trace_rows_held_at_end", summary.trace_rows_held_at_end.to_string());
+    put("trace_tasks_dropped", summary.trace_tasks_dropped.to_string());
+    put("trace_tasks_cut_short", summary.trace_tasks_cut_short.to_string());
+    put("tasks_running_at_end", summary.tasks_running_at_end.to_string());
+    put("tasks_starting_at_end", summary.tasks_starting_at_end.to_string());
+    put("tasks_waiting_at_end", summary.tasks_waiting_at_end.to_string());
+    for (name, quantiles) in [("task_wait", &summary.task_wait), ("task_start_delay", &summary.task_start_delay)] {
+        for (label, q) in ["p50", "p95", "p99"].iter().zip(quantiles) {
+            put(&format!("{name}_{label}_s"), q.map_or(String::new(), |d| fixed(d.as_secs_f64(), 3)));
+        }
+    }
+    put("tasks_lost_to_faults", summary.tasks_lost_to_faults.to_string());
+    put("instance_failures", summary.instance_failures.to_string());
+    put("spot_interruptions", summary.spot_interruptions.to_string());
+    for (spec, availability) in scenario.services.iter().zip(&summary.service_availability_pct) {
+        put(&format!("service_{}_availability_pct", spec.def.name), fixed(*availability, 4));
+    }
+    put("events_processed", summary.events.to_string());
+    rows
+}
