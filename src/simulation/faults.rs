@@ -147,7 +147,7 @@ impl Simulation<'_> {
             self.providers[provider].pending -= 1;
         }
         let instance_type = self.cluster.instance_types[launch.instance_type].clone();
-        let attributes = super::fleet_attributes(self.scenario, launch.fleet);
+        let attributes = super::setup::fleet_attributes(self.scenario, launch.fleet);
         let (fleet, zone) = (launch.fleet, launch.zone);
         let id = self.cluster.add_instance(fleet, &instance_type, zone, now, &attributes);
         self.cluster.instances[id.0 as usize].launched_at = launch.launched;

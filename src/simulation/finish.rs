@@ -1,0 +1,69 @@
+//! The end of a run: tasks still alive are reported, instances billed, and
+//! the recorder's result completed with the summary.
+
+use super::task::TaskRef;
+use super::Simulation;
+use crate::billing::ec2_instance_cost;
+use crate::engine::SimTime;
+use crate::error::Error;
+use crate::record::{EndReason, InstanceNames, RunResult, TaskOutcome, TaskStatus};
+
+impl Simulation<'_> {
+    pub(super) fn finish(mut self, end: SimTime) -> Result<RunResult, Error> {
+        // Tasks still alive at the end, in submission order. (A reported
+        // task's slot may be free for reuse, but it always has `stopped` set.)
+        let mut live: Vec<(u64, u32)> = self
+            .tasks
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.stopped.is_none())
+            .map(|(slot, t)| (t.number, slot as u32))
+            .collect();
+        live.sort_unstable();
+        for (_, slot) in live {
+            let task_ref = TaskRef { slot, generation: self.tasks[slot as usize].generation };
+            match self.tasks[slot as usize].state {
+                TaskStatus::Provisioning => self.summary.tasks_waiting_at_end += 1,
+                TaskStatus::Pending => self.summary.tasks_starting_at_end += 1,
+                TaskStatus::Running | TaskStatus::Deactivating | TaskStatus::Stopping | TaskStatus::Stopped => {
+                    self.summary.tasks_running_at_end += 1
+                }
+            }
+            self.report(task_ref, end, TaskOutcome::Unfinished, EndReason::None);
+        }
+        for instance in &self.cluster.instances {
+            let fleet = &self.scenario.fleets[instance.fleet];
+            let price = self.cluster.instance_types[instance.instance_type].price_per_hour;
+            let ended = instance.terminated_at.unwrap_or(end);
+            self.summary.costs.by_fleet[instance.fleet] +=
+                ec2_instance_cost(price, fleet.price_factor, instance.launched_at, ended);
+        }
+        let summary = &mut self.summary;
+        summary.events = self.queue.processed();
+        summary.trace_rows_skipped = self.sources.iter().map(|s| s.skipped_rows()).sum();
+        summary.trace_rows_held_at_end = self.sources.iter().map(|s| s.held_rows()).sum();
+        summary.trace_tasks_dropped = self.sources.iter().map(|s| s.trace_tasks_dropped()).sum();
+        summary.trace_tasks_cut_short = self.sources.iter().map(|s| s.trace_tasks_cut_short()).sum();
+        summary.instance_hours = self.integrals.instance_hours();
+        summary.cpu_reservation_avg_pct = self.integrals.average_cpu_pct();
+        summary.cpu_reservation_peak_pct = self.integrals.peak_cpu_pct;
+        summary.memory_reservation_avg_pct = self.integrals.average_memory_pct();
+        summary.memory_reservation_peak_pct = self.integrals.peak_memory_pct;
+        summary.task_wait = [0.5, 0.95, 0.99].map(|q| self.waits.quantile(q));
+        summary.task_start_delay = [0.5, 0.95, 0.99].map(|q| self.start_delays.quantile(q));
+        summary.service_availability_pct = self.services.iter().map(|s| s.availability_pct()).collect();
+        summary.service_over_maximum = self.services.iter().map(|s| s.over_maximum).collect();
+        let services = self.service_reports(end);
+        let instances = self
+            .cluster
+            .instances
+            .iter()
+            .map(|i| InstanceNames {
+                ec2_instance_id: i.ec2_instance_id.clone(),
+                instance_type: self.cluster.instance_types[i.instance_type].name.clone(),
+            })
+            .collect();
+        let groups = self.cluster.group_names().to_vec();
+        Ok(self.recorder.finish(self.summary, services, instances, groups))
+    }
+}
