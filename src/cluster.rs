@@ -4,8 +4,8 @@
 
 use crate::catalog::InstanceType;
 use crate::engine::SimTime;
+use crate::model::{HostPort, Protocol, AGENT_RESERVED_PORTS};
 use crate::placement::index::PlacementIndex;
-use crate::scenario::taskdef::{HostPort, Protocol, AGENT_RESERVED_PORTS};
 use std::collections::HashMap;
 
 /// Index of a container instance in [`Cluster::instances`].

@@ -16,7 +16,7 @@ pub mod query;
 
 use crate::cluster::{AttrId, Cluster, GroupId, Instance, InstanceId, InstanceView, Reservation};
 use crate::engine::SimRng;
-use crate::scenario::taskdef::HostPort;
+use crate::model::HostPort;
 use query::Expression;
 use rand::Rng;
 

@@ -15,8 +15,8 @@
 
 use super::raw::{RawPlacementConstraint, RawPlacementStrategy};
 use super::taskdef::FieldError;
-use super::LaunchType;
 use crate::engine::SimDuration;
+use crate::model::{LaunchType, MAX_CONSTRAINTS};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
@@ -457,13 +457,13 @@ impl ServiceDoc {
             ));
         }
         let placement_constraints = self.placement_constraints.unwrap_or_default();
-        if placement_constraints.len() > super::MAX_CONSTRAINTS {
+        if placement_constraints.len() > MAX_CONSTRAINTS {
             return Err(err(
                 "placementConstraints",
                 format!(
                     "`placementConstraints` has {} items; ECS allows at most {}",
                     placement_constraints.len(),
-                    super::MAX_CONSTRAINTS
+                    MAX_CONSTRAINTS
                 ),
             ));
         }

@@ -6,9 +6,10 @@ use super::dist::{Dist, RawDist, Unit};
 use super::raw::{RawEvent, RawFaults, RawServiceExtras, RawTaskStart};
 use super::scaling_spec::{AutoScalingSpec, CapacityProviderSpec};
 use super::service::{self, DeploymentController, SchedulingStrategy, ServiceDef};
-use super::{find_task_definition, strip_serde_position, LaunchType, Validator};
+use super::{find_task_definition, strip_serde_position, Validator};
 use crate::engine::SimDuration;
 use crate::error::{suggest_for_unknown, InputError};
+use crate::model::{LaunchType, Provider, ProviderShare};
 use crate::placement::{Constraint, Strategy};
 use crate::scenario::taskdef::TaskDef;
 use crate::traces::load::{read_load_series, LoadSeries};
@@ -26,39 +27,6 @@ pub struct TaskStartModel {
     pub start_failure_probability: f64,
     /// Chance that a task reaches RUNNING but never passes its health checks.
     pub health_check_failure_probability: f64,
-}
-
-/// A capacity provider a service can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Provider {
-    /// `FARGATE`.
-    Fargate,
-    /// `FARGATE_SPOT`: Fargate at the Spot price, interruptible.
-    FargateSpot,
-    /// An Auto Scaling group provider (index into the scenario's).
-    Asg(usize),
-}
-
-impl Provider {
-    /// The provider's name.
-    pub fn name(self, providers: &[CapacityProviderSpec]) -> &str {
-        match self {
-            Provider::Fargate => "FARGATE",
-            Provider::FargateSpot => "FARGATE_SPOT",
-            Provider::Asg(i) => &providers[i].name,
-        }
-    }
-}
-
-/// One item of a validated capacity provider strategy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProviderShare {
-    /// The provider.
-    pub provider: Provider,
-    /// Tasks it gets first.
-    pub base: u32,
-    /// Its relative share of the rest.
-    pub weight: u32,
 }
 
 /// Where a service's tasks run.

@@ -8,8 +8,8 @@ use super::{Event, Owner, Simulation, TaskRef, TaskState};
 use crate::cluster::{InstanceId, InstanceStatus};
 use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;
+use crate::model::{LaunchType, Market};
 use crate::report::fixed;
-use crate::scenario::{LaunchType, Market};
 use rand_distr::{Distribution, Exp1};
 
 /// EC2's Spot interruption notice.
