@@ -5,7 +5,8 @@
 use super::dist::{Dist, RawDist, Unit};
 use super::raw::{RawEvent, RawFaults, RawServiceExtras, RawTaskStart};
 use super::scaling_spec::{AutoScalingSpec, CapacityProviderSpec};
-use super::service::{self, DeploymentController, SchedulingStrategy, ServiceDef};
+use super::service::doc as service_doc;
+use super::service::{DeploymentController, SchedulingStrategy, ServiceDef};
 use super::{find_task_definition, strip_serde_position, Validator};
 use crate::engine::SimDuration;
 use crate::error::{suggest_for_unknown, InputError};
@@ -319,7 +320,7 @@ impl Validator<'_> {
                     );
                 }
                 let json = serde_json::to_value(&ecs).map_err(|e| self.error(&field, e.to_string()))?;
-                let doc: service::ServiceDoc = serde_json::from_value(json).map_err(|e| {
+                let doc: service_doc::ServiceDoc = serde_json::from_value(json).map_err(|e| {
                     let err = self.error(&field, e.to_string());
                     match suggest_for_unknown(&e.to_string()) {
                         Some(s) => err.help(s),
@@ -503,7 +504,7 @@ impl Validator<'_> {
             self.error(field, format!("cannot read `{}`: {e}", path.display()))
                 .help("paths are relative to the scenario file")
         })?;
-        let docs = service::parse_json(&text).map_err(|e| {
+        let docs = service_doc::parse_json(&text).map_err(|e| {
             let mut err = InputError::new(&path, strip_serde_position(&e.to_string()));
             if e.line() > 0 {
                 err = err.at(format!("line {}, column {}", e.line(), e.column()));
