@@ -3,10 +3,11 @@
 use crate::check::{compare, read_baseline, table, Tolerances};
 use crate::engine::SimDuration;
 use crate::error::{Error, InputError};
+use crate::model::LaunchType;
 use crate::placement::Rejection;
 use crate::record::RunSummary;
 use crate::scenario::service_spec::ServiceLaunch;
-use crate::scenario::{FailurePolicy, LaunchType, Scenario, WorkloadSource};
+use crate::scenario::{FailurePolicy, Scenario, WorkloadSource};
 use crate::simulation::run_scenario;
 use crate::sweep::{self, Loaded, Sweep, SweepOptions};
 use crate::traces::{trace_stats, TraceFormat, TraceReader, UnitMapping};

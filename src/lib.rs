@@ -4,8 +4,9 @@
 //! utilisation and task waits.
 //!
 //! Modules, one domain each: [`engine`] (time, event queue, RNG streams),
-//! [`scenario`] (TOML in, validated model out), [`catalog`] (instance types
-//! and Fargate sizes), [`cluster`] (instances and their state),
+//! [`scenario`] (TOML in, validated model out), [`model`] (runtime
+//! vocabulary: launch types, ports, capacity providers), [`catalog`]
+//! (instance types and Fargate sizes), [`cluster`] (instances and their state),
 //! [`placement`] (strategies, constraints, query language), [`workload`]
 //! (task sources), [`traces`] (public trace formats), [`simulation`] (the event loop), [`billing`],
 //! [`metrics`], [`report`] (atomic output files), [`sweep`] (variants and
@@ -23,6 +24,7 @@ pub mod cluster;
 pub mod engine;
 pub mod error;
 pub mod metrics;
+pub mod model;
 pub mod output;
 pub mod placement;
 pub mod record;

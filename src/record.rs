@@ -10,8 +10,8 @@
 use crate::billing::Costs;
 use crate::cluster::{GroupId, InstanceId};
 use crate::engine::{SimDuration, SimTime};
+use crate::model::LaunchType;
 use crate::placement::Rejection;
-use crate::scenario::LaunchType;
 
 /// How a task ended (the `outcome` column of `tasks.csv`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

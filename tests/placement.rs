@@ -5,11 +5,12 @@
 use ecs_sim::catalog::{Architecture, Catalog, InstanceType};
 use ecs_sim::cluster::{Cluster, GroupId, InstanceId};
 use ecs_sim::engine::{rng_stream, SimTime};
+use ecs_sim::model::{HostPort, NetworkMode, Protocol};
 use ecs_sim::placement::query::Expression;
 use ecs_sim::placement::{
     reference_best, BinpackField, Constraint, PlacementPlan, Placer, Rejection, Strategy, TaskNeeds,
 };
-use ecs_sim::scenario::taskdef::{parse_json, HostPort, NetworkMode, TaskDef};
+use ecs_sim::scenario::taskdef::{parse_json, TaskDef};
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
 use std::collections::BTreeSet;
@@ -337,7 +338,7 @@ proptest! {
             match step {
                 Step::Place { cpu, memory, port, awsvpc, group } => {
                     let ports: Vec<HostPort> = port
-                        .map(|p| vec![HostPort { port: p, protocol: ecs_sim::scenario::taskdef::Protocol::Tcp }])
+                        .map(|p| vec![HostPort { port: p, protocol: Protocol::Tcp }])
                         .unwrap_or_default();
                     let needs = TaskNeeds { cpu, memory, host_ports: &ports, awsvpc, group: groups[group as usize], plan: &plan };
                     let expected = reference_best(&cluster, &mut reference, &needs);

@@ -7,16 +7,16 @@
 //! 4. pick one of the best, at random among equals.
 //!
 //! [`Placer::select`] is the fast path: it walks the partitioned indexes of
-//! [`index`] and stops as soon as the best candidate is known.
+//! [`crate::cluster::index`] and stops as soon as the best candidate is known.
 //! [`reference_best`] is the plain definition (scan, filter, rank) that tests
 //! hold the fast path to.
 
-pub mod index;
 pub mod query;
 
-use crate::cluster::{AttrId, Cluster, GroupId, Instance, InstanceId, InstanceView, Reservation};
+use crate::cluster::index::Partition;
+use crate::cluster::{AttrId, Cluster, GroupId, Instance, InstanceId, InstanceStatus, Reservation};
 use crate::engine::SimRng;
-use crate::scenario::taskdef::HostPort;
+use crate::model::HostPort;
 use query::Expression;
 use rand::Rng;
 
@@ -586,7 +586,7 @@ impl Placer {
 /// shorter range, whichever resource is scarce.
 pub fn with_enough_resources(
     cluster: &Cluster,
-    partition: &index::Partition,
+    partition: &Partition,
     cpu: u32,
     memory: u32,
     out: &mut Vec<InstanceId>,
@@ -651,4 +651,37 @@ pub fn reference_best(
         .collect();
     let best = keys.iter().min().copied().unwrap_or_default();
     Ok(fitting.into_iter().zip(keys).filter(|(_, k)| *k == best).map(|(id, _)| id).collect())
+}
+
+/// What a memberOf expression can ask about one instance.
+pub struct InstanceView<'a> {
+    /// The cluster.
+    pub cluster: &'a Cluster,
+    /// The instance.
+    pub instance: &'a Instance,
+}
+
+impl query::InstanceFacts for InstanceView<'_> {
+    fn attribute(&self, name: &str) -> Option<&str> {
+        let attr = self.cluster.find_attribute(name)?;
+        self.cluster.value_name(self.instance.attribute(attr))
+    }
+    fn ec2_instance_id(&self) -> &str {
+        &self.instance.ec2_instance_id
+    }
+    fn agent_connected(&self) -> bool {
+        !matches!(self.instance.status, InstanceStatus::Deregistered | InstanceStatus::Unreachable)
+    }
+    fn agent_version(&self) -> &str {
+        &self.cluster.agent_version
+    }
+    fn registered_at_unix_ms(&self) -> i64 {
+        self.cluster.epoch_unix_ms + self.instance.registered_at.as_millis() as i64
+    }
+    fn running_tasks_count(&self) -> u32 {
+        self.instance.running_tasks
+    }
+    fn any_task_group(&self, f: &mut dyn FnMut(&str) -> bool) -> bool {
+        self.instance.groups.iter().any(|(g, _)| f(self.cluster.group_name(*g)))
+    }
 }

@@ -12,48 +12,17 @@ pub mod taskdef;
 use crate::catalog::{Catalog, FargatePricing, InstanceType};
 use crate::engine::{parse_duration, SimDuration};
 use crate::error::{best_match, suggest_for_unknown, InputError};
+use crate::model::{LaunchType, Market, ProviderShare, MAX_CONSTRAINTS};
 use crate::placement::query::Expression;
 use crate::placement::{BinpackField, Constraint, Strategy};
 use crate::traces::{ColumnMapping, TimeUnit, TraceFormat, UnitMapping, DEFAULT_REORDER_WINDOW};
 use dist::{Dist, RawDist, Unit};
 use raw::{RawPlacementConstraint, RawPlacementStrategy, RawScenario, RawSynthetic, RawWorkload};
 use scaling_spec::CapacityProviderSpec;
-use service_spec::{FaultSpec, ProviderShare, ServiceSpec, ServiceUpdate, TaskStartModel};
+use service_spec::{FaultSpec, ServiceSpec, ServiceUpdate, TaskStartModel};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use taskdef::TaskDef;
-
-/// ECS's limit on placement constraints per task, task definition and
-/// RunTask together.
-pub const MAX_CONSTRAINTS: usize = 10;
-
-/// Where a task runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum LaunchType {
-    /// On the cluster's EC2 container instances.
-    Ec2,
-    /// On AWS Fargate.
-    Fargate,
-}
-
-impl LaunchType {
-    /// The name ECS uses.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LaunchType::Ec2 => "EC2",
-            LaunchType::Fargate => "FARGATE",
-        }
-    }
-}
-
-/// EC2 purchase option.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Market {
-    /// On-Demand.
-    OnDemand,
-    /// Spot, billed at a fraction of the On-Demand price.
-    Spot,
-}
 
 /// A validated EC2 instance group.
 #[derive(Debug, Clone)]

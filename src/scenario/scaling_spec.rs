@@ -5,10 +5,10 @@
 
 use super::dist::{Dist, Unit};
 use super::raw::{RawAutoScaling, RawCapacityProvider, RawStrategyItem};
-use super::service_spec::{Provider, ProviderShare};
 use super::{FleetSpec, Validator};
 use crate::engine::SimDuration;
 use crate::error::InputError;
+use crate::model::{NamedProvider, Provider, ProviderShare};
 use crate::scaling::alarm::{AlarmConfig, Comparison};
 use crate::scaling::capacity::ManagedScaling;
 use crate::scaling::scheduled::{Schedule, ScheduledAction};
@@ -38,6 +38,12 @@ pub struct CapacityProviderSpec {
     pub instance_launch: Dist,
     /// How long a PROVISIONING task waits for capacity before it stops.
     pub provisioning_timeout: SimDuration,
+}
+
+impl NamedProvider for CapacityProviderSpec {
+    fn provider_name(&self) -> &str {
+        &self.name
+    }
 }
 
 /// A step-scaling policy, ready for [`crate::scaling::step::StepScalingPolicy::new`].

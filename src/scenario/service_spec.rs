@@ -5,10 +5,12 @@
 use super::dist::{Dist, RawDist, Unit};
 use super::raw::{RawEvent, RawFaults, RawServiceExtras, RawTaskStart};
 use super::scaling_spec::{AutoScalingSpec, CapacityProviderSpec};
-use super::service::{self, DeploymentController, SchedulingStrategy, ServiceDef};
-use super::{find_task_definition, strip_serde_position, LaunchType, Validator};
+use super::service::doc as service_doc;
+use super::service::{DeploymentController, SchedulingStrategy, ServiceDef};
+use super::{find_task_definition, strip_serde_position, Validator};
 use crate::engine::SimDuration;
 use crate::error::{suggest_for_unknown, InputError};
+use crate::model::{LaunchType, Provider, ProviderShare};
 use crate::placement::{Constraint, Strategy};
 use crate::scenario::taskdef::TaskDef;
 use crate::traces::load::{read_load_series, LoadSeries};
@@ -26,39 +28,6 @@ pub struct TaskStartModel {
     pub start_failure_probability: f64,
     /// Chance that a task reaches RUNNING but never passes its health checks.
     pub health_check_failure_probability: f64,
-}
-
-/// A capacity provider a service can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Provider {
-    /// `FARGATE`.
-    Fargate,
-    /// `FARGATE_SPOT`: Fargate at the Spot price, interruptible.
-    FargateSpot,
-    /// An Auto Scaling group provider (index into the scenario's).
-    Asg(usize),
-}
-
-impl Provider {
-    /// The provider's name.
-    pub fn name(self, providers: &[CapacityProviderSpec]) -> &str {
-        match self {
-            Provider::Fargate => "FARGATE",
-            Provider::FargateSpot => "FARGATE_SPOT",
-            Provider::Asg(i) => &providers[i].name,
-        }
-    }
-}
-
-/// One item of a validated capacity provider strategy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProviderShare {
-    /// The provider.
-    pub provider: Provider,
-    /// Tasks it gets first.
-    pub base: u32,
-    /// Its relative share of the rest.
-    pub weight: u32,
 }
 
 /// Where a service's tasks run.
@@ -351,7 +320,7 @@ impl Validator<'_> {
                     );
                 }
                 let json = serde_json::to_value(&ecs).map_err(|e| self.error(&field, e.to_string()))?;
-                let doc: service::ServiceDoc = serde_json::from_value(json).map_err(|e| {
+                let doc: service_doc::ServiceDoc = serde_json::from_value(json).map_err(|e| {
                     let err = self.error(&field, e.to_string());
                     match suggest_for_unknown(&e.to_string()) {
                         Some(s) => err.help(s),
@@ -535,7 +504,7 @@ impl Validator<'_> {
             self.error(field, format!("cannot read `{}`: {e}", path.display()))
                 .help("paths are relative to the scenario file")
         })?;
-        let docs = service::parse_json(&text).map_err(|e| {
+        let docs = service_doc::parse_json(&text).map_err(|e| {
             let mut err = InputError::new(&path, strip_serde_position(&e.to_string()));
             if e.line() > 0 {
                 err = err.at(format!("line {}, column {}", e.line(), e.column()));

@@ -7,6 +7,7 @@
 //! suggestion, so a typo never silently changes a simulation.
 
 use crate::catalog::{validate_fargate_size, Architecture, FargateSize};
+use crate::model::{HostPort, NetworkMode, Protocol};
 use crate::placement::query::Expression;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -174,49 +175,6 @@ pub struct PortMappingDoc {
     pub container_port_range: Option<IgnoredAny>,
 }
 
-/// How a task's containers reach the network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NetworkMode {
-    /// Docker bridge: static host ports conflict, dynamic ones do not.
-    Bridge,
-    /// The host's network: every mapped port is a host port.
-    Host,
-    /// One ENI per task.
-    Awsvpc,
-    /// No networking.
-    None,
-}
-
-impl NetworkMode {
-    /// The name ECS uses.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NetworkMode::Bridge => "bridge",
-            NetworkMode::Host => "host",
-            NetworkMode::Awsvpc => "awsvpc",
-            NetworkMode::None => "none",
-        }
-    }
-}
-
-/// A transport protocol of a host port.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Protocol {
-    /// TCP (the default).
-    Tcp,
-    /// UDP.
-    Udp,
-}
-
-/// A host port a task holds on its instance while it runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct HostPort {
-    /// The port number.
-    pub port: u16,
-    /// Its protocol.
-    pub protocol: Protocol,
-}
-
 /// A validated task definition: what scheduling and billing need.
 #[derive(Debug, Clone)]
 pub struct TaskDef {
@@ -323,10 +281,6 @@ fn memory_mib(value: &SizeValue) -> Result<u32, String> {
         }
     }
 }
-
-/// Ports ECS reserves on every container instance by default (SSH, Docker,
-/// the agent's introspection and metadata endpoints).
-pub const AGENT_RESERVED_PORTS: [u16; 5] = [22, 2375, 2376, 51678, 51679];
 
 impl TaskDefinitionDoc {
     /// Validates the document into a [`TaskDef`]. Errors are plain sentences

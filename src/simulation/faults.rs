@@ -8,8 +8,8 @@ use super::{Event, Owner, Simulation, TaskRef, TaskStatus};
 use crate::cluster::{InstanceId, InstanceStatus};
 use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;
+use crate::model::{LaunchType, Market};
 use crate::record::{EventRecord, EventSubject, StopCode, TaskOutcome};
-use crate::scenario::{LaunchType, Market};
 use rand_distr::{Distribution, Exp1};
 
 /// EC2's Spot interruption notice.

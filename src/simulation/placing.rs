@@ -6,10 +6,10 @@ use super::task::{Task, TaskRef};
 use super::Simulation;
 use crate::cluster::{GroupId, InstanceId};
 use crate::engine::{SimDuration, SimTime};
+use crate::model::{LaunchType, NetworkMode};
 use crate::placement::{PlacementPlan, Rejection, TaskNeeds};
 use crate::record::{Owner, TaskStatus};
-use crate::scenario::taskdef::NetworkMode;
-use crate::scenario::{LaunchType, Scenario};
+use crate::scenario::Scenario;
 
 /// A placement plan's key: owner, task definition, capacity provider.
 pub(super) type PlanKey = (Owner, usize, Option<usize>);

@@ -9,9 +9,10 @@ use super::Simulation;
 use crate::catalog::round_up_fargate_size;
 use crate::engine::SimTime;
 use crate::error::{Error, InputError};
+use crate::model::{LaunchType, MAX_CONSTRAINTS};
 use crate::placement::Rejection;
 use crate::record::{EndReason, Owner, TaskOutcome, TaskStatus};
-use crate::scenario::{FailurePolicy, LaunchType, MAX_CONSTRAINTS};
+use crate::scenario::FailurePolicy;
 use crate::workload::Submission;
 
 impl Simulation<'_> {

@@ -8,12 +8,12 @@ use super::{Event, Owner, Simulation, Task, TaskRef, TaskStatus};
 use crate::cluster::{GroupId, InstanceId, InstanceStatus};
 use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;
+use crate::model::{LaunchType, Provider};
 use crate::placement::{BinpackField, Strategy};
 use crate::record::{DeploymentRecord, EventRecord, EventSubject, ServiceReport, ServiceSample, StopCode, TaskOutcome};
 use crate::scaling::capacity::{pick_provider, StrategyItem};
 use crate::scenario::service::DeploymentController;
-use crate::scenario::service_spec::{Provider, ServiceLaunch, ServiceSpec};
-use crate::scenario::LaunchType;
+use crate::scenario::service_spec::{ServiceLaunch, ServiceSpec};
 use crate::scheduler::{
     circuit_breaker_threshold, deployment_kind, launch_backoff, minimum_healthy, plan_rolling, BlueGreenPhase,
     Deployment, DeploymentKind, DeploymentStatus, RollingCounts, RolloutState,

@@ -9,8 +9,8 @@ use crate::catalog::FargateSize;
 use crate::cluster::{GroupId, InstanceId};
 use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;
+use crate::model::LaunchType;
 use crate::record::{EndReason, Owner, StopCode, TaskOutcome, TaskRecord, TaskStatus};
-use crate::scenario::LaunchType;
 
 /// A live task. Slots are reused once a task is reported, so memory follows
 /// live tasks, not the trace length.

@@ -2,10 +2,12 @@
 //! attributes, and the task groups running on them. Every change of state goes
 //! through a method here, which keeps the placement index in step.
 
+pub mod index;
+
 use crate::catalog::InstanceType;
 use crate::engine::SimTime;
-use crate::placement::index::PlacementIndex;
-use crate::scenario::taskdef::{HostPort, Protocol, AGENT_RESERVED_PORTS};
+use crate::model::{HostPort, Protocol, AGENT_RESERVED_PORTS};
+use index::PlacementIndex;
 use std::collections::HashMap;
 
 /// Index of a container instance in [`Cluster::instances`].
@@ -464,38 +466,5 @@ impl Cluster {
         } else {
             instance.running_tasks -= 1;
         }
-    }
-}
-
-/// What a memberOf expression can ask about one instance.
-pub struct InstanceView<'a> {
-    /// The cluster.
-    pub cluster: &'a Cluster,
-    /// The instance.
-    pub instance: &'a Instance,
-}
-
-impl crate::placement::query::InstanceFacts for InstanceView<'_> {
-    fn attribute(&self, name: &str) -> Option<&str> {
-        let attr = self.cluster.find_attribute(name)?;
-        self.cluster.value_name(self.instance.attribute(attr))
-    }
-    fn ec2_instance_id(&self) -> &str {
-        &self.instance.ec2_instance_id
-    }
-    fn agent_connected(&self) -> bool {
-        !matches!(self.instance.status, InstanceStatus::Deregistered | InstanceStatus::Unreachable)
-    }
-    fn agent_version(&self) -> &str {
-        &self.cluster.agent_version
-    }
-    fn registered_at_unix_ms(&self) -> i64 {
-        self.cluster.epoch_unix_ms + self.instance.registered_at.as_millis() as i64
-    }
-    fn running_tasks_count(&self) -> u32 {
-        self.instance.running_tasks
-    }
-    fn any_task_group(&self, f: &mut dyn FnMut(&str) -> bool) -> bool {
-        self.instance.groups.iter().any(|(g, _)| f(self.cluster.group_name(*g)))
     }
 }

@@ -7,7 +7,7 @@
 //! CPU and free memory. Spec 0 partitions by nothing: one partition of all
 //! placeable instances.
 
-use crate::cluster::{AttrId, Instance, InstanceId, ValueId};
+use super::{AttrId, Instance, InstanceId, ValueId};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The placeable instances sharing one tuple of attribute values.
