@@ -1,0 +1,220 @@
+//! What a service records: per-sample demand, capacity and availability,
+//! its figures over the run, and its rows of the deployment and event logs.
+
+use crate::engine::SimTime;
+use crate::model::LaunchType;
+use crate::record::{
+    DeploymentRecord, EventRecord, EventSubject, Owner, ServiceReport, ServiceSample, StopCode, TaskStatus,
+};
+use crate::scheduler::{Deployment, DeploymentKind, RolloutState};
+use crate::simulation::task::TaskRef;
+use crate::simulation::Simulation;
+
+impl Simulation<'_> {
+    /// One sample of every service: demand, what the healthy tasks serve,
+    /// and the counts behind availability.
+    pub(in crate::simulation) fn sample_services(&mut self, time: SimTime, registered_cpu: u64) {
+        let dt = self.scenario.sample_interval;
+        self.registered_cpu_ms += registered_cpu as f64 * dt.0 as f64;
+        for service in 0..self.services.len() {
+            let spec = &self.scenario.services[service];
+            let state = &self.services[service];
+            let primary = &state.deployments[state.primary()];
+            let green_share = primary.traffic_percent() / 100.0;
+            let blue_green =
+                matches!(primary.kind, DeploymentKind::BlueGreen { .. }) && primary.rollout == RolloutState::InProgress;
+            let (mut running, mut healthy, mut green, mut blue) = (0_u32, 0_u32, 0_u32, 0_u32);
+            let mut reserved_cpu = 0_u64;
+            for task_ref in state.tasks.values() {
+                let task = &self.tasks[task_ref.slot as usize];
+                if task.launch_type == LaunchType::Ec2 && task.placed.is_some() && task.state != TaskStatus::Stopped {
+                    reserved_cpu += u64::from(task.cpu);
+                }
+                if task.state == TaskStatus::Running {
+                    running += 1;
+                    if task.healthy {
+                        healthy += 1;
+                        if task.deployment == primary.id {
+                            green += 1;
+                        } else {
+                            blue += 1;
+                        }
+                    }
+                }
+            }
+            let capacity_per_task = spec.capacity_per_task;
+            let capacity = f64::from(healthy) * capacity_per_task;
+            let desired = state.desired;
+            let demand = spec.demand.as_ref().map(|d| d.at(time));
+            let served = match demand {
+                None => None,
+                Some(d) if blue_green => Some(
+                    (d * (1.0 - green_share)).min(f64::from(blue) * capacity_per_task)
+                        + (d * green_share).min(f64::from(green) * capacity_per_task),
+                ),
+                Some(d) => Some(d.min(capacity)),
+            };
+            let state = &mut self.services[service];
+            state.reserved_cpu_ms += reserved_cpu as f64 * dt.0 as f64;
+            let measuring = state.measuring;
+            // Without a demand curve, availability is healthy tasks over desired.
+            let (d, s) = match (demand, served) {
+                (Some(d), Some(s)) => (d, s),
+                _ => (f64::from(desired), f64::from(healthy.min(desired))),
+            };
+            let ratio = if desired == 0 { 1.0 } else { f64::from(running) / f64::from(desired) };
+            let overloaded = demand.is_some_and(|d| d > capacity + 1e-9);
+            state.since_start.add(dt, d, s, healthy < desired, overloaded, ratio);
+            if measuring {
+                state.since_steady.add(dt, d, s, healthy < desired, overloaded, ratio);
+            }
+            let in_progress = state.deployments.iter().any(|d| d.rollout == RolloutState::InProgress);
+            self.recorder.service_sample(ServiceSample {
+                time,
+                service,
+                desired,
+                running,
+                healthy,
+                demand,
+                capacity,
+                served,
+                availability_pct: if d > 0.0 { 100.0 * s / d } else { 100.0 },
+                deployment_in_progress: in_progress,
+            });
+        }
+    }
+
+    /// Each service's figures over the run, in scenario order.
+    pub(in crate::simulation) fn service_reports(&self, end: SimTime) -> Vec<ServiceReport> {
+        let ec2_cost = self.summary.costs.ec2();
+        self.services
+            .iter()
+            .enumerate()
+            .map(|(service, state)| {
+                let running_end =
+                    state.tasks.values().filter(|t| self.tasks[t.slot as usize].state == TaskStatus::Running).count();
+                let exposure = state.exposure();
+                let mut ratios = exposure.ratios.clone();
+                ratios.sort_by(f64::total_cmp);
+                let quantile = |q: f64| {
+                    let rank = ((q * ratios.len() as f64).ceil() as usize).clamp(1, ratios.len());
+                    ratios[rank - 1]
+                };
+                let updates = &state.deployments[1..];
+                let count = |f: &dyn Fn(&Deployment) -> bool| updates.iter().filter(|d| f(d)).count() as u64;
+                let durations: Vec<f64> =
+                    updates.iter().map(|d| d.ended.unwrap_or(end).since(d.started).as_secs_f64()).collect();
+                let deployment_seconds = (!durations.is_empty()).then(|| {
+                    let mean = durations.iter().sum::<f64>() / durations.len() as f64;
+                    (mean, durations.iter().copied().fold(f64::MIN, f64::max))
+                });
+                let share = if self.registered_cpu_ms > 0.0 {
+                    ec2_cost * state.reserved_cpu_ms / self.registered_cpu_ms
+                } else {
+                    0.0
+                };
+                ServiceReport {
+                    service,
+                    desired_end: state.desired,
+                    running_end: running_end as u32,
+                    availability_pct: state.availability_pct(),
+                    below_desired: exposure.below_desired,
+                    overloaded: exposure.overloaded,
+                    running_to_desired: (!ratios.is_empty()).then(|| (quantile(0.01), quantile(0.99))),
+                    tasks_started: state.tasks_started,
+                    tasks_failed_to_start: state.tasks_failed_to_start,
+                    tasks_failed_health: state.tasks_failed_health,
+                    tasks_crashed: state.tasks_crashed,
+                    tasks_lost: state.tasks_lost,
+                    tasks_spot_interrupted: state.tasks_spot_interrupted,
+                    placement_failures: state.placement_failures,
+                    deployments: updates.len() as u64,
+                    deployments_completed: count(&|d| d.rollout == RolloutState::Completed),
+                    deployments_failed: count(&|d| d.rollout == RolloutState::Failed && d.outcome != "SUPERSEDED"),
+                    deployments_rolled_back: count(&|d| d.outcome == "ROLLED_BACK"),
+                    deployments_stuck: count(&|d| d.reported_stuck),
+                    deployment_seconds,
+                    cost_usd: share + state.fargate_cost,
+                    fargate_cost_usd: state.fargate_cost,
+                }
+            })
+            .collect()
+    }
+
+    /// Records a deployment step.
+    pub(super) fn log_deployment(
+        &mut self,
+        service: usize,
+        deployment: usize,
+        now: SimTime,
+        event: &'static str,
+        detail: &str,
+    ) {
+        if !self.recorder.keeps_deployments() {
+            return;
+        }
+        let state = &self.services[service];
+        let d = &state.deployments[deployment];
+        let (mut new_running, mut new_healthy, mut old_running) = (0, 0, 0);
+        for task_ref in state.tasks.values() {
+            let task = &self.tasks[task_ref.slot as usize];
+            if task.state != TaskStatus::Running {
+                continue;
+            }
+            if task.deployment == d.id {
+                new_running += 1;
+                new_healthy += u32::from(task.healthy);
+            } else {
+                old_running += 1;
+            }
+        }
+        let record = DeploymentRecord {
+            time: now,
+            service,
+            deployment: d.id,
+            task_definition: d.task_definition,
+            event,
+            desired: state.desired,
+            new_running,
+            new_healthy,
+            old_running,
+            traffic_percent: d.traffic_percent(),
+            detail: detail.to_string(),
+        };
+        self.recorder.deployment(record);
+    }
+
+    /// Records a task's row of the event log.
+    pub(in crate::simulation) fn log_task(
+        &mut self,
+        now: SimTime,
+        event: &'static str,
+        task_ref: TaskRef,
+        code: Option<StopCode>,
+        detail: &str,
+    ) {
+        if !self.recorder.keeps_events() {
+            return;
+        }
+        let task = &self.tasks[task_ref.slot as usize];
+        let subject = EventSubject::Task {
+            number: task.number,
+            service: match task.owner {
+                Owner::Service(s) => Some(s),
+                Owner::Workload(_) => None,
+            },
+            task_definition: task.task_definition,
+            instance: task.instance,
+            zone: task.availability_zone,
+        };
+        self.recorder.event(EventRecord { time: now, event, subject, stop_code: code, detail: detail.to_string() });
+    }
+
+    /// Records a service's row of the event log.
+    pub(super) fn log_service(&mut self, now: SimTime, event: &'static str, service: usize, detail: &str) {
+        if self.recorder.keeps_events() {
+            let subject = EventSubject::Service(service);
+            self.recorder.event(EventRecord { time: now, event, subject, stop_code: None, detail: detail.to_string() });
+        }
+    }
+}

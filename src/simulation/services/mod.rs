@@ -1,0 +1,551 @@
+//! The service scheduler inside the event loop: keeps each service at its
+//! desired count, runs rolling and blue/green deployments with the circuit
+//! breaker and launch back-off, tracks health, and measures availability
+//! against the service's demand. The arithmetic lives in
+//! [`crate::scheduler`]; this file gathers the counts and acts on them.
+
+use super::{Event, Simulation, Task, TaskRef, TaskStatus};
+use crate::cluster::{GroupId, InstanceId, InstanceStatus};
+use crate::engine::{SimDuration, SimTime};
+use crate::error::Error;
+use crate::placement::{BinpackField, Strategy};
+use crate::record::{StopCode, TaskOutcome};
+use crate::scenario::service_spec::ServiceSpec;
+use crate::scheduler::{
+    minimum_healthy, plan_rolling, BlueGreenPhase, Deployment, DeploymentKind, DeploymentStatus, RollingCounts,
+    RolloutState,
+};
+use rand::Rng;
+
+mod deployments;
+mod launch;
+mod measure;
+use std::collections::BTreeMap;
+
+/// Tasks a service may launch per minute on EC2 (the 2022 default quota).
+const LAUNCHES_PER_MINUTE_EC2: u32 = 250;
+
+/// Tasks a service may launch per minute on Fargate (the 2022 default quota).
+const LAUNCHES_PER_MINUTE_FARGATE: u32 = 500;
+
+/// First delay of the launch back-off (ECS does not document it).
+const BACKOFF_INITIAL: SimDuration = SimDuration::from_secs(10);
+
+/// How long the ECS-agent health rule waits when a task has neither a load
+/// balancer nor a container health check.
+const HEALTHY_WITHOUT_CHECKS: SimDuration = SimDuration::from_secs(40);
+
+/// Fargate Spot's warning before the task is stopped.
+const SPOT_WARNING: SimDuration = SimDuration::from_secs(120);
+
+/// One service's live state and measurements.
+#[derive(Debug)]
+pub(super) struct ServiceState {
+    pub group: GroupId,
+    pub desired: u32,
+    pub deployments: Vec<Deployment>,
+    /// Live tasks by task number.
+    pub tasks: BTreeMap<u64, TaskRef>,
+    pub evaluation_scheduled: bool,
+    pub waiting_for_capacity: bool,
+    /// Consecutive tasks that stopped before RUNNING (the back-off count).
+    pub launch_failures: u32,
+    pub next_launch: SimTime,
+    /// When the tasks launched in the last minute were launched (the
+    /// per-service launch-rate quota).
+    pub recent_launches: std::collections::VecDeque<SimTime>,
+    /// Task definition of the last COMPLETED deployment (for rollback).
+    pub stable_task_definition: usize,
+    // Measurements.
+    /// Measured from the first steady state (the usual report).
+    pub since_steady: Exposure,
+    /// Measured from time zero: reported for a service that never reached
+    /// a steady state.
+    pub since_start: Exposure,
+    pub reserved_cpu_ms: f64,
+    pub fargate_cost: f64,
+    pub tasks_started: u64,
+    pub tasks_failed_to_start: u64,
+    pub tasks_failed_health: u64,
+    pub tasks_crashed: u64,
+    pub tasks_lost: u64,
+    pub tasks_spot_interrupted: u64,
+    pub placement_failures: u64,
+    /// Evaluations after which a rolling deployment had more tasks than
+    /// maximumPercent allows (an invariant: always 0).
+    pub over_maximum: u64,
+    /// Whether availability is being measured: from the service's first
+    /// steady state on, so a cold start is not counted as an outage.
+    pub measuring: bool,
+}
+
+impl ServiceState {
+    pub(super) fn new(spec: &ServiceSpec, group: GroupId) -> ServiceState {
+        ServiceState {
+            group,
+            desired: spec.desired_count(),
+            deployments: Vec::new(),
+            tasks: BTreeMap::new(),
+            evaluation_scheduled: false,
+            waiting_for_capacity: false,
+            launch_failures: 0,
+            next_launch: SimTime::ZERO,
+            recent_launches: std::collections::VecDeque::new(),
+            stable_task_definition: spec.task_definition,
+            since_steady: Exposure::default(),
+            since_start: Exposure::default(),
+            reserved_cpu_ms: 0.0,
+            fargate_cost: 0.0,
+            tasks_started: 0,
+            tasks_failed_to_start: 0,
+            tasks_failed_health: 0,
+            tasks_crashed: 0,
+            tasks_lost: 0,
+            tasks_spot_interrupted: 0,
+            placement_failures: 0,
+            over_maximum: 0,
+            measuring: false,
+        }
+    }
+
+    fn primary(&self) -> usize {
+        self.deployments.iter().rposition(|d| d.status == DeploymentStatus::Primary).unwrap_or(0)
+    }
+
+    /// Served demand over demand, time-weighted, percent (healthy tasks
+    /// over desired without a demand curve).
+    pub fn availability_pct(&self) -> f64 {
+        let exposure = self.exposure();
+        if exposure.demand > 0.0 {
+            100.0 * exposure.served / exposure.demand
+        } else {
+            100.0
+        }
+    }
+
+    /// The measurements to report: from the first steady state, or from
+    /// time zero when the service never got there.
+    pub fn exposure(&self) -> &Exposure {
+        if self.measuring {
+            &self.since_steady
+        } else {
+            &self.since_start
+        }
+    }
+}
+
+/// What a service delivered over a span of samples.
+#[derive(Debug, Default)]
+pub(super) struct Exposure {
+    /// Demand × ms.
+    pub demand: f64,
+    /// Served demand × ms.
+    pub served: f64,
+    pub below_desired: SimDuration,
+    pub overloaded: SimDuration,
+    /// Running ÷ desired at each sample.
+    pub ratios: Vec<f64>,
+}
+
+impl Exposure {
+    fn add(&mut self, dt: SimDuration, demand: f64, served: f64, below: bool, overloaded: bool, ratio: f64) {
+        self.demand += demand * dt.0 as f64;
+        self.served += served * dt.0 as f64;
+        if below {
+            self.below_desired = self.below_desired + dt;
+        }
+        if overloaded {
+            self.overloaded = self.overloaded + dt;
+        }
+        self.ratios.push(ratio);
+    }
+}
+
+/// A service's tasks sorted for one evaluation.
+#[derive(Debug, Default)]
+struct ServiceView {
+    /// New-deployment tasks that stay, not stopping.
+    new_active: Vec<TaskRef>,
+    new_healthy: u32,
+    /// Tasks that must go (older deployment or draining instance), by health.
+    old_healthy: Vec<TaskRef>,
+    old_unhealthy: Vec<TaskRef>,
+    /// Tasks counted against maximumPercent.
+    counted: u32,
+    healthy: u32,
+    /// Something will change without the scheduler acting (a task starting,
+    /// becoming healthy or stopping).
+    in_flight: bool,
+    /// Tasks of older deployments still alive (stopping included).
+    old_alive: u32,
+    running: u32,
+}
+
+impl Simulation<'_> {
+    /// Creates each service's first deployment and schedules the first
+    /// evaluations (DAEMON services first, as ECS places daemons first), the
+    /// timed updates and the zone outages.
+    pub(super) fn start_services_and_faults(&mut self) -> Result<(), Error> {
+        let mut order: Vec<usize> = (0..self.services.len()).collect();
+        order.sort_by_key(|&s| !self.scenario.services[s].is_daemon());
+        for s in order {
+            let task_definition = self.scenario.services[s].task_definition;
+            self.services[s].deployments.push(Deployment::new(
+                1,
+                task_definition,
+                DeploymentKind::Rolling,
+                SimTime::ZERO,
+            ));
+            self.log_deployment(s, 0, SimTime::ZERO, "CREATED", "service created");
+            self.request_evaluation(s);
+        }
+        for (i, update) in self.scenario.service_updates.iter().enumerate() {
+            self.queue.schedule(SimTime::ZERO + update.at, Event::ServiceUpdate(i));
+        }
+        for (i, outage) in self.scenario.faults.az_outages.iter().enumerate() {
+            self.queue.schedule(SimTime::ZERO + outage.start, Event::ZoneOutage(i));
+            self.queue.schedule(SimTime::ZERO + outage.end, Event::ZoneRecovery(i));
+        }
+        Ok(())
+    }
+
+    /// Asks the scheduler to look at a service once, after the current event.
+    pub(super) fn request_evaluation(&mut self, service: usize) {
+        if !self.services[service].evaluation_scheduled {
+            self.services[service].evaluation_scheduled = true;
+            // The scheduler reacts after `service_scheduler_delay`, so that
+            // changes close together are handled in one evaluation.
+            self.queue.schedule_in(self.scenario.service_scheduler_delay, Event::ServiceEvaluate(service));
+        }
+    }
+
+    /// Asks every service to look again (an instance or zone changed).
+    pub(super) fn request_all_evaluations(&mut self) {
+        for s in 0..self.services.len() {
+            self.request_evaluation(s);
+        }
+    }
+
+    /// Asks the DAEMON services to look again.
+    pub(super) fn request_daemon_evaluations(&mut self) {
+        for s in 0..self.services.len() {
+            if self.scenario.services[s].is_daemon() {
+                self.request_evaluation(s);
+            }
+        }
+    }
+
+    /// Capacity freed: services that could not place a task look again.
+    pub(super) fn wake_services_waiting_for_capacity(&mut self) {
+        for s in 0..self.services.len() {
+            if self.services[s].waiting_for_capacity {
+                self.request_evaluation(s);
+            }
+        }
+    }
+
+    fn on_draining_instance(&self, task: &Task) -> bool {
+        task.instance.is_some_and(|id| self.cluster.instances[id.0 as usize].status != InstanceStatus::Active)
+    }
+
+    fn view(&self, service: usize) -> ServiceView {
+        let state = &self.services[service];
+        let primary = &state.deployments[state.primary()];
+        let holding_blue = matches!(
+            &primary.kind,
+            DeploymentKind::BlueGreen { phase, .. } if *phase != BlueGreenPhase::CleaningUp
+        ) && primary.rollout == RolloutState::InProgress;
+        let mut view = ServiceView::default();
+        for &task_ref in state.tasks.values() {
+            let task = &self.tasks[task_ref.slot as usize];
+            let old_deployment = task.deployment != primary.id;
+            if old_deployment {
+                view.old_alive += 1;
+            }
+            match task.state {
+                TaskStatus::Deactivating | TaskStatus::Stopping => {
+                    view.counted += 1;
+                    view.in_flight = true;
+                    continue;
+                }
+                TaskStatus::Stopped => continue,
+                TaskStatus::Provisioning | TaskStatus::Pending => view.in_flight = true,
+                TaskStatus::Running => {
+                    view.running += 1;
+                    if !task.healthy {
+                        view.in_flight = true;
+                    }
+                }
+            }
+            view.counted += 1;
+            if task.healthy {
+                view.healthy += 1;
+            }
+            let draining = self.on_draining_instance(task);
+            if !old_deployment && !draining {
+                view.new_active.push(task_ref);
+                view.new_healthy += u32::from(task.healthy);
+            } else if holding_blue && !draining {
+                // Blue tasks stay until the traffic has moved.
+            } else if task.healthy {
+                view.old_healthy.push(task_ref);
+            } else {
+                view.old_unhealthy.push(task_ref);
+            }
+        }
+        view
+    }
+
+    /// One scheduler evaluation of a service.
+    pub(super) fn evaluate_service(&mut self, service: usize, now: SimTime) -> Result<(), Error> {
+        let state = &mut self.services[service];
+        state.evaluation_scheduled = false;
+        if state.waiting_for_capacity {
+            state.waiting_for_capacity = false;
+            self.services_waiting -= 1;
+        }
+        if self.scenario.services[service].is_daemon() {
+            return self.evaluate_daemon(service, now);
+        }
+        let spec = &self.scenario.services[service];
+        let state = &self.services[service];
+        let p = state.primary();
+        let primary = &state.deployments[p];
+        let view = self.view(service);
+        let desired = state.desired;
+        let blue_green =
+            matches!(primary.kind, DeploymentKind::BlueGreen { .. }) && primary.rollout == RolloutState::InProgress;
+        let cleaning_up = matches!(&primary.kind, DeploymentKind::BlueGreen { phase: BlueGreenPhase::CleaningUp, .. });
+        let in_backoff = now < state.next_launch;
+        let may_launch = primary.rollout != RolloutState::Failed && !in_backoff;
+        let config = &spec.def.deployment;
+        let counts = RollingCounts {
+            desired,
+            minimum_healthy_percent: config.minimum_healthy_percent,
+            // A blue/green deployment scales green up in full beside blue.
+            maximum_percent: if blue_green { config.maximum_percent.max(200) + 100 } else { config.maximum_percent },
+            counted_against_maximum: view.counted,
+            new_tasks: view.new_active.len() as u32,
+            healthy: view.healthy,
+            old_healthy: view.old_healthy.len() as u32,
+            old_unhealthy: view.old_unhealthy.len() as u32,
+            may_launch,
+        };
+        let mut step = plan_rolling(&counts);
+        if cleaning_up {
+            step.stop_healthy = counts.old_healthy; // green carries the traffic now
+        }
+        if primary.rollout == RolloutState::Failed {
+            step.stop_healthy = 0; // a failed deployment without rollback just stops
+        }
+        // Scale-in of the current deployment.
+        let excess = (view.new_active.len() as u32).saturating_sub(desired);
+        let mut stopped = 0;
+        if excess > 0 {
+            let (unhealthy, healthy): (Vec<TaskRef>, Vec<TaskRef>) =
+                view.new_active.iter().partition(|t| !self.tasks[t.slot as usize].healthy);
+            let mut victims = self.pick_victims(service, unhealthy, excess);
+            let more = excess - victims.len() as u32;
+            victims.extend(self.pick_victims(service, healthy, more));
+            for task in victims {
+                self.stop_service_task(task, TaskOutcome::Stopped, StopCode::ServiceSchedulerInitiated, now);
+                stopped += 1;
+            }
+        }
+        for task in view.old_unhealthy.iter().copied() {
+            self.stop_service_task(task, TaskOutcome::Replaced, StopCode::ServiceSchedulerInitiated, now);
+            stopped += 1;
+        }
+        let victims = self.pick_victims(service, view.old_healthy.clone(), step.stop_healthy);
+        for task in victims {
+            self.stop_service_task(task, TaskOutcome::Replaced, StopCode::ServiceSchedulerInitiated, now);
+            stopped += 1;
+        }
+        // ECS launches at most so many tasks a minute per service (docs/ecs-reference.md §3.2).
+        let quota = if spec.launch.is_fargate() { LAUNCHES_PER_MINUTE_FARGATE } else { LAUNCHES_PER_MINUTE_EC2 };
+        let recent = &mut self.services[service].recent_launches;
+        while recent.front().is_some_and(|&t| now.since(t) >= SimDuration::from_secs(60)) {
+            recent.pop_front();
+        }
+        let room = quota.saturating_sub(recent.len() as u32);
+        if step.start > room {
+            if let Some(&oldest) = recent.front() {
+                self.queue.schedule(oldest + SimDuration::from_secs(60), Event::ServiceEvaluate(service));
+            }
+        }
+        let mut started = 0;
+        for _ in 0..step.start.min(room) {
+            if !self.launch_service_task(service, now)? {
+                break;
+            }
+            self.services[service].recent_launches.push_back(now);
+            started += 1;
+        }
+        if in_backoff && counts.new_tasks < desired {
+            let at = self.services[service].next_launch;
+            self.queue.schedule(at, Event::ServiceEvaluate(service));
+        }
+        if started > 0 || stopped > 0 {
+            let detail = format!("started {started}, stopped {stopped}");
+            self.log_deployment(service, p, now, "TASKS_CHANGED", &detail);
+        }
+        let idle = started + stopped == 0 && !view.in_flight && !in_backoff;
+        // Nothing changed: the view still holds.
+        let view = if started + stopped == 0 { view } else { self.view(service) };
+        if started > 0
+            && !blue_green
+            && view.counted > crate::scheduler::maximum_tasks(desired, config.maximum_percent).max(desired)
+        {
+            self.services[service].over_maximum += 1;
+        }
+        self.check_rollout(service, now, view, idle)
+    }
+
+    /// DAEMON: one task on each ACTIVE instance that qualifies; on a
+    /// draining instance the daemon task stops once it is alone.
+    fn evaluate_daemon(&mut self, service: usize, now: SimTime) -> Result<(), Error> {
+        let state = &self.services[service];
+        let p = state.primary();
+        let primary_id = state.deployments[p].id;
+        let failed = state.deployments[p].rollout == RolloutState::Failed;
+        let mut by_instance: BTreeMap<InstanceId, Vec<TaskRef>> = BTreeMap::new();
+        let mut old_healthy = Vec::new();
+        let mut healthy = 0;
+        for &task_ref in state.tasks.values() {
+            let task = &self.tasks[task_ref.slot as usize];
+            if matches!(task.state, TaskStatus::Deactivating | TaskStatus::Stopping | TaskStatus::Stopped) {
+                continue;
+            }
+            if let Some(id) = task.instance {
+                by_instance.entry(id).or_default().push(task_ref);
+            }
+            healthy += u32::from(task.healthy);
+            if task.deployment != primary_id && task.healthy {
+                old_healthy.push(task_ref);
+            }
+        }
+        // Daemon tasks on draining instances stop last: once alone there.
+        let mut stops = Vec::new();
+        for (&id, tasks) in &by_instance {
+            let instance = &self.cluster.instances[id.0 as usize];
+            if instance.status == InstanceStatus::Draining && instance.placed_tasks as usize == tasks.len() {
+                stops.extend(tasks.iter().copied());
+            }
+        }
+        let active: Vec<InstanceId> =
+            self.cluster.instances.iter().filter(|i| i.is_placeable()).map(|i| i.id).collect();
+        let floor = minimum_healthy(
+            active.len() as u32,
+            self.scenario.services[service].def.deployment.minimum_healthy_percent,
+        );
+        let can_stop = healthy.saturating_sub(floor) as usize;
+        let extra: Vec<TaskRef> = old_healthy.into_iter().filter(|t| !stops.contains(t)).take(can_stop).collect();
+        stops.extend(extra);
+        for task in &stops {
+            self.stop_service_task(*task, TaskOutcome::Replaced, StopCode::ServiceSchedulerInitiated, now);
+        }
+        let mut started = 0;
+        let mut qualifying = 0;
+        if !failed && now >= self.services[service].next_launch {
+            for id in active {
+                if by_instance.contains_key(&id) {
+                    qualifying += 1;
+                    continue;
+                }
+                if self.launch_daemon_task(service, id, now)? {
+                    qualifying += 1;
+                    started += 1;
+                }
+            }
+        }
+        if !failed && now >= self.services[service].next_launch {
+            self.services[service].desired = qualifying;
+        }
+        if started > 0 || !stops.is_empty() {
+            self.log_deployment(
+                service,
+                p,
+                now,
+                "TASKS_CHANGED",
+                &format!("started {started}, stopped {}", stops.len()),
+            );
+        }
+        let view = self.view(service);
+        let state = &mut self.services[service];
+        let primary = &mut state.deployments[p];
+        if primary.rollout == RolloutState::InProgress
+            && view.old_alive == 0
+            && view.new_healthy == state.desired
+            && state.desired > 0
+        {
+            return self.complete_deployment(service, p, now);
+        }
+        Ok(())
+    }
+
+    /// Picks `count` tasks to stop among `candidates`, as ECS scales in: with
+    /// binpack, from the instance that keeps the most of the field free;
+    /// with random, at random; otherwise (spread, the default) from the zone
+    /// with the most of the service's tasks, then the instance with the most,
+    /// at random among equals.
+    fn pick_victims(&mut self, service: usize, mut candidates: Vec<TaskRef>, count: u32) -> Vec<TaskRef> {
+        let mut victims = Vec::new();
+        if count == 0 || candidates.is_empty() {
+            return victims;
+        }
+        let mut zone_counts: BTreeMap<usize, i64> = BTreeMap::new();
+        let mut instance_counts: BTreeMap<InstanceId, i64> = BTreeMap::new();
+        for task_ref in self.services[service].tasks.values() {
+            let task = &self.tasks[task_ref.slot as usize];
+            if matches!(task.state, TaskStatus::Deactivating | TaskStatus::Stopping | TaskStatus::Stopped) {
+                continue;
+            }
+            if let Some(zone) = task.availability_zone {
+                *zone_counts.entry(zone).or_insert(0) += 1;
+            }
+            if let Some(id) = task.instance {
+                *instance_counts.entry(id).or_insert(0) += 1;
+            }
+        }
+        // The chain's first two levels, reversed for scale-in.
+        let levels: Vec<Strategy> = self.scenario.services[service].strategy.iter().take(2).cloned().collect();
+        while (victims.len() as u32) < count && !candidates.is_empty() {
+            let key = |task: &Task| -> (i64, i64) {
+                let level = |strategy: Option<&Strategy>| -> i64 {
+                    match strategy {
+                        Some(Strategy::Binpack(field)) => task.instance.map_or(0, |id| {
+                            let instance = &self.cluster.instances[id.0 as usize];
+                            match field {
+                                BinpackField::Cpu => i64::from(instance.free_cpu + task.cpu),
+                                BinpackField::Memory => i64::from(instance.free_memory + task.memory),
+                            }
+                        }),
+                        Some(Strategy::SpreadInstance) => {
+                            task.instance.map_or(0, |id| instance_counts.get(&id).copied().unwrap_or(0))
+                        }
+                        // Spreading over an attribute: the zone is the one ECS documents.
+                        Some(Strategy::SpreadAttribute(_)) => {
+                            task.availability_zone.map_or(0, |z| zone_counts.get(&z).copied().unwrap_or(0))
+                        }
+                        Some(Strategy::Random) | None => 0,
+                    }
+                };
+                (level(levels.first()), level(levels.get(1)))
+            };
+            let keys: Vec<(i64, i64)> = candidates.iter().map(|t| key(&self.tasks[t.slot as usize])).collect();
+            let best = keys.iter().copied().max().unwrap_or((0, 0));
+            let ties: Vec<usize> = (0..candidates.len()).filter(|&i| keys[i] == best).collect();
+            let chosen = ties[self.service_rng.gen_range(0..ties.len())];
+            let victim = candidates.swap_remove(chosen);
+            let task = &self.tasks[victim.slot as usize];
+            if let Some(zone) = task.availability_zone {
+                *zone_counts.entry(zone).or_insert(0) -= 1;
+            }
+            if let Some(id) = task.instance {
+                *instance_counts.entry(id).or_insert(0) -= 1;
+            }
+            victims.push(victim);
+        }
+        victims
+    }
+}
