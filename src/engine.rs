@@ -507,6 +507,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use rand::Rng;
 
     #[test]
@@ -665,6 +666,143 @@ mod tests {
         while queue.pop().is_some() {}
         assert!(queue.finished.words.len() <= 1, "{} words left", queue.finished.words.len());
         assert!(queue.series.is_empty());
+    }
+
+    /// One step of a random run, for the property test.
+    #[derive(Clone, Debug)]
+    enum Op {
+        /// `at(now + offset)`; a negative offset asks for the past.
+        At(i64),
+        /// The legacy `schedule(now + offset)`.
+        Schedule(i64),
+        In(u64),
+        Every(i64, u64),
+        /// Cancel the n-th key handed out (modulo the number handed out).
+        Cancel(usize),
+        Pop,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => (-5i64..20).prop_map(Op::At),
+            1 => (-5i64..20).prop_map(Op::Schedule),
+            2 => (0u64..20).prop_map(Op::In),
+            1 => (-3i64..20, 0u64..15).prop_map(|(first, period)| Op::Every(first, period)),
+            2 => any::<usize>().prop_map(Op::Cancel),
+            4 => Just(Op::Pop),
+        ]
+    }
+
+    /// The reference: pending events in a Vec, the next found by a scan.
+    #[derive(Default)]
+    struct Model {
+        now: u64,
+        next_sequence: u64,
+        processed: u64,
+        /// (time, sequence, key, period, payload)
+        pending: Vec<(u64, u64, u64, u64, u32)>,
+    }
+
+    impl Model {
+        fn push(&mut self, time: u64, key: Option<u64>, period: u64, payload: u32) -> u64 {
+            let sequence = self.next_sequence;
+            self.next_sequence += 1;
+            let key = key.unwrap_or(sequence);
+            self.pending.push((time, sequence, key, period, payload));
+            key
+        }
+
+        fn pop(&mut self) -> Option<(u64, u32)> {
+            let (index, _) = self.pending.iter().enumerate().min_by_key(|(_, e)| (e.0, e.1))?;
+            let (time, _, key, period, payload) = self.pending.remove(index);
+            self.now = time;
+            self.processed += 1;
+            if period > 0 {
+                self.push(time + period, Some(key), period, payload);
+            }
+            Some((time, payload))
+        }
+
+        fn cancel(&mut self, key: u64) -> bool {
+            let before = self.pending.len();
+            self.pending.retain(|e| e.2 != key);
+            self.pending.len() < before
+        }
+
+        fn peek_time(&self) -> Option<u64> {
+            self.pending.iter().map(|e| e.0).min()
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn queue_matches_a_sorted_scan(ops in proptest::collection::vec(op(), 0..300)) {
+            let mut queue = EventQueue::default();
+            let mut model = Model::default();
+            let mut keys: Vec<(EventKey, u64)> = Vec::new();
+            for (payload, op) in ops.into_iter().enumerate() {
+                let payload = payload as u32;
+                let now = model.now;
+                let target = |offset: i64| now.checked_add_signed(offset).unwrap_or(0);
+                match op {
+                    Op::At(offset) => {
+                        let time = target(offset);
+                        match queue.at(SimTime(time), payload) {
+                            Ok(key) => {
+                                prop_assert!(time >= now);
+                                keys.push((key, model.push(time, None, 0, payload)));
+                            }
+                            Err(err) => prop_assert_eq!(err, ScheduleError::InThePast { now: SimTime(now), requested: SimTime(time) }),
+                        }
+                    }
+                    Op::Schedule(offset) => {
+                        queue.schedule(SimTime(target(offset)), payload);
+                        model.push(target(offset).max(now), None, 0, payload);
+                    }
+                    Op::In(delay) => {
+                        let key = queue.schedule_in(SimDuration(delay), payload);
+                        keys.push((key, model.push(now + delay, None, 0, payload)));
+                    }
+                    Op::Every(offset, period) => {
+                        let first = target(offset);
+                        match queue.every(SimTime(first), SimDuration(period), payload) {
+                            Ok(key) => {
+                                prop_assert!(first >= now && period > 0);
+                                keys.push((key, model.push(first, None, period, payload)));
+                            }
+                            Err(ScheduleError::ZeroPeriod) => prop_assert!(first >= now && period == 0),
+                            Err(err) => prop_assert_eq!(err, ScheduleError::InThePast { now: SimTime(now), requested: SimTime(first) }),
+                        }
+                    }
+                    Op::Cancel(n) => {
+                        if !keys.is_empty() {
+                            let (key, model_key) = keys[n % keys.len()];
+                            prop_assert_eq!(queue.cancel(key), model.cancel(model_key));
+                        }
+                    }
+                    Op::Pop => {
+                        prop_assert_eq!(queue.pop().map(|(t, e)| (t.as_millis(), e)), model.pop());
+                    }
+                }
+                prop_assert_eq!(queue.now().as_millis(), model.now);
+                prop_assert_eq!(queue.len(), model.pending.len());
+                prop_assert_eq!(queue.is_empty(), model.pending.is_empty());
+                prop_assert_eq!(queue.peek_time().map(SimTime::as_millis), model.peek_time());
+                prop_assert_eq!(queue.processed(), model.processed);
+            }
+            // Drain (periodic series run forever, so cancel them first).
+            for (key, model_key) in &keys {
+                prop_assert_eq!(queue.cancel(*key), model.cancel(*model_key));
+            }
+            loop {
+                let popped = queue.pop().map(|(t, e)| (t.as_millis(), e));
+                prop_assert_eq!(popped, model.pop());
+                if popped.is_none() {
+                    break;
+                }
+            }
+            prop_assert_eq!(queue.processed(), model.processed);
+        }
     }
 
     #[test]
