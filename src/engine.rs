@@ -20,7 +20,8 @@
 //!   [`EventQueue::peek_time`] never reports it. Cancelling an event already
 //!   popped or cancelled returns false and changes nothing. Cancelled entries
 //!   are dropped lazily when they reach the top of the heap, so a cancel costs
-//!   O(log n) amortised; while nothing is cancelled, a pop checks nothing.
+//!   O(log n) amortised; while nothing is cancelled, a pop looks nothing up
+//!   (it only sets the popped key's bit in a bitset).
 //! - **Periodic events.** [`EventQueue::every`] schedules an event at `first`,
 //!   `first + period`, `first + 2 period`, ... Each occurrence is re-armed at
 //!   the moment it is popped, with a fresh sequence number taken then: the
@@ -289,8 +290,8 @@ pub struct EventQueue<E> {
     next_sequence: u64,
     now: SimTime,
     processed: u64,
-    /// Cancelled entries still in the heap. While it is zero, popping checks
-    /// nothing; the heap's top is never a cancelled entry.
+    /// Cancelled entries still in the heap. While it is zero, popping looks for
+    /// none; the heap's top is never a cancelled entry.
     cancelled: usize,
     /// Which one-off keys are no longer pending.
     finished: Finished,
