@@ -584,6 +584,7 @@ mod tests {
         }
     }
 
+    /// The figures of docs/ecs-reference.md §7.2 (table) and §7.4 (trunk limits).
     #[test]
     fn builtin_fixed_figures() {
         let c = Catalog::builtin();

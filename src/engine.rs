@@ -1,15 +1,41 @@
 //! The discrete-event core: integer simulated time, an event queue ordered by
 //! (time, sequence), and named random-number streams derived from the run seed.
 //!
-//! Time is counted in whole milliseconds from the start of the run. Events that
-//! fall on the same millisecond run in the order they were scheduled (first in,
-//! first out), so a run never depends on heap internals.
+//! # The event queue's contract
+//!
+//! - **Time** is counted in whole milliseconds from the start of the run
+//!   ([`SimTime`], [`SimDuration`]); there is no floating-point time.
+//! - **Order.** Every scheduled event gets the next sequence number. Events pop
+//!   in (time, sequence) order: earliest first, and events that fall on the same
+//!   millisecond in the order they were scheduled (first in, first out). A run
+//!   therefore never depends on heap internals. An event scheduled at the
+//!   current instant pops after every event already waiting at that instant.
+//! - **No going back.** [`EventQueue::at`] refuses a time earlier than
+//!   [`EventQueue::now`] with a [`ScheduleError`]; [`EventQueue::schedule_in`]
+//!   takes a delay and cannot fail. (The forgiving [`EventQueue::schedule`],
+//!   which moves a past time to now, remains until its callers migrate.)
+//! - **Cancellation.** Scheduling returns an [`EventKey`]. [`EventQueue::cancel`]
+//!   makes a pending event disappear: it is never popped, does not count in
+//!   [`EventQueue::processed`] or [`EventQueue::len`], and
+//!   [`EventQueue::peek_time`] never reports it. Cancelling an event already
+//!   popped or cancelled returns false and changes nothing. Cancelled entries
+//!   are dropped lazily when they reach the top of the heap, so a cancel costs
+//!   O(log n) amortised; while nothing is cancelled, a pop looks nothing up
+//!   (it only sets the popped key's bit in a bitset).
+//! - **Periodic events.** [`EventQueue::every`] schedules an event at `first`,
+//!   `first + period`, `first + 2 period`, ... Each occurrence is re-armed at
+//!   the moment it is popped, with a fresh sequence number taken then: the
+//!   next occurrence runs after the events already waiting at its time, and
+//!   before any event scheduled for that time from the popped occurrence's
+//!   handler onwards. The key returned by `every` cancels the whole series,
+//!   including the occurrence already re-armed.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashSet, VecDeque};
 use std::fmt;
+use std::num::NonZeroU64;
 use std::ops::{Add, Sub};
 
 /// An instant of simulated time, in milliseconds since the run began.
@@ -143,10 +169,59 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
     Ok(SimDuration(total_ms.round() as u64))
 }
 
+/// Why an event could not be scheduled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScheduleError {
+    /// The requested time is earlier than the clock: the queue never runs backwards.
+    InThePast {
+        /// The time of the event most recently popped.
+        now: SimTime,
+        /// The time asked for.
+        requested: SimTime,
+    },
+    /// A periodic event was given a period of zero, which would recur forever
+    /// at one instant.
+    ZeroPeriod,
+}
+
+impl fmt::Display for ScheduleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScheduleError::InThePast { now, requested } => write!(
+                f,
+                "cannot schedule an event at {} ms: the clock is already at {} ms",
+                requested.as_millis(),
+                now.as_millis()
+            ),
+            ScheduleError::ZeroPeriod => write!(f, "a periodic event needs a period longer than zero"),
+        }
+    }
+}
+
+impl std::error::Error for ScheduleError {}
+
+/// A handle on a scheduled event, or on a whole periodic series, for
+/// [`EventQueue::cancel`]. It is the sequence number the event got when it was
+/// scheduled (for a series, the sequence number of its first occurrence).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EventKey(u64);
+
+impl EventKey {
+    /// The sequence number behind the key.
+    pub fn sequence(self) -> u64 {
+        self.0
+    }
+}
+
 /// One scheduled event with its ordering key.
 struct Entry<E> {
     time: SimTime,
     sequence: u64,
+    /// The key that cancels it: its own sequence for a one-off event, the
+    /// series' key for an occurrence of a periodic event.
+    key: u64,
+    /// Set for an occurrence of a periodic event.
+    period: Option<NonZeroU64>,
     event: E,
 }
 
@@ -168,17 +243,77 @@ impl<E> Ord for Entry<E> {
     }
 }
 
-/// A future-event list: a binary heap keyed by (time, sequence).
+/// The sequence numbers that are no longer a pending one-off event (popped,
+/// cancelled, or never a one-off key), one bit each. Leading words whose 64
+/// bits are all set are dropped, so the set costs one bit per sequence number
+/// from the oldest pending one-off event to the newest.
+#[derive(Default)]
+struct Finished {
+    words: VecDeque<u64>,
+    /// The sequence number of bit 0 of the front word; a multiple of 64.
+    base: u64,
+}
+
+impl Finished {
+    /// Makes room for `sequence`, the next one handed out (not yet finished).
+    fn issue(&mut self, sequence: u64) {
+        if sequence - self.base >= 64 * self.words.len() as u64 {
+            self.words.push_back(0);
+        }
+    }
+
+    /// True unless `sequence` was handed out and is not finished.
+    fn contains(&self, sequence: u64) -> bool {
+        let Some(offset) = sequence.checked_sub(self.base) else { return true };
+        match self.words.get((offset / 64) as usize) {
+            Some(word) => word >> (offset % 64) & 1 == 1,
+            None => true,
+        }
+    }
+
+    /// Marks a handed-out `sequence` finished.
+    fn insert(&mut self, sequence: u64) {
+        let Some(offset) = sequence.checked_sub(self.base) else { return };
+        self.words[(offset / 64) as usize] |= 1 << (offset % 64);
+        while self.words.front() == Some(&u64::MAX) {
+            self.words.pop_front();
+            self.base += 64;
+        }
+    }
+}
+
+/// A future-event list: a binary heap keyed by (time, sequence), with keyed
+/// cancellation and periodic events. See the module documentation for the
+/// ordering contract.
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     next_sequence: u64,
     now: SimTime,
     processed: u64,
+    /// Cancelled entries still in the heap. While it is zero, popping looks for
+    /// none; the heap's top is never a cancelled entry.
+    cancelled: usize,
+    /// Which one-off keys are no longer pending.
+    finished: Finished,
+    /// Keys of the periodic series still running.
+    series: HashSet<u64>,
+    /// `E::clone`, recorded by [`EventQueue::every`] so that re-arming a series
+    /// needs no `Clone` bound on `pop`.
+    clone_event: Option<fn(&E) -> E>,
 }
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue { heap: BinaryHeap::new(), next_sequence: 0, now: SimTime::ZERO, processed: 0 }
+        EventQueue {
+            heap: BinaryHeap::new(),
+            next_sequence: 0,
+            now: SimTime::ZERO,
+            processed: 0,
+            cancelled: 0,
+            finished: Finished::default(),
+            series: HashSet::new(),
+            clone_event: None,
+        }
     }
 }
 
@@ -188,17 +323,66 @@ impl<E> EventQueue<E> {
         self.now
     }
 
-    /// Schedules `event` at `time`. A time in the past is moved to now, so the
-    /// clock never runs backwards.
-    pub fn schedule(&mut self, time: SimTime, event: E) {
-        let time = time.max(self.now);
-        self.heap.push(Entry { time, sequence: self.next_sequence, event });
-        self.next_sequence += 1;
+    /// Schedules `event` at `time`, which may be now but not earlier.
+    pub fn at(&mut self, time: SimTime, event: E) -> Result<EventKey, ScheduleError> {
+        if time < self.now {
+            return Err(ScheduleError::InThePast { now: self.now, requested: time });
+        }
+        Ok(self.push(time, event))
     }
 
-    /// Schedules `event` after `delay` from now.
-    pub fn schedule_in(&mut self, delay: SimDuration, event: E) {
-        self.schedule(self.now + delay, event);
+    /// Schedules `event` after `delay` from now (a zero delay runs it after the
+    /// events already waiting at this instant).
+    pub fn schedule_in(&mut self, delay: SimDuration, event: E) -> EventKey {
+        self.push(self.now + delay, event)
+    }
+
+    /// Schedules `event` at `time`, moving a time in the past to now.
+    ///
+    /// The old, forgiving form of [`EventQueue::at`], kept until its callers
+    /// have moved to `at` or `schedule_in`; it will then be removed. A time in
+    /// the past usually means a bug, which this hides.
+    pub fn schedule(&mut self, time: SimTime, event: E) {
+        self.push(time.max(self.now), event);
+    }
+
+    /// Schedules `event` at `first` and then every `period` after, until the
+    /// returned key is cancelled. Each occurrence is re-armed when it is
+    /// popped, with a fresh sequence number taken at that moment.
+    pub fn every(&mut self, first: SimTime, period: SimDuration, event: E) -> Result<EventKey, ScheduleError>
+    where
+        E: Clone,
+    {
+        if first < self.now {
+            return Err(ScheduleError::InThePast { now: self.now, requested: first });
+        }
+        let period = NonZeroU64::new(period.as_millis()).ok_or(ScheduleError::ZeroPeriod)?;
+        self.clone_event = Some(E::clone);
+        let sequence = self.issue();
+        // The series is tracked in `series`, not as a one-off key.
+        self.finished.insert(sequence);
+        self.series.insert(sequence);
+        self.heap.push(Entry { time: first, sequence, key: sequence, period: Some(period), event });
+        Ok(EventKey(sequence))
+    }
+
+    /// Cancels a pending event, or every future occurrence of a periodic
+    /// series, so that it is never popped. Returns false if there was nothing
+    /// to cancel: the event was already popped or cancelled.
+    pub fn cancel(&mut self, key: EventKey) -> bool {
+        let pending = if self.series.remove(&key.0) {
+            true
+        } else if !self.finished.contains(key.0) {
+            self.finished.insert(key.0);
+            true
+        } else {
+            false
+        };
+        if pending {
+            self.cancelled += 1;
+            self.drop_cancelled_top();
+        }
+        pending
     }
 
     /// The time of the next event, if any.
@@ -206,27 +390,91 @@ impl<E> EventQueue<E> {
         self.heap.peek().map(|entry| entry.time)
     }
 
-    /// Removes and returns the next event, advancing the clock to its time.
+    /// Removes and returns the next event, advancing the clock to its time. A
+    /// periodic event's next occurrence is scheduled before this returns.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let entry = self.heap.pop()?;
         self.now = entry.time;
         self.processed += 1;
-        Some((entry.time, entry.event))
+        let event = match entry.period {
+            None => {
+                self.finished.insert(entry.key);
+                entry.event
+            }
+            Some(period) => self.rearm(entry, period),
+        };
+        if self.cancelled > 0 {
+            self.drop_cancelled_top();
+        }
+        Some((self.now, event))
     }
 
-    /// Events popped so far.
+    /// Events popped so far (cancelled ones are never popped).
     pub fn processed(&self) -> u64 {
         self.processed
     }
 
-    /// Events still waiting.
+    /// Events still waiting, not counting cancelled ones.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() - self.cancelled
     }
 
     /// True when no event is waiting.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
+    }
+
+    fn issue(&mut self) -> u64 {
+        let sequence = self.next_sequence;
+        self.finished.issue(sequence);
+        self.next_sequence += 1;
+        sequence
+    }
+
+    fn push(&mut self, time: SimTime, event: E) -> EventKey {
+        let sequence = self.issue();
+        self.heap.push(Entry { time, sequence, key: sequence, period: None, event });
+        EventKey(sequence)
+    }
+
+    /// Schedules the next occurrence of a periodic event that was just popped
+    /// and returns the popped one. A series that would run past the end of
+    /// time ends.
+    fn rearm(&mut self, entry: Entry<E>, period: NonZeroU64) -> E {
+        match entry.time.as_millis().checked_add(period.get()) {
+            Some(next) => {
+                let clone = self.clone_event.expect("only `every` schedules periodic events, and it records `clone`");
+                let sequence = self.issue();
+                self.finished.insert(sequence);
+                let event = clone(&entry.event);
+                self.heap.push(Entry { time: SimTime(next), sequence, key: entry.key, period: Some(period), event });
+            }
+            None => {
+                self.series.remove(&entry.key);
+            }
+        }
+        entry.event
+    }
+
+    fn is_cancelled(&self, entry: &Entry<E>) -> bool {
+        match entry.period {
+            None => self.finished.contains(entry.key),
+            Some(_) => !self.series.contains(&entry.key),
+        }
+    }
+
+    /// Discards cancelled entries from the top of the heap, so that the top is
+    /// always a live event.
+    fn drop_cancelled_top(&mut self) {
+        while self.cancelled > 0 {
+            match self.heap.peek() {
+                Some(top) if self.is_cancelled(top) => {
+                    self.heap.pop();
+                    self.cancelled -= 1;
+                }
+                _ => break,
+            }
+        }
     }
 }
 
@@ -260,6 +508,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use rand::Rng;
 
     #[test]
@@ -297,12 +546,264 @@ mod tests {
     }
 
     #[test]
-    fn queue_never_runs_backwards() {
+    fn legacy_schedule_moves_the_past_to_now() {
         let mut queue = EventQueue::default();
         queue.schedule(SimTime(10), 1);
         queue.pop();
         queue.schedule(SimTime(3), 2);
         assert_eq!(queue.pop(), Some((SimTime(10), 2)));
+    }
+
+    #[test]
+    fn at_refuses_the_past_and_accepts_now() {
+        let mut queue = EventQueue::default();
+        queue.at(SimTime(10), 1).unwrap();
+        queue.pop();
+        let err = queue.at(SimTime(3), 2).unwrap_err();
+        assert_eq!(err, ScheduleError::InThePast { now: SimTime(10), requested: SimTime(3) });
+        assert_eq!(err.to_string(), "cannot schedule an event at 3 ms: the clock is already at 10 ms");
+        assert!(queue.is_empty());
+        queue.at(SimTime(10), 3).unwrap();
+        queue.schedule_in(SimDuration::ZERO, 4);
+        assert_eq!(queue.pop(), Some((SimTime(10), 3)));
+        assert_eq!(queue.pop(), Some((SimTime(10), 4)));
+        assert_eq!(
+            queue.every(SimTime(9), SimDuration(5), 5),
+            Err(ScheduleError::InThePast { now: SimTime(10), requested: SimTime(9) })
+        );
+        assert_eq!(queue.every(SimTime(10), SimDuration::ZERO, 5), Err(ScheduleError::ZeroPeriod));
+        assert!(queue.is_empty());
+    }
+
+    #[test]
+    fn cancel_before_pop_hides_the_event() {
+        let mut queue = EventQueue::default();
+        let a = queue.at(SimTime(5), "a").unwrap();
+        let b = queue.at(SimTime(5), "b").unwrap();
+        let c = queue.at(SimTime(7), "c").unwrap();
+        assert_eq!(queue.len(), 3);
+        assert!(queue.cancel(a));
+        assert!(!queue.cancel(a), "a second cancel finds nothing");
+        assert!(queue.cancel(c));
+        assert_eq!(queue.len(), 1);
+        assert_eq!(queue.peek_time(), Some(SimTime(5)));
+        assert_eq!(queue.pop(), Some((SimTime(5), "b")));
+        assert_eq!(queue.peek_time(), None);
+        assert!(queue.is_empty());
+        assert_eq!(queue.pop(), None);
+        assert_eq!(queue.processed(), 1);
+        assert!(!queue.cancel(b), "b was popped");
+    }
+
+    #[test]
+    fn cancel_after_pop_returns_false() {
+        let mut queue = EventQueue::default();
+        let a = queue.schedule_in(SimDuration(1), 1);
+        let b = queue.schedule_in(SimDuration(2), 2);
+        assert_eq!(queue.pop(), Some((SimTime(1), 1)));
+        assert!(!queue.cancel(a));
+        assert_eq!(queue.len(), 1);
+        assert!(queue.cancel(b));
+        assert_eq!((queue.len(), queue.processed(), queue.now()), (0, 1, SimTime(1)));
+    }
+
+    #[test]
+    fn periodic_events_rearm_until_cancelled() {
+        let mut queue = EventQueue::default();
+        let tick = queue.every(SimTime(10), SimDuration(10), "tick").unwrap();
+        queue.at(SimTime(20), "before").unwrap();
+        assert_eq!(queue.pop(), Some((SimTime(10), "tick")));
+        // Re-armed at the pop: after "before" (scheduled earlier), ahead of "after".
+        queue.at(SimTime(20), "after").unwrap();
+        assert_eq!(queue.len(), 3);
+        let order: Vec<_> = (0..3).map(|_| queue.pop().unwrap()).collect();
+        assert_eq!(order, [(SimTime(20), "before"), (SimTime(20), "tick"), (SimTime(20), "after")]);
+        assert_eq!(queue.pop(), Some((SimTime(30), "tick")));
+        assert_eq!(queue.peek_time(), Some(SimTime(40)));
+        assert!(queue.cancel(tick));
+        assert!(!queue.cancel(tick));
+        assert_eq!((queue.peek_time(), queue.len(), queue.processed()), (None, 0, 5));
+        assert_eq!(queue.pop(), None);
+    }
+
+    #[test]
+    fn cancelled_events_count_nowhere() {
+        let mut queue = EventQueue::default();
+        let keys: Vec<_> = (0..200).map(|i| queue.at(SimTime(i % 7), i).unwrap()).collect();
+        for key in keys.iter().step_by(3) {
+            assert!(queue.cancel(*key));
+        }
+        let left = 200 - keys.iter().step_by(3).count();
+        assert_eq!(queue.len(), left);
+        let popped: Vec<_> = std::iter::from_fn(|| queue.pop()).collect();
+        assert_eq!(popped.len(), left);
+        assert!(popped.iter().all(|(_, i)| i % 3 != 0));
+        assert!(popped.windows(2).all(|w| w[0] < w[1]), "by time, then in the order scheduled");
+        assert_eq!(queue.processed(), left as u64);
+        assert!(keys.iter().all(|key| !queue.cancel(*key)));
+    }
+
+    #[test]
+    fn bookkeeping_stays_small_on_a_long_run() {
+        let mut queue = EventQueue::default();
+        let tick = queue.every(SimTime(0), SimDuration(1), 0).unwrap();
+        let run = |queue: &mut EventQueue<u32>| {
+            let mut most = 0;
+            for i in 0..50_000 {
+                queue.schedule_in(SimDuration(i % 5), i as u32);
+                while queue.len() > 8 {
+                    queue.pop();
+                }
+                most = most.max(queue.finished.words.len());
+            }
+            most
+        };
+        assert!(run(&mut queue) <= 3, "one bit per recent sequence number only");
+        // A far-future event holds the bits from its key on, until it goes.
+        let far = queue.at(SimTime(u64::MAX), 0).unwrap();
+        assert!(run(&mut queue) > 1000);
+        assert!(queue.cancel(far));
+        assert!(queue.cancel(tick));
+        while queue.pop().is_some() {}
+        assert!(queue.finished.words.len() <= 1, "{} words left", queue.finished.words.len());
+        assert!(queue.series.is_empty());
+    }
+
+    /// One step of a random run, for the property test.
+    #[derive(Clone, Debug)]
+    enum Op {
+        /// `at(now + offset)`; a negative offset asks for the past.
+        At(i64),
+        /// The legacy `schedule(now + offset)`.
+        Schedule(i64),
+        In(u64),
+        Every(i64, u64),
+        /// Cancel the n-th key handed out (modulo the number handed out).
+        Cancel(usize),
+        Pop,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => (-5i64..20).prop_map(Op::At),
+            1 => (-5i64..20).prop_map(Op::Schedule),
+            2 => (0u64..20).prop_map(Op::In),
+            1 => (-3i64..20, 0u64..15).prop_map(|(first, period)| Op::Every(first, period)),
+            2 => any::<usize>().prop_map(Op::Cancel),
+            4 => Just(Op::Pop),
+        ]
+    }
+
+    /// The reference: pending events in a Vec, the next found by a scan.
+    #[derive(Default)]
+    struct Model {
+        now: u64,
+        next_sequence: u64,
+        processed: u64,
+        /// (time, sequence, key, period, payload)
+        pending: Vec<(u64, u64, u64, u64, u32)>,
+    }
+
+    impl Model {
+        fn push(&mut self, time: u64, key: Option<u64>, period: u64, payload: u32) -> u64 {
+            let sequence = self.next_sequence;
+            self.next_sequence += 1;
+            let key = key.unwrap_or(sequence);
+            self.pending.push((time, sequence, key, period, payload));
+            key
+        }
+
+        fn pop(&mut self) -> Option<(u64, u32)> {
+            let (index, _) = self.pending.iter().enumerate().min_by_key(|(_, e)| (e.0, e.1))?;
+            let (time, _, key, period, payload) = self.pending.remove(index);
+            self.now = time;
+            self.processed += 1;
+            if period > 0 {
+                self.push(time + period, Some(key), period, payload);
+            }
+            Some((time, payload))
+        }
+
+        fn cancel(&mut self, key: u64) -> bool {
+            let before = self.pending.len();
+            self.pending.retain(|e| e.2 != key);
+            self.pending.len() < before
+        }
+
+        fn peek_time(&self) -> Option<u64> {
+            self.pending.iter().map(|e| e.0).min()
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn queue_matches_a_sorted_scan(ops in proptest::collection::vec(op(), 0..300)) {
+            let mut queue = EventQueue::default();
+            let mut model = Model::default();
+            let mut keys: Vec<(EventKey, u64)> = Vec::new();
+            for (payload, op) in ops.into_iter().enumerate() {
+                let payload = payload as u32;
+                let now = model.now;
+                let target = |offset: i64| now.checked_add_signed(offset).unwrap_or(0);
+                match op {
+                    Op::At(offset) => {
+                        let time = target(offset);
+                        match queue.at(SimTime(time), payload) {
+                            Ok(key) => {
+                                prop_assert!(time >= now);
+                                keys.push((key, model.push(time, None, 0, payload)));
+                            }
+                            Err(err) => prop_assert_eq!(err, ScheduleError::InThePast { now: SimTime(now), requested: SimTime(time) }),
+                        }
+                    }
+                    Op::Schedule(offset) => {
+                        queue.schedule(SimTime(target(offset)), payload);
+                        model.push(target(offset).max(now), None, 0, payload);
+                    }
+                    Op::In(delay) => {
+                        let key = queue.schedule_in(SimDuration(delay), payload);
+                        keys.push((key, model.push(now + delay, None, 0, payload)));
+                    }
+                    Op::Every(offset, period) => {
+                        let first = target(offset);
+                        match queue.every(SimTime(first), SimDuration(period), payload) {
+                            Ok(key) => {
+                                prop_assert!(first >= now && period > 0);
+                                keys.push((key, model.push(first, None, period, payload)));
+                            }
+                            Err(ScheduleError::ZeroPeriod) => prop_assert!(first >= now && period == 0),
+                            Err(err) => prop_assert_eq!(err, ScheduleError::InThePast { now: SimTime(now), requested: SimTime(first) }),
+                        }
+                    }
+                    Op::Cancel(n) => {
+                        if !keys.is_empty() {
+                            let (key, model_key) = keys[n % keys.len()];
+                            prop_assert_eq!(queue.cancel(key), model.cancel(model_key));
+                        }
+                    }
+                    Op::Pop => {
+                        prop_assert_eq!(queue.pop().map(|(t, e)| (t.as_millis(), e)), model.pop());
+                    }
+                }
+                prop_assert_eq!(queue.now().as_millis(), model.now);
+                prop_assert_eq!(queue.len(), model.pending.len());
+                prop_assert_eq!(queue.is_empty(), model.pending.is_empty());
+                prop_assert_eq!(queue.peek_time().map(SimTime::as_millis), model.peek_time());
+                prop_assert_eq!(queue.processed(), model.processed);
+            }
+            // Drain (periodic series run forever, so cancel them first).
+            for (key, model_key) in &keys {
+                prop_assert_eq!(queue.cancel(*key), model.cancel(*model_key));
+            }
+            loop {
+                let popped = queue.pop().map(|(t, e)| (t.as_millis(), e));
+                prop_assert_eq!(popped, model.pop());
+                if popped.is_none() {
+                    break;
+                }
+            }
+            prop_assert_eq!(queue.processed(), model.processed);
+        }
     }
 
     #[test]

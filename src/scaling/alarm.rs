@@ -9,7 +9,7 @@
 //! - **ALARM** when at least M datapoints in the window breach the threshold;
 //! - **INSUFFICIENT_DATA** when the newest datapoint is missing, whatever the
 //!   rest of the window holds (so a missing datapoint never triggers scaling,
-//!   reference §4.2 "Insufficient data → no scaling");
+//!   `docs/ecs-reference.md` §4.2: without data there is no scaling);
 //! - **OK** otherwise. Missing datapoints inside the window count as not
 //!   breaching, so a 15-of-15 alarm needs 15 present, breaching minutes.
 //!

@@ -1,7 +1,7 @@
-//! Cluster auto scaling with capacity providers (reference §5): the
-//! capacity-provider reservation metric, the scale-out estimate, managed
-//! scale-in, the per-provider scaler, and the strategy split of tasks between
-//! providers.
+//! Cluster auto scaling with capacity providers (`docs/ecs-reference.md`,
+//! §5; § numbers refer to that file): the capacity-provider reservation
+//! metric, the scale-out estimate, managed scale-in, the per-provider scaler,
+//! and the strategy split of tasks between providers.
 //!
 //! The scaler's model, fed once a minute by [`CapacityProviderScaler::evaluate`]:
 //!

@@ -1,7 +1,7 @@
 //! The pure decision logic of ECS auto scaling: service auto scaling through
-//! Application Auto Scaling (reference §4) and cluster auto scaling through
-//! capacity providers (reference §5). "Reference" here and in the submodules
-//! means `ecs-semantics.md`, the project's ECS semantics reference.
+//! Application Auto Scaling (`docs/ecs-reference.md`, §4) and cluster auto
+//! scaling through capacity providers (§5). § numbers here and in the
+//! submodules refer to `docs/ecs-reference.md`.
 //!
 //! Nothing here touches the simulation: every type is a small state machine
 //! fed once per simulated minute with that minute's datapoints, and it answers
@@ -26,7 +26,7 @@ pub mod target_tracking;
 
 use std::fmt;
 
-/// A predefined ECS service metric a policy can scale on (reference §4.2).
+/// A predefined ECS service metric a policy can scale on (§4.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MetricKind {
     /// `ECSServiceAverageCPUUtilization`: average CPU of the service's tasks, percent.

@@ -1,5 +1,6 @@
-//! Scheduled scaling (reference §4.4): schedules in AWS syntax and the
-//! scheduled actions that set a new min and/or max capacity.
+//! Scheduled scaling (`docs/ecs-reference.md`, §4.4; § numbers refer to that
+//! file): schedules in AWS syntax and the scheduled actions that set a new min
+//! and/or max capacity.
 //!
 //! Schedule expressions, evaluated in UTC against an epoch (the Unix time in
 //! milliseconds of simulated time zero, passed in by the caller; time zones

@@ -1,4 +1,5 @@
-//! Step scaling policies (reference §4.3).
+//! Step scaling policies (`docs/ecs-reference.md`, §4.3; § numbers refer to
+//! that file).
 //!
 //! The user owns the alarm (threshold, comparison, M of N). While it is in
 //! ALARM, the policy aggregates the datapoints of the alarm's evaluation

@@ -1,6 +1,7 @@
 //! The scalable target: a service's desired count under Application Auto
-//! Scaling (reference §4.1), combining its target-tracking and step policies
-//! (§4.2, §4.3) and applying scheduled actions (§4.4).
+//! Scaling (`docs/ecs-reference.md`, §4.1; § numbers refer to that file),
+//! combining its target-tracking and step policies (§4.2, §4.3) and applying
+//! scheduled actions (§4.4).
 //!
 //! Once per simulated minute the caller passes the minute's datapoints, the
 //! service's **running** task count and whether a deployment is in progress to

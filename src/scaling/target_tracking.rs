@@ -1,4 +1,5 @@
-//! Target-tracking scaling policies (reference §4.2).
+//! Target-tracking scaling policies (`docs/ecs-reference.md`, §4.2).
+//! § numbers refer to that file.
 //!
 //! Application Auto Scaling manages two alarms per policy on one-minute
 //! datapoints:
@@ -6,7 +7,7 @@
 //! - **AlarmHigh**: 3 of 3 datapoints above the target value → scale out;
 //! - **AlarmLow**: 15 of 15 datapoints below `scale_in_ratio` × target → scale
 //!   in. The guide only says "usually more than 10 % lower"; the ratio 0.9 is
-//!   the commonly observed value (reference §4.2, UNCONFIRMED), so it is a
+//!   the commonly observed value (§4.2, unconfirmed), so it is a
 //!   setting.
 //!
 //! The new capacity is proportional to the metric: `running × metric /
@@ -17,8 +18,8 @@
 //! from adding insufficient capacity or removing too much capacity." Rounding
 //! the *amount added* up and the *amount removed* down both give
 //! `ceil(running × metric / target)` as the new capacity; rounding the new
-//! capacity down on scale-in would remove too much. The reference's "round up
-//! on scale-out, down on scale-in" is about the change, not the capacity.
+//! capacity down on scale-in would remove too much. §4.2's "up when adding,
+//! down when removing" is about the change, not the capacity.
 //! A consequence the guide also mentions: with small capacities the metric may
 //! settle visibly below target (3 tasks at 40 % of a 50 % target stay 3,
 //! because ceil(2.4) = 3).
@@ -38,7 +39,7 @@ pub const ALARM_HIGH_DATAPOINTS: u32 = 3;
 pub const ALARM_LOW_DATAPOINTS: u32 = 15;
 /// The default scale-out and scale-in cooldown for ECS services: 300 s (§4.2).
 pub const DEFAULT_COOLDOWN: SimDuration = SimDuration::from_secs(300);
-/// The default AlarmLow threshold as a fraction of the target (§4.2, UNCONFIRMED).
+/// The default AlarmLow threshold as a fraction of the target (§4.2, unconfirmed).
 pub const DEFAULT_SCALE_IN_RATIO: f64 = 0.9;
 
 /// The settings of one target-tracking policy.

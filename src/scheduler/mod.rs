@@ -1,7 +1,8 @@
 //! The service scheduler's rules: how many tasks a deployment may start and
-//! stop (section 3.3 of the ECS reference), the circuit breaker (3.4), the
-//! launch back-off (3.2) and blue/green traffic shifting (3.8, 3.9), plus the
-//! state of each service and deployment that the event loop keeps.
+//! stop (`docs/ecs-reference.md`, §3.3), the circuit breaker (§3.4), the
+//! launch back-off (§3.2) and blue/green traffic shifting (§3.8, §3.9), plus
+//! the state of each service and deployment that the event loop keeps. The §
+//! numbers in this module refer to `docs/ecs-reference.md`.
 //!
 //! Everything here is pure arithmetic over counts, so the worked examples of
 //! the ECS documentation are unit tests. The event loop
@@ -35,7 +36,7 @@ pub fn circuit_breaker_threshold(desired: u32, breaker: &CircuitBreaker) -> u32 
     }
 }
 
-/// The longest launch back-off (section 3.2).
+/// The longest launch back-off (§3.2).
 pub const MAX_LAUNCH_BACKOFF: SimDuration = SimDuration::from_mins(15);
 
 /// Delay before the next launch after `failures` consecutive tasks stopped
@@ -94,7 +95,7 @@ impl RollingStep {
     }
 }
 
-/// The inferred step model of section 3.3: start up to
+/// The inferred step model of §3.3: start up to
 /// `floor(desired × max) − counted` new tasks (no more than are missing),
 /// and stop old tasks while `healthy − stops ≥ ceil(desired × min)`.
 /// Old tasks that are not healthy are stopped first and freely.
