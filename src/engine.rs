@@ -337,15 +337,6 @@ impl<E> EventQueue<E> {
         self.push(self.now + delay, event)
     }
 
-    /// Schedules `event` at `time`, moving a time in the past to now.
-    ///
-    /// The old, forgiving form of [`EventQueue::at`], kept until its callers
-    /// have moved to `at` or `schedule_in`; it will then be removed. A time in
-    /// the past usually means a bug, which this hides.
-    pub fn schedule(&mut self, time: SimTime, event: E) {
-        self.push(time.max(self.now), event);
-    }
-
     /// Schedules `event` at `first` and then every `period` after, until the
     /// returned key is cancelled. Each occurrence is re-armed when it is
     /// popped, with a fresh sequence number taken at that moment.
@@ -536,22 +527,13 @@ mod tests {
     #[test]
     fn queue_pops_by_time_then_fifo() {
         let mut queue = EventQueue::default();
-        queue.schedule(SimTime(10), "c");
-        queue.schedule(SimTime(5), "a");
-        queue.schedule(SimTime(10), "d");
-        queue.schedule(SimTime(5), "b");
+        queue.at(SimTime(10), "c").unwrap();
+        queue.at(SimTime(5), "a").unwrap();
+        queue.at(SimTime(10), "d").unwrap();
+        queue.at(SimTime(5), "b").unwrap();
         let order: Vec<_> = std::iter::from_fn(|| queue.pop()).map(|(_, e)| e).collect();
         assert_eq!(order, ["a", "b", "c", "d"]);
         assert_eq!(queue.processed(), 4);
-    }
-
-    #[test]
-    fn legacy_schedule_moves_the_past_to_now() {
-        let mut queue = EventQueue::default();
-        queue.schedule(SimTime(10), 1);
-        queue.pop();
-        queue.schedule(SimTime(3), 2);
-        assert_eq!(queue.pop(), Some((SimTime(10), 2)));
     }
 
     #[test]
@@ -674,8 +656,6 @@ mod tests {
     enum Op {
         /// `at(now + offset)`; a negative offset asks for the past.
         At(i64),
-        /// The legacy `schedule(now + offset)`.
-        Schedule(i64),
         In(u64),
         Every(i64, u64),
         /// Cancel the n-th key handed out (modulo the number handed out).
@@ -686,7 +666,6 @@ mod tests {
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
             3 => (-5i64..20).prop_map(Op::At),
-            1 => (-5i64..20).prop_map(Op::Schedule),
             2 => (0u64..20).prop_map(Op::In),
             1 => (-3i64..20, 0u64..15).prop_map(|(first, period)| Op::Every(first, period)),
             2 => any::<usize>().prop_map(Op::Cancel),
@@ -755,10 +734,6 @@ mod tests {
                             }
                             Err(err) => prop_assert_eq!(err, ScheduleError::InThePast { now: SimTime(now), requested: SimTime(time) }),
                         }
-                    }
-                    Op::Schedule(offset) => {
-                        queue.schedule(SimTime(target(offset)), payload);
-                        model.push(target(offset).max(now), None, 0, payload);
                     }
                     Op::In(delay) => {
                         let key = queue.schedule_in(SimDuration(delay), payload);

@@ -68,6 +68,9 @@ pub enum Error {
         /// The underlying failure.
         source: std::io::Error,
     },
+    /// The simulation broke one of its own rules (a bug, exit code 1).
+    #[error("internal error: {0}")]
+    Engine(#[from] crate::engine::ScheduleError),
 }
 
 /// Adds "did you mean" advice to serde's "unknown field `x`, expected one of

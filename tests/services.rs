@@ -1,5 +1,5 @@
 //! The service scheduler end to end: the worked examples of the ECS
-//! reference (section 3), blue/green traffic shifting, the circuit breaker's
+//! `docs/ecs-reference.md` (§3), blue/green traffic shifting, the circuit breaker's
 //! rollback, faults, determinism, and invariants over random scenarios.
 
 mod common;

@@ -24,7 +24,7 @@ impl Simulation<'_> {
             if submission.time > now {
                 // Read ahead of the clock: submit it at its own arrival time.
                 self.next_deferred += 1;
-                self.queue.schedule(submission.time, Event::Deferred(self.next_deferred));
+                self.queue.at(submission.time, Event::Deferred(self.next_deferred))?;
                 self.deferred.insert(self.next_deferred, (workload, submission));
             } else {
                 self.run_task(workload, submission, now)?;

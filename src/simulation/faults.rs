@@ -24,17 +24,17 @@ impl Simulation<'_> {
 
     /// Schedules a new instance's failure and Spot interruption, if the
     /// scenario has them.
-    pub(super) fn arm_instance_faults(&mut self, id: InstanceId, now: SimTime) {
+    pub(super) fn arm_instance_faults(&mut self, id: InstanceId) {
         if let Some(mtbf) = self.scenario.faults.instance_mtbf {
             let rate = 3_600_000.0 / mtbf.0 as f64;
             let after = self.exponential_hours(rate);
-            self.queue.schedule(now + after, Event::InstanceFailure(id));
+            self.queue.schedule_in(after, Event::InstanceFailure(id));
         }
         let fleet = &self.scenario.fleets[self.cluster.instances[id.0 as usize].fleet];
         let rate = self.scenario.faults.spot_interruption_rate;
         if fleet.market == Market::Spot && rate > 0.0 {
             let after = self.exponential_hours(rate);
-            self.queue.schedule(now + after, Event::SpotNotice(id));
+            self.queue.schedule_in(after, Event::SpotNotice(id));
         }
     }
 
@@ -60,7 +60,7 @@ impl Simulation<'_> {
             self.stop_pending_service_tasks_on(id, now);
             self.request_all_evaluations();
         }
-        self.queue.schedule(now + SPOT_NOTICE, Event::SpotReclaim(id));
+        self.queue.schedule_in(SPOT_NOTICE, Event::SpotReclaim(id));
         Ok(())
     }
 
@@ -153,7 +153,7 @@ impl Simulation<'_> {
         self.cluster.instances[id.0 as usize].launched_at = launch.launched;
         let why = if launch.provider.is_some() { "launched by the Auto Scaling group" } else { "replacement" };
         self.log_instance(now, "INSTANCE_REGISTERED", id, why);
-        self.arm_instance_faults(id, now);
+        self.arm_instance_faults(id);
         if self.zone_down[zone] > 0 {
             self.cluster.set_status(id, InstanceStatus::Unreachable, now);
             return Ok(());
@@ -197,7 +197,7 @@ impl Simulation<'_> {
                 registered: false,
             });
             let delay = self.scenario.faults.instance_replacement_delay.sample_duration(&mut self.faults);
-            self.queue.schedule(now + delay, Event::InstanceLaunch(self.launches.len() - 1));
+            self.queue.schedule_in(delay, Event::InstanceLaunch(self.launches.len() - 1));
         }
         self.request_all_evaluations();
         Ok(())

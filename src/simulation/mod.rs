@@ -161,7 +161,7 @@ impl<'s> Simulation<'s> {
         match event {
             Event::Submission(workload) => self.submit(workload, now)?,
             Event::Running(task) => self.on_running(task, now)?,
-            Event::Exited(task) => self.on_exited(task, now),
+            Event::Exited(task) => self.on_exited(task),
             Event::Stopped(task) => self.on_stopped(task, now)?,
             Event::WaitExpired(task) => {
                 let waiting = self.task(task).filter(|t| t.state == TaskStatus::Provisioning && t.placed.is_none());
@@ -186,7 +186,7 @@ impl<'s> Simulation<'s> {
             Event::ServiceEvaluate(service) => self.evaluate_service(service, now)?,
             Event::Healthy(task) => self.on_healthy(task)?,
             Event::HealthFailed(task) => self.on_health_failed(task, now)?,
-            Event::Deregistered(task) => self.on_deregistered(task, now),
+            Event::Deregistered(task) => self.on_deregistered(task),
             Event::ServiceUpdate(index) => self.update_service(index, now)?,
             Event::TrafficStep(service, deployment, step) => self.shift_traffic(service, deployment, step, now)?,
             Event::BakeDone(service, deployment) => self.bake_done(service, deployment, now)?,

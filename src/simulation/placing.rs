@@ -95,7 +95,7 @@ impl Simulation<'_> {
         if task.launch_type == LaunchType::Fargate {
             *self.fargate_spread.entry((task.group, zone)).or_insert(0) += 1;
         }
-        self.queue.schedule(now + provisioning + starting, Event::Running(task_ref));
+        self.queue.schedule_in(provisioning + starting, Event::Running(task_ref));
         if self.recorder.keeps_events() {
             self.log_task(now, "TASK_PLACED", task_ref, None, "");
         }

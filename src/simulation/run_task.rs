@@ -16,10 +16,10 @@ use crate::scenario::FailurePolicy;
 use crate::workload::Submission;
 
 impl Simulation<'_> {
-    pub(super) fn load_next_submission(&mut self, workload: usize) -> Result<(), InputError> {
+    pub(super) fn load_next_submission(&mut self, workload: usize) -> Result<(), Error> {
         let next = self.sources[workload].next_submission()?;
         if let Some(submission) = &next {
-            self.queue.schedule(submission.time, Event::Submission(workload));
+            self.queue.at(submission.time, Event::Submission(workload))?;
         }
         self.pending_submission[workload] = next;
         Ok(())
@@ -141,7 +141,7 @@ impl Simulation<'_> {
                     FailurePolicy::Wait { max_wait } => {
                         self.enqueue_waiting(task_ref);
                         if let Some(wait) = max_wait {
-                            self.queue.schedule(now + wait, Event::WaitExpired(task_ref));
+                            self.queue.schedule_in(wait, Event::WaitExpired(task_ref));
                         }
                     }
                 }

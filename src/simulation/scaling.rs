@@ -101,7 +101,6 @@ impl Simulation<'_> {
         for provider in 0..self.providers.len() {
             self.scale_provider(provider, now)?;
         }
-        self.queue.schedule(now + SCALING_PERIOD, Event::ScalingTick);
         Ok(())
     }
 
@@ -321,7 +320,7 @@ impl Simulation<'_> {
             registered: false,
         });
         self.providers[provider].pending += 1;
-        self.queue.schedule(now + delay, Event::InstanceLaunch(self.launches.len() - 1));
+        self.queue.schedule_in(delay, Event::InstanceLaunch(self.launches.len() - 1));
     }
 
     /// A PROVISIONING service task waited too long for capacity.

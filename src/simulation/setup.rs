@@ -185,11 +185,11 @@ impl<'s> Simulation<'s> {
         };
         sim.integrals.advance(SimTime::ZERO, sim.cluster.totals());
         for id in 0..sim.cluster.instances.len() {
-            sim.arm_instance_faults(InstanceId(id as u32), SimTime::ZERO);
+            sim.arm_instance_faults(InstanceId(id as u32));
         }
         sim.start_services_and_faults()?;
         if scaling_on {
-            sim.queue.schedule(SimTime::ZERO + scaling::SCALING_PERIOD, Event::ScalingTick);
+            sim.queue.every(SimTime::ZERO + scaling::SCALING_PERIOD, scaling::SCALING_PERIOD, Event::ScalingTick)?;
         }
         for w in 0..sim.sources.len() {
             sim.load_next_submission(w)?;

@@ -168,8 +168,10 @@ impl Simulation<'_> {
             }
         }
         match owner {
-            Owner::Workload(_) => self.queue.schedule(now + run_for, Event::Exited(task_ref)),
-            Owner::Service(service) => self.service_task_running(service, task_ref, now),
+            Owner::Workload(_) => {
+                self.queue.schedule_in(run_for, Event::Exited(task_ref));
+            }
+            Owner::Service(service) => self.service_task_running(service, task_ref),
         }
         Ok(())
     }
@@ -190,7 +192,7 @@ impl Simulation<'_> {
         }
     }
 
-    pub(super) fn on_exited(&mut self, task_ref: TaskRef, now: SimTime) {
+    pub(super) fn on_exited(&mut self, task_ref: TaskRef) {
         let Some(task) = self.task(task_ref) else { return };
         if task.state != TaskStatus::Running {
             return;
@@ -203,7 +205,7 @@ impl Simulation<'_> {
         self.leave_running(task_ref);
         self.tasks[task_ref.slot as usize].state = TaskStatus::Stopping;
         let stop = self.scenario.timing.task_stop.sample_duration(&mut self.lifecycle);
-        self.queue.schedule(now + stop, Event::Stopped(task_ref));
+        self.queue.schedule_in(stop, Event::Stopped(task_ref));
         if let Owner::Service(service) = self.tasks[task_ref.slot as usize].owner {
             self.request_evaluation(service);
         }

@@ -211,9 +211,9 @@ impl Simulation<'_> {
             &format!("{percent:.1}% of production traffic on green"),
         );
         if last {
-            self.queue.schedule(now + bake, Event::BakeDone(service, deployment));
+            self.queue.schedule_in(bake, Event::BakeDone(service, deployment));
         } else if let Some(gap) = next {
-            self.queue.schedule(now + SimDuration(gap), Event::TrafficStep(service, deployment, step + 1));
+            self.queue.schedule_in(SimDuration(gap), Event::TrafficStep(service, deployment, step + 1));
         }
         Ok(())
     }

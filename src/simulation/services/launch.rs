@@ -105,7 +105,7 @@ impl Simulation<'_> {
             // (cluster auto scaling counts it), until the timeout.
             let timeout = self.scenario.capacity_providers[capacity_provider.unwrap_or(0)].provisioning_timeout;
             self.enqueue_waiting(task_ref);
-            self.queue.schedule(now + timeout, Event::WaitExpired(task_ref));
+            self.queue.schedule_in(timeout, Event::WaitExpired(task_ref));
         } else if !placed {
             self.unstarted_tasks -= 1;
             let reason = if target.is_none() { self.rejection_now(task_ref).reason() } else { "" };
@@ -143,7 +143,7 @@ impl Simulation<'_> {
 
     /// The task reached RUNNING: reset the back-off, schedule its health
     /// verdict, its crash and its Spot interruption.
-    pub(in crate::simulation) fn service_task_running(&mut self, service: usize, task_ref: TaskRef, now: SimTime) {
+    pub(in crate::simulation) fn service_task_running(&mut self, service: usize, task_ref: TaskRef) {
         let spec = &self.scenario.services[service];
         self.services[service].launch_failures = 0;
         let task = &self.tasks[task_ref.slot as usize];
@@ -166,19 +166,19 @@ impl Simulation<'_> {
                 (None, None) => HEALTHY_WITHOUT_CHECKS,
             };
             let after = unhealthy_after.max(spec.def.health_check_grace_period);
-            self.queue.schedule(now + after, Event::HealthFailed(task_ref));
+            self.queue.schedule_in(after, Event::HealthFailed(task_ref));
         } else {
-            self.queue.schedule(now + healthy_after, Event::Healthy(task_ref));
+            self.queue.schedule_in(healthy_after, Event::Healthy(task_ref));
         }
         let crash_rate = self.scenario.faults.task_crash_rate;
         if crash_rate > 0.0 {
             let after = self.exponential_hours(crash_rate);
-            self.queue.schedule(now + after, Event::Exited(task_ref));
+            self.queue.schedule_in(after, Event::Exited(task_ref));
         }
         let spot_rate = self.scenario.faults.fargate_spot_interruption_rate;
         if self.tasks[task_ref.slot as usize].spot && spot_rate > 0.0 {
             let after = self.exponential_hours(spot_rate);
-            self.queue.schedule(now + after, Event::FargateSpotNotice(task_ref));
+            self.queue.schedule_in(after, Event::FargateSpotNotice(task_ref));
         }
     }
 
@@ -213,11 +213,11 @@ impl Simulation<'_> {
     }
 
     /// The target left the load balancer: DEACTIVATING → STOPPING.
-    pub(in crate::simulation) fn on_deregistered(&mut self, task_ref: TaskRef, now: SimTime) {
+    pub(in crate::simulation) fn on_deregistered(&mut self, task_ref: TaskRef) {
         if self.task(task_ref).is_some_and(|t| t.state == TaskStatus::Deactivating) {
             self.tasks[task_ref.slot as usize].state = TaskStatus::Stopping;
             let stop = self.scenario.timing.task_stop.sample_duration(&mut self.lifecycle);
-            self.queue.schedule(now + stop, Event::Stopped(task_ref));
+            self.queue.schedule_in(stop, Event::Stopped(task_ref));
         }
     }
 
@@ -258,12 +258,12 @@ impl Simulation<'_> {
                         self.tasks[task_ref.slot as usize].state = TaskStatus::Deactivating;
                         // Fargate Spot gives two minutes, whatever the target group says.
                         let delay = if spot_interruption { delay.min(SPOT_WARNING) } else { delay };
-                        self.queue.schedule(now + delay, Event::Deregistered(task_ref));
+                        self.queue.schedule_in(delay, Event::Deregistered(task_ref));
                     }
                     None => {
                         self.tasks[task_ref.slot as usize].state = TaskStatus::Stopping;
                         let stop = self.scenario.timing.task_stop.sample_duration(&mut self.lifecycle);
-                        self.queue.schedule(now + stop, Event::Stopped(task_ref));
+                        self.queue.schedule_in(stop, Event::Stopped(task_ref));
                     }
                 }
             }

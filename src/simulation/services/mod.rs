@@ -200,11 +200,11 @@ impl Simulation<'_> {
             self.request_evaluation(s);
         }
         for (i, update) in self.scenario.service_updates.iter().enumerate() {
-            self.queue.schedule(SimTime::ZERO + update.at, Event::ServiceUpdate(i));
+            self.queue.at(SimTime::ZERO + update.at, Event::ServiceUpdate(i))?;
         }
         for (i, outage) in self.scenario.faults.az_outages.iter().enumerate() {
-            self.queue.schedule(SimTime::ZERO + outage.start, Event::ZoneOutage(i));
-            self.queue.schedule(SimTime::ZERO + outage.end, Event::ZoneRecovery(i));
+            self.queue.at(SimTime::ZERO + outage.start, Event::ZoneOutage(i))?;
+            self.queue.at(SimTime::ZERO + outage.end, Event::ZoneRecovery(i))?;
         }
         Ok(())
     }
@@ -370,7 +370,7 @@ impl Simulation<'_> {
         let room = quota.saturating_sub(recent.len() as u32);
         if step.start > room {
             if let Some(&oldest) = recent.front() {
-                self.queue.schedule(oldest + SimDuration::from_secs(60), Event::ServiceEvaluate(service));
+                self.queue.at(oldest + SimDuration::from_secs(60), Event::ServiceEvaluate(service))?;
             }
         }
         let mut started = 0;
@@ -383,7 +383,7 @@ impl Simulation<'_> {
         }
         if in_backoff && counts.new_tasks < desired {
             let at = self.services[service].next_launch;
-            self.queue.schedule(at, Event::ServiceEvaluate(service));
+            self.queue.at(at, Event::ServiceEvaluate(service))?;
         }
         if started > 0 || stopped > 0 {
             let detail = format!("started {started}, stopped {stopped}");
