@@ -1,5 +1,5 @@
 //! Placement, held to ECS's documented behaviour: the worked examples of the
-//! reference (section 2) and property tests that check the fast, indexed path
+//! `docs/ecs-reference.md` (§2) and property tests that check the fast, indexed path
 //! against the plain scan-filter-rank definition.
 
 use ecs_sim::catalog::{Architecture, Catalog, InstanceType};

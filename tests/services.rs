@@ -1,4 +1,4 @@
-//! The service scheduler end to end: the worked examples of the ECS
+//! The service scheduler end to end: the worked examples of
 //! `docs/ecs-reference.md` (§3), blue/green traffic shifting, the circuit breaker's
 //! rollback, faults, determinism, and invariants over random scenarios.
 
