@@ -20,7 +20,7 @@ pub mod taskdef;
 mod validate;
 pub mod workload_spec;
 
-use crate::catalog::FargatePricing;
+use crate::catalog::fargate::FargatePricing;
 use crate::engine::SimDuration;
 use crate::error::{suggest_for_unknown, InputError};
 use crate::model::ProviderShare;

@@ -2,7 +2,7 @@
 //! walks them through ECS's lifecycle, bills them and measures the cluster.
 
 use crate::billing::{ec2_instance_cost, fargate_task_cost, Costs};
-use crate::catalog::{round_up_fargate_size, FargateSize};
+use crate::catalog::fargate::{round_up_fargate_size, FargateSize};
 use crate::cluster::{Cluster, GroupId, InstanceId};
 use crate::engine::{rng_stream, EventQueue, SimDuration, SimRng, SimTime};
 use crate::error::{Error, InputError};
