@@ -100,7 +100,7 @@ pub struct WorkloadSpec {
     /// EC2 or Fargate.
     pub launch_type: LaunchType,
     /// Task definition used when a submission names none (index into
-    /// [`Scenario::task_definitions`]).
+    /// [`Scenario::task_definitions`](super::Scenario::task_definitions)).
     pub task_definition: Option<usize>,
     /// Placement strategy chain (RunTask default: random).
     pub strategy: Vec<Strategy>,
