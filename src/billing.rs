@@ -2,7 +2,8 @@
 //! Fargate per second with a 1-minute minimum on vCPU and GB, Spot by a price
 //! factor. Costs are broken down by fleet and by launch type.
 
-use crate::catalog::{Architecture, FargatePricing, FargateSize};
+use crate::catalog::fargate::{FargatePricing, FargateSize};
+use crate::catalog::Architecture;
 use crate::engine::SimTime;
 
 /// Seconds billed for a usage span: whole seconds rounded up, at least 60.

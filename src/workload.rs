@@ -4,7 +4,7 @@
 
 use crate::engine::{parse_duration, rng_stream, SimDuration, SimRng, SimTime};
 use crate::error::{best_match, InputError};
-use crate::scenario::{ArrivalProcess, SyntheticSpec, TraceSpec};
+use crate::scenario::workload_spec::{ArrivalProcess, SyntheticSpec, TraceSpec};
 use crate::traces::{reasons, DagGate, TraceReader, TraceTask};
 use rand::Rng;
 use rand_distr::{Distribution, Exp};

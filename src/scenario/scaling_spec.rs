@@ -4,8 +4,9 @@
 //! into the types of [`crate::scaling`].
 
 use super::dist::{Dist, Unit};
+use super::fleet_spec::FleetSpec;
 use super::raw::{RawAutoScaling, RawCapacityProvider, RawStrategyItem};
-use super::{FleetSpec, Validator};
+use super::validate::Validator;
 use crate::engine::SimDuration;
 use crate::error::InputError;
 use crate::model::{NamedProvider, Provider, ProviderShare};

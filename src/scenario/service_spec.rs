@@ -7,7 +7,7 @@ use super::raw::{RawEvent, RawFaults, RawServiceExtras, RawTaskStart};
 use super::scaling_spec::{AutoScalingSpec, CapacityProviderSpec};
 use super::service::doc as service_doc;
 use super::service::{DeploymentController, SchedulingStrategy, ServiceDef};
-use super::{find_task_definition, strip_serde_position, Validator};
+use super::validate::{find_task_definition, strip_serde_position, Validator};
 use crate::engine::SimDuration;
 use crate::error::{suggest_for_unknown, InputError};
 use crate::model::{LaunchType, Provider, ProviderShare};

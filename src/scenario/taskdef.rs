@@ -6,7 +6,8 @@
 //! are read and ignored. A field AWS does not define is rejected, with a
 //! suggestion, so a typo never silently changes a simulation.
 
-use crate::catalog::{validate_fargate_size, Architecture, FargateSize};
+use crate::catalog::fargate::{validate_fargate_size, FargateSize};
+use crate::catalog::Architecture;
 use crate::model::{HostPort, NetworkMode, Protocol};
 use crate::placement::query::Expression;
 use serde::de::IgnoredAny;

@@ -6,13 +6,13 @@ use super::dag::DagPending;
 use super::event::Event;
 use super::task::{Task, TaskRef};
 use super::Simulation;
-use crate::catalog::round_up_fargate_size;
+use crate::catalog::fargate::round_up_fargate_size;
 use crate::engine::SimTime;
 use crate::error::{Error, InputError};
 use crate::model::{LaunchType, MAX_CONSTRAINTS};
 use crate::placement::Rejection;
 use crate::record::{EndReason, Owner, TaskOutcome, TaskStatus};
-use crate::scenario::FailurePolicy;
+use crate::scenario::workload_spec::FailurePolicy;
 use crate::workload::Submission;
 
 impl Simulation<'_> {

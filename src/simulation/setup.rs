@@ -14,7 +14,8 @@ use crate::model::Provider;
 use crate::placement::{Constraint, Placer};
 use crate::record::{Owner, RecordOptions, Recorder, RunSummary};
 use crate::scenario::service_spec::ServiceLaunch;
-use crate::scenario::{Scenario, WorkloadSource};
+use crate::scenario::workload_spec::WorkloadSource;
+use crate::scenario::Scenario;
 use crate::workload::{CsvTrace, SubmissionSource, Synthetic, TraceSource};
 use std::collections::{BTreeMap, VecDeque};
 

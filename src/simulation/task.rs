@@ -5,7 +5,7 @@ use super::event::Event;
 use super::placing::task_needs;
 use super::Simulation;
 use crate::billing::fargate_task_cost;
-use crate::catalog::FargateSize;
+use crate::catalog::fargate::FargateSize;
 use crate::cluster::{GroupId, InstanceId};
 use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;

@@ -1,9 +1,20 @@
 //! Character-level scanning: the parser's cursor over the expression's
-//! characters, and the character classes that end subjects, values and
+//! characters, what it reads (symbols, keywords, quoted values, bare
+//! patterns), and the character classes that end subjects, values and
 //! operators.
 
-use super::parser::Parser;
 use super::QueryError;
+
+/// Recursive-descent parser over the expression's characters: the cursor
+/// scanned here, and the grammar in `parser`.
+pub(super) struct Parser {
+    /// The expression.
+    pub(super) chars: Vec<char>,
+    /// The next character to read.
+    pub(super) pos: usize,
+    /// Current nesting of parentheses and negations.
+    pub(super) depth: usize,
+}
 
 impl Parser {
     pub(super) fn peek(&self) -> Option<char> {

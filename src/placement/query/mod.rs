@@ -108,7 +108,7 @@ mod values;
 use std::fmt;
 
 use eval::Node;
-use parser::Parser;
+use lexer::Parser;
 
 /// Longest accepted expression, in characters (the ECS limit).
 const MAX_CHARS: usize = 2000;

@@ -7,16 +7,9 @@ use regex::Regex;
 
 use super::diagnostics::{all_operators, suggest_operator, unknown_subject, unsupported_hint};
 use super::eval::{Check, Node, Op, Operand, Subject, Test, OPERATORS};
-use super::lexer::{is_attribute_name_char, is_subject_stop, is_value_stop};
+use super::lexer::{is_attribute_name_char, is_subject_stop, is_value_stop, Parser};
 use super::values::{parse_timestamp, parse_version};
 use super::{QueryError, MAX_ATTRIBUTE_NAME, MAX_DEPTH};
-
-/// Recursive-descent parser over the expression's characters.
-pub(super) struct Parser {
-    pub(super) chars: Vec<char>,
-    pub(super) pos: usize,
-    pub(super) depth: usize,
-}
 
 impl Parser {
     pub(super) fn descend(&mut self, at: usize) -> Result<(), QueryError> {

@@ -5,8 +5,7 @@
 use super::doc::{
     CanaryConfigurationDoc, DeploymentCircuitBreakerDoc, DeploymentConfigurationDoc, LinearConfigurationDoc,
 };
-use super::validate::{err, in_range};
-use super::{CircuitBreaker, DeploymentConfig, DeploymentController, DeploymentStrategy, ThresholdType};
+use super::{err, in_range, CircuitBreaker, DeploymentConfig, DeploymentController, DeploymentStrategy, ThresholdType};
 use crate::engine::SimDuration;
 use crate::scenario::taskdef::FieldError;
 

@@ -24,6 +24,7 @@ pub mod doc;
 mod validate;
 
 use super::raw::{RawPlacementConstraint, RawPlacementStrategy};
+use super::taskdef::FieldError;
 use crate::engine::SimDuration;
 use crate::model::LaunchType;
 
@@ -170,6 +171,19 @@ pub struct ServiceDef {
     pub load_balancers: Vec<LoadBalancerRef>,
     /// `availabilityZoneRebalancing` (default true, as ECS sets on create).
     pub availability_zone_rebalancing: bool,
+}
+
+/// An error naming `field`.
+fn err(field: &str, message: impl Into<String>) -> FieldError {
+    FieldError { field: field.to_string(), message: message.into() }
+}
+
+/// `value` as a whole number in `min..=max`, or an error naming `path`.
+fn in_range(value: i64, min: u32, max: u32, field: &str, path: &str) -> Result<u32, FieldError> {
+    u32::try_from(value)
+        .ok()
+        .filter(|v| (min..=max).contains(v))
+        .ok_or_else(|| err(field, format!("`{path}` is {value}; it must be between {min} and {max}")))
 }
 
 /// Helpers shared by the tests of the submodules.

@@ -4,23 +4,12 @@
 use super::deployment::deployment_config;
 use super::doc::{CapacityProviderStrategyItemDoc, LoadBalancerDoc, ServiceDoc};
 use super::{
-    CapacityProviderItem, DeploymentController, LoadBalancerRef, SchedulingStrategy, ServiceDef, MAX_DESIRED_COUNT,
+    err, in_range, CapacityProviderItem, DeploymentController, LoadBalancerRef, SchedulingStrategy, ServiceDef,
+    MAX_DESIRED_COUNT,
 };
 use crate::engine::SimDuration;
 use crate::model::{LaunchType, MAX_CONSTRAINTS};
 use crate::scenario::taskdef::FieldError;
-
-pub(super) fn err(field: &str, message: impl Into<String>) -> FieldError {
-    FieldError { field: field.to_string(), message: message.into() }
-}
-
-/// `value` as a whole number in `min..=max`, or an error naming `path`.
-pub(super) fn in_range(value: i64, min: u32, max: u32, field: &str, path: &str) -> Result<u32, FieldError> {
-    u32::try_from(value)
-        .ok()
-        .filter(|v| (min..=max).contains(v))
-        .ok_or_else(|| err(field, format!("`{path}` is {value}; it must be between {min} and {max}")))
-}
 
 fn is_fargate_provider(name: &str) -> bool {
     name == "FARGATE" || name == "FARGATE_SPOT"

@@ -1,0 +1,103 @@
+//! EC2 fleets: the validated form of `[[fleet]]`.
+
+use super::raw;
+use super::validate::Validator;
+use crate::catalog::{Catalog, InstanceType};
+use crate::error::InputError;
+use crate::model::Market;
+use std::collections::BTreeMap;
+
+/// A validated EC2 instance group.
+#[derive(Debug, Clone)]
+pub struct FleetSpec {
+    /// Its name, used in reports.
+    pub name: String,
+    /// The instance types, assigned in turn.
+    pub instance_types: Vec<InstanceType>,
+    /// How many instances.
+    pub count: u32,
+    /// Availability zones; instances are spread evenly over them.
+    pub availability_zones: Vec<String>,
+    /// Purchase option.
+    pub market: Market,
+    /// Multiplier on the On-Demand price (1 for On-Demand).
+    pub price_factor: f64,
+    /// Custom attributes every instance of the group carries.
+    pub attributes: BTreeMap<String, String>,
+}
+
+impl Validator<'_> {
+    pub(super) fn fleet(
+        &self,
+        index: usize,
+        raw: &raw::RawFleet,
+        catalog: &Catalog,
+        cluster_azs: &[String],
+    ) -> Result<FleetSpec, InputError> {
+        let field = |name: &str| format!("fleet[{index}].{name}");
+        if raw.instance_types.is_empty() {
+            return Err(self.error(field("instance_types"), "list at least one instance type, e.g. [\"m5.large\"]"));
+        }
+        let instance_types = raw
+            .instance_types
+            .iter()
+            .map(|name| {
+                catalog.get(name).cloned().ok_or_else(|| {
+                    let mut err = self.error(field("instance_types"), format!("unknown instance type `{name}`"));
+                    err = match catalog.suggest(name) {
+                        Some(s) => err.help(format!("did you mean `{s}`? Add new types with cluster.instance_catalog")),
+                        None => err.help("add it with a CSV named in cluster.instance_catalog (see docs/scenario.md)"),
+                    };
+                    err
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let availability_zones = raw.availability_zones.clone().unwrap_or_else(|| cluster_azs.to_vec());
+        for az in &availability_zones {
+            if !cluster_azs.contains(az) {
+                return Err(self
+                    .error(field("availability_zones"), format!("`{az}` is not one of the cluster's zones"))
+                    .help(format!("the cluster's zones are {}", cluster_azs.join(", "))));
+            }
+        }
+        if availability_zones.is_empty() {
+            return Err(self.error(field("availability_zones"), "list at least one zone"));
+        }
+        let (market, price_factor) = match raw.market.as_deref().unwrap_or("on-demand") {
+            "on-demand" => {
+                if raw.spot_price_factor.is_some() {
+                    return Err(self.error(field("spot_price_factor"), "applies only with market = \"spot\""));
+                }
+                (Market::OnDemand, 1.0)
+            }
+            "spot" => (Market::Spot, self.factor(&field("spot_price_factor"), raw.spot_price_factor, 0.35)?),
+            other => return Err(self.error(field("market"), format!("`{other}` is not \"on-demand\" or \"spot\""))),
+        };
+        for (key, value) in &raw.attributes {
+            let name_ok = !key.is_empty()
+                && key.len() <= 128
+                && key.chars().all(|c| c.is_ascii_alphanumeric() || "-_/\\.".contains(c));
+            if !name_ok || key.starts_with("ecs.") {
+                return Err(self.error(
+                    field("attributes"),
+                    format!("attribute name `{key}` must be 1-128 letters, digits, -, _, /, \\ or . and not start with `ecs.`"),
+                ));
+            }
+            if value.is_empty() || value.len() > 128 || value.trim() != value {
+                return Err(self.error(
+                    field("attributes"),
+                    format!("attribute `{key}` needs a 1-128 character value without surrounding spaces"),
+                ));
+            }
+        }
+        Ok(FleetSpec {
+            name: raw.name.clone(),
+            instance_types,
+            count: raw.count,
+            availability_zones,
+            market,
+            price_factor,
+            attributes: raw.attributes.clone(),
+        })
+    }
+}

@@ -1,0 +1,292 @@
+//! The validator every part of a scenario is checked with (errors name the
+//! file and field), and the assembly of a whole [`Scenario`] from its parts.
+
+use super::dist::{Dist, RawDist, Unit};
+use super::raw::RawScenario;
+use super::taskdef::{self, TaskDef};
+use super::{FargateSpec, Scenario, TimingSpec};
+use crate::catalog::fargate::FargatePricing;
+use crate::catalog::Catalog;
+use crate::engine::{parse_duration, SimDuration};
+use crate::error::{suggest_for_unknown, InputError};
+use std::path::{Path, PathBuf};
+
+pub(super) struct Validator<'a> {
+    pub(super) path: &'a Path,
+    pub(super) base: &'a Path,
+}
+
+impl Validator<'_> {
+    pub(super) fn error(&self, field: impl Into<String>, message: impl Into<String>) -> InputError {
+        InputError::new(self.path, message).at(format!("field `{}`", field.into()))
+    }
+
+    pub(super) fn resolve(&self, relative: &str) -> PathBuf {
+        self.base.join(relative)
+    }
+
+    pub(super) fn duration(&self, field: &str, text: &str) -> Result<SimDuration, InputError> {
+        parse_duration(text).map_err(|e| self.error(field, e))
+    }
+
+    pub(super) fn dist(
+        &self,
+        field: &str,
+        raw: Option<&RawDist>,
+        unit: Unit,
+        default: Dist,
+    ) -> Result<Dist, InputError> {
+        match raw {
+            Some(raw) => raw.validate(unit).map_err(|e| self.error(field, e)),
+            None => Ok(default),
+        }
+    }
+
+    pub(super) fn scenario(&self, raw: RawScenario) -> Result<Scenario, InputError> {
+        let sim = &raw.simulation;
+        let duration = self.duration("simulation.duration", &sim.duration)?;
+        if duration == SimDuration::ZERO {
+            return Err(self.error("simulation.duration", "the duration must be longer than zero"));
+        }
+        let sample_interval =
+            self.duration("simulation.sample_interval", sim.sample_interval.as_deref().unwrap_or("1m"))?;
+        if sample_interval < SimDuration(1000) {
+            return Err(self.error("simulation.sample_interval", "the sample interval must be at least 1s"));
+        }
+        let region = sim.region.clone().unwrap_or_else(|| "us-east-1".into());
+        let availability_zones = raw
+            .cluster
+            .availability_zones
+            .clone()
+            .unwrap_or_else(|| ["a", "b", "c"].iter().map(|s| format!("{region}{s}")).collect());
+        if availability_zones.is_empty() {
+            return Err(self.error("cluster.availability_zones", "list at least one availability zone"));
+        }
+        let mut catalog = Catalog::builtin();
+        if let Some(file) = &raw.cluster.instance_catalog {
+            catalog.extend_from_csv(&self.resolve(file)).map_err(|e| {
+                let err = InputError::new(self.resolve(file), e.message);
+                match e.line {
+                    Some(line) => err.at(format!("line {line}")),
+                    None => err,
+                }
+            })?;
+        }
+        let fleets = raw
+            .fleets
+            .iter()
+            .enumerate()
+            .map(|(i, fleet)| self.fleet(i, fleet, &catalog, &availability_zones))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut names = std::collections::BTreeSet::new();
+        for fleet in &fleets {
+            if !names.insert(fleet.name.as_str()) {
+                return Err(self.error("fleet.name", format!("two fleets are named `{}`", fleet.name)));
+            }
+        }
+
+        let defaults = FargatePricing::default();
+        let fargate = FargateSpec {
+            pricing: FargatePricing {
+                x86_vcpu_hour: raw.fargate.x86_vcpu_hour.unwrap_or(defaults.x86_vcpu_hour),
+                x86_gb_hour: raw.fargate.x86_gb_hour.unwrap_or(defaults.x86_gb_hour),
+                arm_vcpu_hour: raw.fargate.arm_vcpu_hour.unwrap_or(defaults.arm_vcpu_hour),
+                arm_gb_hour: raw.fargate.arm_gb_hour.unwrap_or(defaults.arm_gb_hour),
+            },
+            launch_latency: self.dist(
+                "fargate.launch_latency",
+                raw.fargate.launch_latency.as_ref(),
+                Unit::Duration,
+                Dist::Uniform { min: 30_000.0, max: 90_000.0 },
+            )?,
+            spot_price_factor: self.factor("fargate.spot_price_factor", raw.fargate.spot_price_factor, 0.3)?,
+        };
+        let timing = TimingSpec {
+            ec2_task_start: self.dist(
+                "timing.ec2_task_start",
+                raw.timing.ec2_task_start.as_ref(),
+                Unit::Duration,
+                Dist::Uniform { min: 2_000.0, max: 10_000.0 },
+            )?,
+            awsvpc_eni_attach: self.dist(
+                "timing.awsvpc_eni_attach",
+                raw.timing.awsvpc_eni_attach.as_ref(),
+                Unit::Duration,
+                Dist::Fixed(5_000.0),
+            )?,
+            task_stop: self.dist(
+                "timing.task_stop",
+                raw.timing.task_stop.as_ref(),
+                Unit::Duration,
+                Dist::Fixed(1_000.0),
+            )?,
+        };
+
+        let mut task_definitions = Vec::new();
+        let mut task_start = Vec::new();
+        for (i, table) in raw.task_definitions.iter().enumerate() {
+            let (model, ecs_table) = self.task_start(i, table)?;
+            task_definitions.push(self.task_definition(i, &ecs_table)?);
+            task_start.push(model);
+        }
+        for (i, def) in task_definitions.iter().enumerate() {
+            if task_definitions[..i].iter().any(|d| d.name() == def.name()) {
+                return Err(self.error(format!("task_definition[{i}]"), format!("`{}` is defined twice", def.name())));
+            }
+        }
+        let workloads = raw
+            .workloads
+            .iter()
+            .enumerate()
+            .map(|(i, w)| self.workload(i, w, &task_definitions, !fleets.is_empty()))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (i, w) in workloads.iter().enumerate() {
+            if workloads[..i].iter().any(|o| o.name == w.name) {
+                return Err(self.error(format!("workload[{i}].name"), format!("two workloads are named `{}`", w.name)));
+            }
+        }
+        let capacity_providers = raw
+            .capacity_providers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| self.capacity_provider(i, p, &fleets))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (i, p) in capacity_providers.iter().enumerate() {
+            if capacity_providers[..i].iter().any(|o| o.name == p.name || o.fleet == p.fleet) {
+                return Err(
+                    self.error(format!("capacity_provider[{i}]"), "two capacity providers share a name or a fleet")
+                );
+            }
+        }
+        let default_capacity_provider_strategy =
+            self.default_strategy(raw.cluster.default_capacity_provider_strategy.as_ref(), &capacity_providers)?;
+        let services = raw
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, table)| {
+                self.service(
+                    i,
+                    table,
+                    &task_definitions,
+                    !fleets.is_empty(),
+                    &capacity_providers,
+                    &default_capacity_provider_strategy,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        for (i, s) in services.iter().enumerate() {
+            if services[..i].iter().any(|o| o.def.name == s.def.name) {
+                return Err(self.error(format!("service[{i}]"), format!("two services are named `{}`", s.def.name)));
+            }
+        }
+        let service_updates = self.events(&raw.events, &services, &task_definitions)?;
+        let faults = self.faults(&raw.faults, &availability_zones)?;
+        let name = raw
+            .name
+            .clone()
+            .unwrap_or_else(|| self.path.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned()));
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+            return Err(self.error("name", "use letters, digits, `-`, `_` and `.` only: it names the results folder"));
+        }
+        Ok(Scenario {
+            name,
+            description: raw.description.unwrap_or_default(),
+            path: self.path.to_path_buf(),
+            duration,
+            seed: sim.seed.unwrap_or(1),
+            sample_interval,
+            service_scheduler_delay: self.duration(
+                "simulation.service_scheduler_delay",
+                sim.service_scheduler_delay.as_deref().unwrap_or("1s"),
+            )?,
+            region,
+            cluster_name: raw.cluster.name.clone().unwrap_or_else(|| "default".into()),
+            availability_zones,
+            awsvpc_trunking: raw.cluster.awsvpc_trunking.unwrap_or(false),
+            agent_version: raw.cluster.agent_version.clone().unwrap_or_else(|| "1.89.0".into()),
+            fleets,
+            fargate,
+            timing,
+            task_definitions,
+            workloads,
+            task_start,
+            capacity_providers,
+            default_capacity_provider_strategy,
+            services,
+            service_updates,
+            faults,
+            write_tasks_csv: raw.output.tasks_csv.unwrap_or(true),
+            // Per-task events are as voluminous as tasks.csv: off with it unless asked for.
+            write_events_csv: raw.output.events_csv.unwrap_or(raw.output.tasks_csv.unwrap_or(true)),
+        })
+    }
+
+    pub(super) fn factor(&self, field: &str, value: Option<f64>, default: f64) -> Result<f64, InputError> {
+        let value = value.unwrap_or(default);
+        if !(value > 0.0 && value <= 1.0) {
+            return Err(self.error(field, format!("{value} is not a price factor; use a number in (0, 1], e.g. 0.3")));
+        }
+        Ok(value)
+    }
+
+    fn task_definition(&self, index: usize, table: &toml::Table) -> Result<TaskDef, InputError> {
+        let field = format!("task_definition[{index}]");
+        if let Some(file) = table.get("file") {
+            if table.len() > 1 {
+                return Err(self.error(&field, "give either `file` or the definition inline, not both"));
+            }
+            let file = file.as_str().ok_or_else(|| self.error(format!("{field}.file"), "must be a path string"))?;
+            let path = self.resolve(file);
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                self.error(format!("{field}.file"), format!("cannot read `{}`: {e}", path.display()))
+                    .help("paths are relative to the scenario file")
+            })?;
+            let doc = taskdef::parse_json(&text).map_err(|e| {
+                let mut err = InputError::new(&path, strip_serde_position(&e.to_string()));
+                if e.line() > 0 {
+                    err = err.at(format!("line {}, column {}", e.line(), e.column()));
+                }
+                match suggest_for_unknown(&e.to_string()) {
+                    Some(s) => err.help(s),
+                    None => err,
+                }
+            })?;
+            return doc.validate().map_err(|e| {
+                let location = match e.line_in(&text) {
+                    Some(line) => format!("line {line}, field `{}`", e.field),
+                    None => format!("field `{}`", e.field),
+                };
+                InputError::new(&path, e.message).at(location)
+            });
+        }
+        let json = serde_json::to_value(table).map_err(|e| self.error(&field, e.to_string()))?;
+        let doc: taskdef::TaskDefinitionDoc = serde_json::from_value(json).map_err(|e| {
+            let err = self.error(&field, e.to_string());
+            match suggest_for_unknown(&e.to_string()) {
+                Some(s) => err.help(s),
+                None => {
+                    err.help("an inline task definition uses ECS's JSON keys, e.g. family and containerDefinitions")
+                }
+            }
+        })?;
+        doc.validate().map_err(|e| self.error(format!("{field}.{}", e.field), e.message))
+    }
+}
+
+pub(super) fn find_task_definition(defs: &[TaskDef], name: &str) -> Option<usize> {
+    let name = name.rsplit('/').next().unwrap_or(name); // accept ARNs
+    defs.iter()
+        .enumerate()
+        .filter(|(_, d)| d.name() == name || d.family == name)
+        .max_by_key(|(_, d)| (d.name() == name, d.revision))
+        .map(|(i, _)| i)
+}
+
+/// serde_json appends "at line X column Y"; the caller reports the position itself.
+pub(super) fn strip_serde_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
