@@ -1,0 +1,129 @@
+//! Sweeps: a `[sweep]` section names scenario settings and their alternative
+//! values; ecs-sim runs every combination (a *variant*) several times with
+//! different seeds (*replications*), in parallel, and compares the variants.
+//!
+//! ```toml
+//! [sweep]
+//! replications = 5
+//! objective = "cost"            # or "availability", "task_wait"
+//! min_availability_pct = 99.0   # variants below are ranked after the rest
+//! cost_tolerance_pct = 2.0      # `ecs-sim check` defaults
+//! availability_tolerance_points = 0.1
+//! [[sweep.setting]]
+//! path = "workload.web.run_task.placementStrategy"
+//! labels = ["binpack", "random"]
+//! values = [[{ type = "binpack", field = "memory" }], [{ type = "random" }]]
+//! ```
+//!
+//! A setting's `path` walks the scenario's TOML: table keys by name, arrays
+//! of tables (`[[fleet]]`, `[[workload]]`, `[[task_definition]]`) by the
+//! element's `name` (`family` for task definitions) or by index. A key may be
+//! quoted (`fleet.web.attributes."team.name"`). `paths = [...]` sets the same
+//! value in several places at once. The value replaces what is there (or adds
+//! the last key).
+//!
+//! Run `i = variant × replications + replication` uses the seed
+//! `derive_seed(scenario seed, i)`, so every run can be replayed alone
+//! (`--only VARIANT`), and outputs do not depend on the number of threads.
+
+use crate::engine::derive_seed;
+use crate::error::{best_match, InputError};
+use crate::scenario::{toml_error, Scenario};
+use std::path::Path;
+
+mod aggregate;
+mod patch;
+mod render;
+mod run;
+mod spec;
+
+pub use aggregate::VariantStats;
+pub use patch::apply_setting;
+pub use render::{to_json, to_text, SWEEP_FILES, VARIANTS_HEADER};
+pub use run::{run_dir, run_sweep, RunRecord, SweepOptions, SweepOutcome};
+use spec::{build_variants, parse_spec};
+pub use spec::{Objective, Setting, SweepSpec};
+
+/// At most this many variants in one sweep.
+pub const MAX_VARIANTS: usize = 10_000;
+/// At most this many runs in one sweep.
+pub const MAX_RUNS: usize = 100_000;
+
+/// One combination of setting values.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// Position in the full sweep (the last setting varies fastest).
+    pub index: usize,
+    /// Labels of each setting's value joined with `+` (`base` with no settings).
+    pub label: String,
+    /// The chosen value of each setting.
+    pub choices: Vec<usize>,
+    /// The validated scenario for this variant.
+    pub scenario: Scenario,
+}
+
+/// A scenario with a validated sweep.
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    /// The scenario as written, without any sweep value applied.
+    pub base: Scenario,
+    /// The `[sweep]` section.
+    pub spec: SweepSpec,
+    /// Every variant, in index order.
+    pub variants: Vec<Variant>,
+}
+
+/// A scenario file: one run, or a sweep.
+#[derive(Debug)]
+pub enum Loaded {
+    /// No `[sweep]` section.
+    Single(Box<Scenario>),
+    /// A `[sweep]` section, validated with all its variants.
+    Sweep(Box<Sweep>),
+}
+
+/// Reads a scenario file and, when it has a `[sweep]` section, validates the
+/// sweep and every variant, so that a bad value fails before any run.
+pub fn load(path: &Path) -> Result<Loaded, InputError> {
+    let text = crate::scenario::read_text(path)?;
+    // Parsed twice: into the typed scenario (whose errors carry lines), then
+    // as a plain table that sweep values are applied to.
+    let base = Scenario::from_toml(&text, path)?;
+    let mut root: toml::Table = toml::from_str(&text).map_err(|e| toml_error(path, &text, &e))?;
+    let Some(raw) = root.remove("sweep") else {
+        return Ok(Loaded::Single(Box::new(base)));
+    };
+    let spec = parse_spec(raw, path)?;
+    let variants = build_variants(&root, &spec, path)?;
+    Ok(Loaded::Sweep(Box::new(Sweep { base, spec, variants })))
+}
+
+impl Sweep {
+    /// Sets the base seed every run's seed is derived from.
+    pub fn set_seed(&mut self, seed: u64) {
+        self.base.seed = seed;
+    }
+
+    /// Runs in the whole sweep.
+    pub fn total_runs(&self) -> usize {
+        self.variants.len() * self.spec.replications as usize
+    }
+
+    /// The variant labelled `label`, or an error listing the labels.
+    pub fn variant(&self, label: &str) -> Result<&Variant, InputError> {
+        self.variants.iter().find(|v| v.label == label).ok_or_else(|| {
+            let labels: Vec<&str> = self.variants.iter().map(|v| v.label.as_str()).collect();
+            let err = InputError::new(&self.base.path, format!("no sweep variant is labelled `{label}`"))
+                .at("option `--only`");
+            match best_match(label, labels.iter().copied()) {
+                Some(best) => err.help(format!("did you mean `{best}`? Variants: {}", labels.join(", "))),
+                None => err.help(format!("variants: {}", labels.join(", "))),
+            }
+        })
+    }
+
+    /// The seed of run `index` (`variant × replications + replication`).
+    pub fn seed_of(&self, index: u64) -> u64 {
+        derive_seed(self.base.seed, index)
+    }
+}
