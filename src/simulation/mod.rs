@@ -15,6 +15,7 @@ mod dag;
 mod event;
 mod faults;
 mod finish;
+mod lifecycle;
 mod placing;
 mod run_task;
 mod scaling;

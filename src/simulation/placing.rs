@@ -2,34 +2,20 @@
 //! zone of its own choosing.
 
 use super::event::Event;
-use super::task::{Task, TaskRef};
+use super::task::TaskRef;
 use super::Simulation;
 use crate::cluster::{GroupId, InstanceId};
 use crate::engine::{SimDuration, SimTime};
-use crate::model::{LaunchType, NetworkMode};
-use crate::placement::{PlacementPlan, Rejection, TaskNeeds};
+use crate::model::LaunchType;
+use crate::placement::Rejection;
 use crate::record::{Owner, TaskStatus};
-use crate::scenario::Scenario;
 
 /// A placement plan's key: owner, task definition, capacity provider.
 pub(super) type PlanKey = (Owner, usize, Option<usize>);
 
-/// What placement needs to know about a task.
-pub(super) fn task_needs<'a>(scenario: &'a Scenario, plans: &'a [PlacementPlan], task: &Task) -> TaskNeeds<'a> {
-    let def = &scenario.task_definitions[task.task_definition];
-    TaskNeeds {
-        cpu: task.cpu,
-        memory: task.memory,
-        host_ports: &def.host_ports,
-        awsvpc: def.network_mode == NetworkMode::Awsvpc,
-        group: task.group,
-        plan: &plans[task.plan],
-    }
-}
-
 impl Simulation<'_> {
     pub(super) fn rejection_now(&mut self, task_ref: TaskRef) -> Rejection {
-        let needs = task_needs(self.scenario, &self.plans, &self.tasks[task_ref.slot as usize]);
+        let needs = self.tasks[task_ref.slot as usize].needs(self.scenario, &self.plans);
         self.placer.closest_rejection(&self.cluster, &needs)
     }
 
@@ -46,7 +32,7 @@ impl Simulation<'_> {
             LaunchType::Ec2 => None,
         };
         let task = &self.tasks[task_ref.slot as usize];
-        let needs = task_needs(self.scenario, &self.plans, task);
+        let needs = task.needs(self.scenario, &self.plans);
         let awsvpc = needs.awsvpc;
         let (instance, zone) = match fargate_zone {
             Some(zone) => (None, zone),

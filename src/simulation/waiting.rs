@@ -1,7 +1,6 @@
 //! Tasks waiting for capacity, kept by shape, retried when capacity frees up.
 
 use super::event::Event;
-use super::placing::task_needs;
 use super::task::TaskRef;
 use super::Simulation;
 use crate::cluster::{Cluster, GroupId, InstanceId};
@@ -54,7 +53,7 @@ impl Simulation<'_> {
                 continue;
             }
             let Some(&head) = self.waiting.get(&shape).and_then(|q| q.front()) else { continue };
-            let needs = task_needs(self.scenario, &self.plans, &self.tasks[head.slot as usize]);
+            let needs = self.tasks[head.slot as usize].needs(self.scenario, &self.plans);
             let (cluster, placer) = (&self.cluster, &mut self.placer);
             let fits_a_changed_instance =
                 touched.iter().any(|&id| placer.check(cluster, &cluster.instances[id.0 as usize], &needs).is_ok());

@@ -191,12 +191,6 @@ pub(super) fn recommendation(sweep: &Sweep, ranked: &[VariantStats]) -> String {
     text
 }
 
-/// "an integer", "a table": the type name with its article.
-pub(super) fn with_article(name: &str) -> String {
-    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
-    format!("{article} {name}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,7 +27,7 @@
 //! (`--only VARIANT`), and outputs do not depend on the number of threads.
 
 use crate::engine::derive_seed;
-use crate::error::{best_match, InputError};
+use crate::error::{best_match, Error, InputError};
 use crate::scenario::{toml_error, Scenario};
 use std::path::Path;
 
@@ -40,7 +40,7 @@ mod spec;
 pub use aggregate::VariantStats;
 pub use patch::apply_setting;
 pub use render::{to_json, to_text, SWEEP_FILES, VARIANTS_HEADER};
-pub use run::{run_dir, run_sweep, RunRecord, SweepOptions, SweepOutcome};
+pub use run::{run_dir, RunRecord};
 use spec::{build_variants, parse_spec};
 pub use spec::{Objective, Setting, SweepSpec};
 
@@ -126,4 +126,54 @@ impl Sweep {
     pub fn seed_of(&self, index: u64) -> u64 {
         derive_seed(self.base.seed, index)
     }
+}
+
+/// How to run a sweep.
+#[derive(Debug, Clone, Default)]
+pub struct SweepOptions {
+    /// Worker threads (`None`: all cores).
+    pub threads: Option<usize>,
+    /// Replay only the variant with this label: its runs, with their seeds
+    /// in the full sweep, and no aggregate files.
+    pub only: Option<String>,
+    /// Show a progress bar on stderr (only drawn when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// What a sweep produced.
+#[derive(Debug, Clone)]
+pub struct SweepOutcome {
+    /// Every run, in run index order.
+    pub runs: Vec<RunRecord>,
+    /// The variants run, in rank order.
+    pub variants: Vec<VariantStats>,
+    /// Why the first-ranked variant is recommended (empty for a `--only` replay).
+    pub reason: String,
+    /// Threads used.
+    pub threads: usize,
+}
+
+/// Runs the sweep and writes `runs/`, `runs.csv`, `variants.csv`, the charts
+/// and `report.md` into `out`. With [`SweepOptions::only`] it runs that one
+/// variant, with the seeds it has in the full sweep, and writes only its
+/// `runs/<label>/` files.
+pub fn run_sweep(sweep: &Sweep, out: &Path, options: &SweepOptions) -> Result<SweepOutcome, Error> {
+    let selected: Vec<&Variant> = match &options.only {
+        Some(label) => vec![sweep.variant(label)?],
+        None => sweep.variants.iter().collect(),
+    };
+    std::fs::create_dir_all(out).map_err(|source| Error::Output { path: out.to_path_buf(), source })?;
+    let pool = run::worker_pool(options.threads, out)?;
+    let runs = run::run_all(&pool, sweep, &selected, out, options.progress)?;
+    let variants = aggregate::aggregate(sweep, &selected, &runs);
+    let threads = pool.current_num_threads();
+    if options.only.is_some() {
+        // A replay: per-run files only, so the full sweep's tables, charts
+        // and report are left as they were.
+        return Ok(SweepOutcome { runs, variants, reason: String::new(), threads });
+    }
+    let reason = aggregate::recommendation(sweep, &variants);
+    let outcome = SweepOutcome { runs, variants, reason, threads };
+    pool.install(|| render::write_outputs(sweep, &outcome, out))?;
+    Ok(outcome)
 }

@@ -1,6 +1,5 @@
 //! Setting a value at a path through the scenario's TOML (`workload.web.run_task.count`).
 
-use super::aggregate::with_article;
 use crate::error::InputError;
 /// Splits a setting path at dots outside double quotes.
 pub(super) fn segments(path: &str) -> Result<Vec<String>, String> {
@@ -131,6 +130,12 @@ pub fn apply_setting(root: &mut toml::Value, path: &str, value: toml::Value) -> 
         here = next;
     }
     Ok(())
+}
+
+/// "an integer", "a table": the type name with its article.
+fn with_article(name: &str) -> String {
+    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {name}")
 }
 
 #[cfg(test)]

@@ -2,10 +2,8 @@
 //! and the JSON and text summaries `ecs-sim run` prints.
 
 use super::aggregate::{VariantStats, COST_DECIMALS, DECIMALS};
-use super::run::SweepOutcome;
-use super::Sweep;
-use crate::charts;
-use crate::charts::{ChartSet, ChartVariant, WaitData};
+use super::{Sweep, SweepOutcome};
+use crate::charts::{self, ChartSet, ChartVariant, WaitData};
 use crate::error::Error;
 use crate::report::{fixed, AtomicFile, CsvFile};
 use crate::stats::Estimate;
