@@ -2,7 +2,7 @@
 //! availability with a committed `variants.csv`, under tolerances.
 
 use crate::error::InputError;
-use crate::report::fixed;
+use crate::output::files::fixed;
 use crate::sweep::VariantStats;
 use std::path::Path;
 

@@ -217,7 +217,7 @@ fn execute(command: Command) -> Result<i32, Error> {
                 let wall = started.elapsed().as_secs_f64();
                 crate::output::write_run(&scenario, &result, &out)?;
                 if !scenario.services.is_empty() {
-                    crate::charts::write_service_chart(&scenario, &result, &out)?;
+                    crate::output::charts::write_service_chart(&scenario, &result, &out)?;
                 }
                 let summary = result.summary;
                 match format {

@@ -17,7 +17,6 @@
 
 pub mod billing;
 pub mod catalog;
-pub mod charts;
 pub mod check;
 pub mod cli;
 pub mod cluster;
@@ -28,7 +27,6 @@ pub mod model;
 pub mod output;
 pub mod placement;
 pub mod record;
-pub mod report;
 pub mod scaling;
 pub mod scenario;
 pub mod scheduler;

@@ -1,7 +1,13 @@
 //! Outputs: the files a run or a sweep leaves behind, written from results
 //! held in memory. Nothing here runs a simulation, and nothing downstream
 //! reads these files back.
+//!
+//! - [`files`]: atomic files and CSV writing, and the fixed-decimal format;
+//! - [`run_files`]: the CSV files of one run;
+//! - [`charts`]: PNG charts of a sweep and of a run's services.
 
+pub mod charts;
+pub mod files;
 mod run_files;
 
-pub use run_files::{write_run, RUN_FILES};
+pub use run_files::write_run;

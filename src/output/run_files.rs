@@ -5,28 +5,15 @@
 
 use crate::engine::SimTime;
 use crate::error::Error;
+use crate::output::files::{fixed, CsvFile};
 use crate::placement::Rejection;
 use crate::record::{
     ClusterSample, DeploymentRecord, EventRecord, EventSubject, MetricRecord, Owner, RunResult, ScalingRecord,
     ServiceReport, ServiceSample, TaskRecord,
 };
-use crate::report::{fixed, CsvFile};
 use crate::scenario::service_spec::ServiceLaunch;
 use crate::scenario::Scenario;
 use std::path::Path;
-
-/// Every file a run can write, in the order they are written.
-pub const RUN_FILES: [&str; 9] = [
-    "timeseries.csv",
-    "tasks.csv",
-    "events.csv",
-    "deployments.csv",
-    "service_timeseries.csv",
-    "scaling.csv",
-    "metrics.csv",
-    "services.csv",
-    "summary.csv",
-];
 
 const TIMESERIES_HEADER: [&str; 11] = [
     "time_s",

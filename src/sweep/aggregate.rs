@@ -4,7 +4,7 @@
 use super::run::RunRecord;
 use super::spec::Objective;
 use super::{Sweep, Variant};
-use crate::report::fixed;
+use crate::output::files::fixed;
 use crate::stats::{estimate, pareto_front, Estimate};
 use std::cmp::Ordering;
 /// Decimals of percentages and seconds in the outputs.

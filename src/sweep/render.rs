@@ -3,9 +3,9 @@
 
 use super::aggregate::{VariantStats, COST_DECIMALS, DECIMALS};
 use super::{Sweep, SweepOutcome};
-use crate::charts::{self, ChartSet, ChartVariant, WaitData};
 use crate::error::Error;
-use crate::report::{fixed, AtomicFile, CsvFile};
+use crate::output::charts::{self, ChartSet, ChartVariant, WaitData};
+use crate::output::files::{fixed, AtomicFile, CsvFile};
 use crate::stats::Estimate;
 use std::io::Write;
 use std::path::Path;

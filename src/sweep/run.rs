@@ -2,8 +2,8 @@
 //! collected in run order, each run's result kept in memory.
 
 use super::{Sweep, Variant};
-use crate::charts::{Sample, WaitData};
 use crate::error::Error;
+use crate::output::charts::{Sample, WaitData};
 use crate::record::RunSummary;
 use crate::simulation::run_scenario;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};

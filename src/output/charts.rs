@@ -4,8 +4,8 @@
 //! machine without system fonts.
 
 use crate::error::Error;
+use crate::output::files::{fixed, AtomicFile};
 use crate::record::{ClusterSample, RunResult};
-use crate::report::{fixed, AtomicFile};
 use crate::scenario::Scenario;
 use crate::stats::Estimate;
 use plotters::coord::Shift;
@@ -128,7 +128,7 @@ fn register_bundled_font() {
     FONT_ONCE.call_once(|| {
         // The bytes are a valid TrueType font, checked by the tests; if
         // registration failed, text would be missing, not the chart.
-        let _ = register_font(FONT, FontStyle::Normal, include_bytes!("../assets/fonts/DejaVuSans.ttf"));
+        let _ = register_font(FONT, FontStyle::Normal, include_bytes!("../../assets/fonts/DejaVuSans.ttf"));
     });
 }
 
@@ -484,7 +484,7 @@ mod tests {
 
     #[test]
     fn the_bundled_font_parses() {
-        let bytes: &'static [u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+        let bytes: &'static [u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
         assert!(register_font("ecs-sim-test", FontStyle::Normal, bytes).is_ok());
     }
 
