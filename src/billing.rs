@@ -7,18 +7,18 @@ use crate::catalog::Architecture;
 use crate::engine::SimTime;
 
 /// Seconds billed for a usage span: whole seconds rounded up, at least 60.
-pub fn billed_seconds(from: SimTime, to: SimTime) -> u64 {
+pub(crate) fn billed_seconds(from: SimTime, to: SimTime) -> u64 {
     to.since(from).whole_secs_rounded_up().max(60)
 }
 
 /// The cost of one EC2 instance from launch to termination (or run end).
-pub fn ec2_instance_cost(price_per_hour: f64, price_factor: f64, launched: SimTime, ended: SimTime) -> f64 {
+pub(crate) fn ec2_instance_cost(price_per_hour: f64, price_factor: f64, launched: SimTime, ended: SimTime) -> f64 {
     price_per_hour * price_factor * billed_seconds(launched, ended) as f64 / 3600.0
 }
 
 /// The cost of one Fargate task from the start of its image pull until it
 /// stops (or the run ends).
-pub fn fargate_task_cost(
+pub(crate) fn fargate_task_cost(
     pricing: &FargatePricing,
     size: FargateSize,
     architecture: Architecture,

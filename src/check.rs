@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// How much worse a variant may get before the check fails.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Tolerances {
+pub(crate) struct Tolerances {
     /// Mean cost may rise by this many percent.
     pub cost_pct: f64,
     /// Mean availability may fall by this many percentage points.
@@ -17,7 +17,7 @@ pub struct Tolerances {
 
 /// One variant of a baseline `variants.csv`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BaselineRow {
+pub(crate) struct BaselineRow {
     /// Variant label.
     pub variant: String,
     /// Mean cost, USD.
@@ -27,7 +27,7 @@ pub struct BaselineRow {
 }
 
 /// Reads the columns a check needs from a `variants.csv`.
-pub fn read_baseline(path: &Path) -> Result<Vec<BaselineRow>, InputError> {
+pub(crate) fn read_baseline(path: &Path) -> Result<Vec<BaselineRow>, InputError> {
     let mut reader = csv::ReaderBuilder::new().from_path(path).map_err(|e| {
         InputError::new(path, format!("cannot read the baseline: {e}"))
             .help("give the variants.csv of an earlier run, e.g. results/strategy-shootout/variants.csv")
@@ -66,7 +66,7 @@ pub fn read_baseline(path: &Path) -> Result<Vec<BaselineRow>, InputError> {
 
 /// How a metric of a variant compares with its baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// Within the tolerance.
     Ok,
     /// Better than the baseline beyond the tolerance.
@@ -81,7 +81,7 @@ pub enum Verdict {
 
 impl Verdict {
     /// Upper-case word for the table.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Verdict::Ok => "ok",
             Verdict::Better => "better",
@@ -92,14 +92,14 @@ impl Verdict {
     }
 
     /// Whether this fails the check.
-    pub fn is_regression(self) -> bool {
+    pub(crate) fn is_regression(self) -> bool {
         matches!(self, Verdict::Worse | Verdict::Missing)
     }
 }
 
 /// One row of the comparison table.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Comparison {
+pub(crate) struct Comparison {
     /// Variant label.
     pub variant: String,
     /// `cost_usd_mean`, `availability_pct_mean` or `variant`.
@@ -116,7 +116,7 @@ pub struct Comparison {
 
 /// Compares the current variants with the baseline, baseline order first,
 /// then variants the baseline does not have.
-pub fn compare(baseline: &[BaselineRow], now: &[VariantStats], tolerances: Tolerances) -> Vec<Comparison> {
+pub(crate) fn compare(baseline: &[BaselineRow], now: &[VariantStats], tolerances: Tolerances) -> Vec<Comparison> {
     let mut rows = Vec::new();
     for base in baseline {
         let Some(current) = now.iter().find(|s| s.label == base.variant) else {
@@ -180,7 +180,7 @@ pub fn compare(baseline: &[BaselineRow], now: &[VariantStats], tolerances: Toler
 }
 
 /// The comparison as an aligned text table, with a closing verdict line.
-pub fn table(rows: &[Comparison], tolerances: Tolerances) -> String {
+pub(crate) fn table(rows: &[Comparison], tolerances: Tolerances) -> String {
     let show = |value: Option<f64>, metric: &str| match value {
         Some(v) if metric == "cost_usd_mean" => fixed(v, 4),
         Some(v) => fixed(v, 3),

@@ -12,8 +12,7 @@
 //!   current instant pops after every event already waiting at that instant.
 //! - **No going back.** [`EventQueue::at`] refuses a time earlier than
 //!   [`EventQueue::now`] with a [`ScheduleError`]; [`EventQueue::schedule_in`]
-//!   takes a delay and cannot fail. (The forgiving [`EventQueue::schedule`],
-//!   which moves a past time to now, remains until its callers migrate.)
+//!   takes a delay and cannot fail.
 //! - **Cancellation.** Scheduling returns an [`EventKey`]. [`EventQueue::cancel`]
 //!   makes a pending event disappear: it is never popped, does not count in
 //!   [`EventQueue::processed`] or [`EventQueue::len`], and

@@ -1,37 +1,38 @@
 //! ecs-sim: a discrete-event simulator of Amazon ECS clusters for capacity
 //! planning. It replays workloads against virtual EC2 and Fargate fleets
 //! under ECS's own placement and lifecycle rules, and reports cost,
-//! utilisation and task waits.
+//! utilisation, availability and task waits.
 //!
-//! Modules, one domain each: [`engine`] (time, event queue, RNG streams),
-//! [`scenario`] (TOML in, validated model out), [`model`] (runtime
-//! vocabulary: launch types, ports, capacity providers), [`catalog`]
-//! (instance types and Fargate sizes), [`cluster`] (instances and their state),
-//! [`placement`] (strategies, constraints, query language), [`workload`]
-//! (task sources), [`traces`] (public trace formats), [`simulation`] (the event loop), [`billing`],
-//! [`metrics`], [`report`] (atomic output files), [`sweep`] (variants and
-//! replications in parallel), [`stats`], [`charts`], [`check`] (regression
-//! checks against baselines) and [`cli`].
+//! Data flows one way (docs/architecture.md):
+//! [`scenario`] (TOML read raw, then validated) → [`simulation`] (the world
+//! and its event loop) → [`record`] (typed rows and the in-memory
+//! [`record::RunResult`]) → [`output`] (CSV files and charts). [`sweep`] runs
+//! many simulations in parallel and compares their results in memory;
+//! [`cli`] is the `ecs-sim` command over all of it.
+//!
+//! The public modules are what a program or a test drives: the layers above,
+//! plus the vocabulary they speak ([`engine`] time and queue, [`error`],
+//! [`model`], [`catalog`], [`cluster`], [`placement`], [`traces`]). The rest
+//! (billing, metrics, scaling, the service scheduler's rules, workloads,
+//! statistics and regression checks) is internal to the crate.
 
-#![warn(missing_docs)]
-
-pub mod billing;
+pub(crate) mod billing;
 pub mod catalog;
-pub mod check;
+pub(crate) mod check;
 pub mod cli;
 pub mod cluster;
 pub mod engine;
 pub mod error;
-pub mod metrics;
+pub(crate) mod metrics;
 pub mod model;
 pub mod output;
 pub mod placement;
 pub mod record;
-pub mod scaling;
+pub(crate) mod scaling;
 pub mod scenario;
-pub mod scheduler;
+pub(crate) mod scheduler;
 pub mod simulation;
-pub mod stats;
+pub(crate) mod stats;
 pub mod sweep;
 pub mod traces;
-pub mod workload;
+pub(crate) mod workload;

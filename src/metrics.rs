@@ -7,7 +7,7 @@ use crate::engine::{SimDuration, SimTime};
 /// Time integrals of cluster totals, advanced before every state change, so
 /// averages are exact rather than sampled.
 #[derive(Debug, Default, Clone)]
-pub struct Integrals {
+pub(crate) struct Integrals {
     last: SimTime,
     totals: Totals,
     /// ∫ registered CPU units dt (unit·ms).
@@ -45,7 +45,7 @@ fn ratio_pct(part: u128, whole: u128) -> f64 {
 impl Integrals {
     /// Accumulates the totals in force since the last call, then records the
     /// new totals (in force from `now`).
-    pub fn advance(&mut self, now: SimTime, totals: Totals) {
+    pub(crate) fn advance(&mut self, now: SimTime, totals: Totals) {
         let dt = u128::from(now.since(self.last).as_millis());
         if dt > 0 {
             self.registered_cpu += u128::from(self.totals.registered_cpu) * dt;
@@ -63,17 +63,17 @@ impl Integrals {
     }
 
     /// Reserved CPU-hours as a percentage of registered CPU-hours.
-    pub fn average_cpu_pct(&self) -> f64 {
+    pub(crate) fn average_cpu_pct(&self) -> f64 {
         ratio_pct(self.reserved_cpu, self.registered_cpu)
     }
 
     /// Reserved memory-hours as a percentage of registered memory-hours.
-    pub fn average_memory_pct(&self) -> f64 {
+    pub(crate) fn average_memory_pct(&self) -> f64 {
         ratio_pct(self.reserved_memory, self.registered_memory)
     }
 
     /// Instance-hours.
-    pub fn instance_hours(&self) -> f64 {
+    pub(crate) fn instance_hours(&self) -> f64 {
         self.instances as f64 / 3_600_000.0
     }
 }
@@ -82,7 +82,7 @@ impl Integrals {
 /// 1/128 of a power of two wide (under 0.8 % relative error). Memory is a
 /// few kilobytes however many values are recorded.
 #[derive(Debug, Clone)]
-pub struct Histogram {
+pub(crate) struct Histogram {
     counts: Vec<u64>,
     total: u64,
 }
@@ -118,19 +118,14 @@ impl Histogram {
     }
 
     /// Records one duration.
-    pub fn record(&mut self, value: SimDuration) {
+    pub(crate) fn record(&mut self, value: SimDuration) {
         self.counts[Self::bucket(value.as_millis())] += 1;
         self.total += 1;
     }
 
-    /// Values recorded.
-    pub fn count(&self) -> u64 {
-        self.total
-    }
-
     /// The nearest-rank quantile `q` in [0, 1] (the lowest value of the
     /// bucket holding it), or `None` when empty.
-    pub fn quantile(&self, q: f64) -> Option<SimDuration> {
+    pub(crate) fn quantile(&self, q: f64) -> Option<SimDuration> {
         if self.total == 0 {
             return None;
         }

@@ -9,7 +9,7 @@ const T_95: [f64; 30] = [
 
 /// The two-sided 95 % critical value of Student's t with `df` degrees of
 /// freedom (table for 1..=30, the normal 1.96 beyond; 0 for no degrees).
-pub fn t_critical_95(df: usize) -> f64 {
+pub(crate) fn t_critical_95(df: usize) -> f64 {
     match df {
         0 => 0.0,
         1..=30 => T_95[df - 1],
@@ -30,7 +30,7 @@ pub struct Estimate {
 
 /// The mean of `samples` and its 95 % confidence half-width,
 /// t(n−1) · s / √n; `None` when there are no samples.
-pub fn estimate(samples: &[f64]) -> Option<Estimate> {
+pub(crate) fn estimate(samples: &[f64]) -> Option<Estimate> {
     let n = samples.len();
     if n == 0 {
         return None;
@@ -47,7 +47,7 @@ pub fn estimate(samples: &[f64]) -> Option<Estimate> {
 /// Marks the points on the Pareto front of (cost, availability): those that no
 /// other point beats, where beating means costing no more and being no less
 /// available, and strictly better in one of the two.
-pub fn pareto_front(points: &[(f64, f64)]) -> Vec<bool> {
+pub(crate) fn pareto_front(points: &[(f64, f64)]) -> Vec<bool> {
     points
         .iter()
         .map(|&(cost, availability)| {
@@ -57,7 +57,7 @@ pub fn pareto_front(points: &[(f64, f64)]) -> Vec<bool> {
 }
 
 /// The `q` quantile (0..=1) of sorted values, by the nearest-rank method.
-pub fn quantile_sorted(sorted: &[f64], q: f64) -> Option<f64> {
+pub(crate) fn quantile_sorted(sorted: &[f64], q: f64) -> Option<f64> {
     if sorted.is_empty() {
         return None;
     }

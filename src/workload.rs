@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 /// One RunTask call.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Submission {
+pub(crate) struct Submission {
     /// When it is made.
     pub time: SimTime,
     /// Task definition (`family` or `family:revision`), if the row names one.
@@ -38,7 +38,7 @@ pub struct Submission {
 }
 
 /// A stream of submissions in time order.
-pub trait SubmissionSource {
+pub(crate) trait SubmissionSource {
     /// The next submission, `Ok(None)` at the end.
     fn next_submission(&mut self) -> Result<Option<Submission>, InputError>;
 
@@ -73,7 +73,7 @@ pub trait SubmissionSource {
 
 /// A public or custom trace format ([`crate::traces`]), with Alibaba 2018
 /// tasks held back until the tasks of their job they depend on are done.
-pub struct TraceSource {
+pub(crate) struct TraceSource {
     reader: TraceReader,
     gate: DagGate,
     ready: VecDeque<TraceTask>,
@@ -82,7 +82,7 @@ pub struct TraceSource {
 
 impl TraceSource {
     /// Opens the trace a scenario describes.
-    pub fn open(spec: &TraceSpec) -> Result<TraceSource, InputError> {
+    pub(crate) fn open(spec: &TraceSpec) -> Result<TraceSource, InputError> {
         let reader = TraceReader::open(&spec.path, spec.format.clone(), spec.units, spec.time_scale, spec.strict)?
             .with_reorder_window(spec.reorder_window);
         Ok(TraceSource { reader, gate: DagGate::new(), ready: VecDeque::new(), finished: false })
@@ -158,7 +158,7 @@ const COLUMNS: [&str; 7] = ["submit_time", "task_definition", "count", "duration
 /// `submit_time, task_definition, count, duration, group, cpu, memory`.
 /// `submit_time` and `duration` are required; times are seconds (`90`,
 /// `1.5`) or durations (`"90s"`, `"5m"`).
-pub struct CsvTrace {
+pub(crate) struct CsvTrace {
     path: PathBuf,
     reader: csv::Reader<BufReader<File>>,
     columns: [Option<usize>; 7],
@@ -168,7 +168,7 @@ pub struct CsvTrace {
 
 impl CsvTrace {
     /// Opens a trace and checks its header.
-    pub fn open(path: &Path) -> Result<CsvTrace, InputError> {
+    pub(crate) fn open(path: &Path) -> Result<CsvTrace, InputError> {
         let file = File::open(path).map_err(|e| InputError::new(path, format!("cannot open the trace: {e}")))?;
         let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(BufReader::new(file));
         let header = reader
@@ -270,7 +270,7 @@ impl SubmissionSource for CsvTrace {
 }
 
 /// A generated workload: arrivals, durations and sizes from their own RNG streams.
-pub struct Synthetic {
+pub(crate) struct Synthetic {
     spec: SyntheticSpec,
     arrivals: SimRng,
     durations: SimRng,
@@ -281,7 +281,7 @@ pub struct Synthetic {
 
 impl Synthetic {
     /// A generator for the named workload, seeded from the run seed.
-    pub fn new(spec: SyntheticSpec, seed: u64, workload: &str) -> Synthetic {
+    pub(crate) fn new(spec: SyntheticSpec, seed: u64, workload: &str) -> Synthetic {
         let mut arrivals = rng_stream(seed, &format!("arrivals:{workload}"));
         let first = SimTime::ZERO + spec.start + gap(&spec.arrival, &mut arrivals);
         Synthetic {

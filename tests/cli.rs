@@ -260,7 +260,7 @@ fn trace_stats_summarises_a_trace_and_explains_skipped_rows() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("sample.csv");
     std::fs::write(&trace, "0,j1,M1,60,50,1,2\n10,j1,R2_1,30,100,2,1\n5,j2,task_x,20,100,1,1\n").unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ecs-sim"))
+    let output = Command::new(env!("CARGO_BIN_EXE_ecs-sim"))
         .args(["trace", "stats"])
         .arg(&trace)
         .args(["--format", "alibaba2018"])
@@ -270,7 +270,7 @@ fn trace_stats_summarises_a_trace_and_explains_skipped_rows() {
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.contains("tasks:        2 rows, 3 instances"), "{text}");
     assert!(text.contains("time out of order: 1") && text.contains("--unsorted"), "{text}");
-    let sorted = std::process::Command::new(env!("CARGO_BIN_EXE_ecs-sim"))
+    let sorted = Command::new(env!("CARGO_BIN_EXE_ecs-sim"))
         .args(["trace", "stats"])
         .arg(&trace)
         .args(["--format", "alibaba2018", "--unsorted"])
@@ -283,7 +283,7 @@ fn trace_stats_summarises_a_trace_and_explains_skipped_rows() {
 fn a_closed_stdout_pipe_ends_quietly_without_a_panic() {
     use std::io::Read;
     let dir = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ecs-sim"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecs-sim"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["validate", "scenarios/quickstart.toml"])
         .stdout(std::process::Stdio::piped())
@@ -326,7 +326,7 @@ taskDefinition = "batch"
     )
     .unwrap();
     let run = |strict: bool| {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ecs-sim"));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ecs-sim"));
         command.arg("run").arg(dir.path().join("s.toml")).arg("--out").arg(dir.path().join("out")).arg("--quiet");
         if strict {
             command.arg("--strict");

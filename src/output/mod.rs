@@ -3,7 +3,7 @@
 //! reads these files back.
 //!
 //! - [`files`]: atomic files and CSV writing, and the fixed-decimal format;
-//! - [`run_files`]: the CSV files of one run;
+//! - `run_files`: the CSV files of one run;
 //! - [`charts`]: PNG charts of a sweep and of a run's services.
 
 pub mod charts;

@@ -74,7 +74,7 @@ impl Comparison {
 
 /// The state of an alarm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AlarmState {
+pub(crate) enum AlarmState {
     /// Enough data, not breaching.
     Ok,
     /// At least M of the last N datapoints breach.
@@ -143,7 +143,7 @@ impl AlarmConfig {
 
 /// A metric alarm fed one datapoint per minute.
 #[derive(Debug, Clone)]
-pub struct Alarm {
+pub(crate) struct Alarm {
     config: AlarmConfig,
     window: VecDeque<Option<f64>>,
     state: AlarmState,
@@ -151,7 +151,7 @@ pub struct Alarm {
 
 impl Alarm {
     /// A new alarm in INSUFFICIENT_DATA with an empty window.
-    pub fn new(config: AlarmConfig) -> Result<Alarm, String> {
+    pub(crate) fn new(config: AlarmConfig) -> Result<Alarm, String> {
         config.validate()?;
         Ok(Alarm {
             config,
@@ -161,7 +161,7 @@ impl Alarm {
     }
 
     /// Feeds the next minute's datapoint (`None` = missing) and returns the new state.
-    pub fn push(&mut self, datapoint: Option<f64>) -> AlarmState {
+    pub(crate) fn push(&mut self, datapoint: Option<f64>) -> AlarmState {
         let datapoint = datapoint.filter(|v| v.is_finite());
         if self.window.len() == self.config.evaluation_periods as usize {
             self.window.pop_front();
@@ -178,38 +178,39 @@ impl Alarm {
     }
 
     /// Forgets every datapoint; the alarm goes back to INSUFFICIENT_DATA.
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.window.clear();
         self.state = AlarmState::InsufficientData;
     }
 
     /// The current state.
-    pub fn state(&self) -> AlarmState {
+    #[cfg(test)]
+    pub(crate) fn state(&self) -> AlarmState {
         self.state
     }
 
     /// Whether the alarm is in ALARM.
-    pub fn is_alarm(&self) -> bool {
+    pub(crate) fn is_alarm(&self) -> bool {
         self.state == AlarmState::Alarm
     }
 
     /// The settings.
-    pub fn config(&self) -> &AlarmConfig {
+    pub(crate) fn config(&self) -> &AlarmConfig {
         &self.config
     }
 
     /// How many datapoints in the window breach the threshold.
-    pub fn breaching(&self) -> usize {
+    pub(crate) fn breaching(&self) -> usize {
         self.window.iter().flatten().filter(|v| self.config.comparison.breaches(**v, self.config.threshold)).count()
     }
 
     /// The newest datapoint, if it is present.
-    pub fn latest(&self) -> Option<f64> {
+    pub(crate) fn latest(&self) -> Option<f64> {
         self.window.back().copied().flatten()
     }
 
     /// The present datapoints in the window, oldest first.
-    pub fn values(&self) -> impl Iterator<Item = f64> + '_ {
+    pub(crate) fn values(&self) -> impl Iterator<Item = f64> + '_ {
         self.window.iter().flatten().copied()
     }
 }

@@ -17,12 +17,12 @@
 //! - [`capacity`]: capacity-provider reservation, the scale-out estimate,
 //!   managed scale-in, the per-provider scaler and the strategy split (§5).
 
-pub mod alarm;
-pub mod capacity;
-pub mod scheduled;
-pub mod step;
-pub mod target;
-pub mod target_tracking;
+pub(crate) mod alarm;
+pub(crate) mod capacity;
+pub(crate) mod scheduled;
+pub(crate) mod step;
+pub(crate) mod target;
+pub(crate) mod target_tracking;
 
 use std::fmt;
 
@@ -84,7 +84,7 @@ impl fmt::Display for MetricKind {
 /// publishes nothing for a service with no running tasks, and an ALB with no
 /// traffic publishes nothing either.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Datapoints {
+pub(crate) struct Datapoints {
     /// Average CPU utilisation of the running tasks, percent of their reservation.
     pub cpu_pct: Option<f64>,
     /// Average memory utilisation of the running tasks, percent of their reservation.
@@ -95,7 +95,7 @@ pub struct Datapoints {
 
 impl Datapoints {
     /// The datapoint for one metric.
-    pub fn get(&self, kind: MetricKind) -> Option<f64> {
+    pub(crate) fn get(&self, kind: MetricKind) -> Option<f64> {
         match kind {
             MetricKind::Cpu => self.cpu_pct,
             MetricKind::Memory => self.memory_pct,
@@ -106,7 +106,7 @@ impl Datapoints {
 
 /// Which way a policy wants to move the capacity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
+pub(crate) enum Direction {
     /// Add capacity.
     Out,
     /// Remove capacity.
@@ -117,7 +117,7 @@ pub enum Direction {
 /// would set, before the scalable target applies min/max, cooldowns and the
 /// rules for combining policies.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Proposal {
+pub(crate) struct Proposal {
     /// Scale out or in.
     pub direction: Direction,
     /// The capacity the policy computed.

@@ -26,7 +26,7 @@ use crate::engine::{parse_duration, SimDuration, SimTime};
 use std::fmt;
 
 /// 2024-01-01T00:00:00Z in Unix milliseconds: a convenient epoch for simulated time zero.
-pub const DEFAULT_EPOCH_UNIX_MS: i64 = 1_704_067_200_000;
+pub(crate) const DEFAULT_EPOCH_UNIX_MS: i64 = 1_704_067_200_000;
 
 const MINUTE_MS: i64 = 60_000;
 const DAY_MINUTES: i64 = 1440;

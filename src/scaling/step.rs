@@ -31,10 +31,11 @@ use crate::engine::SimDuration;
 use std::fmt;
 
 /// The default step-scaling cooldown: 300 s (§4.3).
-pub const DEFAULT_COOLDOWN: SimDuration = SimDuration::from_secs(300);
+pub(crate) const DEFAULT_COOLDOWN: SimDuration = SimDuration::from_secs(300);
 
 /// `AdjustmentType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)] // AWS's own names for the adjustment types
 pub enum AdjustmentType {
     /// Add the adjustment (negative removes).
     ChangeInCapacity,
@@ -166,7 +167,7 @@ impl fmt::Display for StepAdjustment {
 }
 
 /// Checks AWS's rules for a set of step adjustments (see the module documentation).
-pub fn validate_steps(steps: &[StepAdjustment]) -> Result<(), String> {
+pub(crate) fn validate_steps(steps: &[StepAdjustment]) -> Result<(), String> {
     if steps.is_empty() {
         return Err("a step scaling policy needs at least one step adjustment".to_string());
     }
@@ -215,7 +216,7 @@ pub fn validate_steps(steps: &[StepAdjustment]) -> Result<(), String> {
 
 /// The change in tasks for `percent` % of `current`, rounded per §4.3:
 /// above 1 down, (0, 1) to 1, (−1, 0) to −1, below −1 toward zero.
-pub fn round_percent_change(current: u32, percent: i64) -> i64 {
+pub(crate) fn round_percent_change(current: u32, percent: i64) -> i64 {
     let hundredths = current as i64 * percent;
     match hundredths {
         p if p >= 100 || p <= -100 => p / 100, // `/` truncates toward zero: down above 1, up below −1
@@ -294,7 +295,7 @@ impl StepScalingConfig {
 
 /// A step scaling policy with the alarm that drives it.
 #[derive(Debug, Clone)]
-pub struct StepScalingPolicy {
+pub(crate) struct StepScalingPolicy {
     name: String,
     metric: MetricKind,
     alarm: Alarm,
@@ -303,7 +304,7 @@ pub struct StepScalingPolicy {
 
 impl StepScalingPolicy {
     /// A policy named `name` on `metric`, driven by an alarm with `alarm` settings.
-    pub fn new(
+    pub(crate) fn new(
         name: impl Into<String>,
         metric: MetricKind,
         alarm: AlarmConfig,
@@ -315,27 +316,22 @@ impl StepScalingPolicy {
     }
 
     /// The policy's name.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.name
     }
 
     /// The metric its alarm watches.
-    pub fn metric(&self) -> MetricKind {
+    pub(crate) fn metric(&self) -> MetricKind {
         self.metric
     }
 
-    /// The alarm.
-    pub fn alarm(&self) -> &Alarm {
-        &self.alarm
-    }
-
     /// The settings.
-    pub fn config(&self) -> &StepScalingConfig {
+    pub(crate) fn config(&self) -> &StepScalingConfig {
         &self.config
     }
 
     /// Feeds this minute's datapoint to the alarm.
-    pub fn observe(&mut self, datapoint: Option<f64>) {
+    pub(crate) fn observe(&mut self, datapoint: Option<f64>) {
         self.alarm.push(datapoint);
     }
 
@@ -343,7 +339,7 @@ impl StepScalingPolicy {
     /// ALARM: `Out` or `In` by the sign of the change (by comparison with
     /// `current` for ExactCapacity), nothing for a zero change or when no step
     /// holds the aggregated metric. Not clamped to min/max.
-    pub fn propose(&self, current: u32) -> Option<Proposal> {
+    pub(crate) fn propose(&self, current: u32) -> Option<Proposal> {
         if !self.alarm.is_alarm() {
             return None;
         }

@@ -46,7 +46,7 @@ use crate::engine::{SimDuration, SimTime};
 
 /// `SuspendedState` of a scalable target (§4.1).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SuspendedState {
+pub(crate) struct SuspendedState {
     /// `DynamicScalingInSuspended`: policies never remove capacity.
     pub dynamic_scaling_in: bool,
     /// `DynamicScalingOutSuspended`: policies never add capacity.
@@ -57,7 +57,7 @@ pub struct SuspendedState {
 
 /// One change of the desired count, with why it happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScalingActivity {
+pub(crate) struct ScalingActivity {
     /// The desired count before.
     pub from: u32,
     /// The desired count after.
@@ -77,7 +77,7 @@ struct Candidate {
 
 /// A service's `ecs:service:DesiredCount` registered with Application Auto Scaling.
 #[derive(Debug, Clone)]
-pub struct ScalableTarget {
+pub(crate) struct ScalableTarget {
     min: u32,
     max: u32,
     desired: u32,
@@ -93,7 +93,7 @@ pub struct ScalableTarget {
 impl ScalableTarget {
     /// A target with `MinCapacity` ≤ `MaxCapacity` and the service's current
     /// desired count (not clamped: §4.1's rules bring it into range).
-    pub fn new(min: u32, max: u32, desired: u32) -> Result<ScalableTarget, String> {
+    pub(crate) fn new(min: u32, max: u32, desired: u32) -> Result<ScalableTarget, String> {
         if min > max {
             return Err(format!("min capacity {min} is above max capacity {max}"));
         }
@@ -112,7 +112,7 @@ impl ScalableTarget {
 
     /// Adds a target-tracking policy; its metric must differ from the other
     /// target-tracking policies' (AAS allows one policy per metric).
-    pub fn add_target_tracking(&mut self, policy: TargetTrackingPolicy) -> Result<(), String> {
+    pub(crate) fn add_target_tracking(&mut self, policy: TargetTrackingPolicy) -> Result<(), String> {
         let metric = policy.config().metric;
         if self.target_tracking.iter().any(|p| p.config().metric == metric) {
             return Err(format!("a target-tracking policy on {} already exists", metric.aws_name()));
@@ -122,62 +122,50 @@ impl ScalableTarget {
     }
 
     /// Adds a step scaling policy.
-    pub fn add_step_scaling(&mut self, policy: StepScalingPolicy) {
+    pub(crate) fn add_step_scaling(&mut self, policy: StepScalingPolicy) {
         self.step_scaling.push(policy);
     }
 
     /// `MinCapacity`.
-    pub fn min(&self) -> u32 {
+    #[cfg(test)]
+    pub(crate) fn min(&self) -> u32 {
         self.min
     }
 
     /// `MaxCapacity`.
-    pub fn max(&self) -> u32 {
+    #[cfg(test)]
+    pub(crate) fn max(&self) -> u32 {
         self.max
     }
 
     /// The desired count as auto scaling last set or was told.
-    pub fn desired(&self) -> u32 {
+    pub(crate) fn desired(&self) -> u32 {
         self.desired
     }
 
     /// Records a desired count set outside auto scaling (e.g. UpdateService).
-    pub fn set_desired(&mut self, desired: u32) {
+    pub(crate) fn set_desired(&mut self, desired: u32) {
         self.desired = desired;
     }
 
-    /// The suspend flags.
-    pub fn suspended(&self) -> SuspendedState {
-        self.suspended
-    }
-
     /// Replaces the suspend flags.
-    pub fn set_suspended(&mut self, suspended: SuspendedState) {
+    #[cfg(test)]
+    pub(crate) fn set_suspended(&mut self, suspended: SuspendedState) {
         self.suspended = suspended;
     }
 
-    /// The target-tracking policies, in the order added.
-    pub fn target_tracking(&self) -> &[TargetTrackingPolicy] {
-        &self.target_tracking
-    }
-
-    /// The step scaling policies, in the order added.
-    pub fn step_scaling(&self) -> &[StepScalingPolicy] {
-        &self.step_scaling
-    }
-
     /// Whether a scale-out cooldown is running at `now`.
-    pub fn in_scale_out_cooldown(&self, now: SimTime) -> bool {
+    pub(crate) fn in_scale_out_cooldown(&self, now: SimTime) -> bool {
         self.scale_out_cooldown_until.is_some_and(|until| now < until)
     }
 
     /// Whether a scale-in cooldown is running at `now`.
-    pub fn in_scale_in_cooldown(&self, now: SimTime) -> bool {
+    pub(crate) fn in_scale_in_cooldown(&self, now: SimTime) -> bool {
         self.scale_in_cooldown_until.is_some_and(|until| now < until)
     }
 
     /// One minute of dynamic scaling (see the module documentation).
-    pub fn evaluate(
+    pub(crate) fn evaluate(
         &mut self,
         now: SimTime,
         datapoints: &Datapoints,
@@ -262,7 +250,7 @@ impl ScalableTarget {
     /// crosses the other, the other follows it (a new min above the max raises
     /// the max too). Returns the activity if the desired count changed;
     /// nothing happens while `ScheduledScalingSuspended`.
-    pub fn apply_scheduled(&mut self, action: &ScheduledAction) -> Option<ScalingActivity> {
+    pub(crate) fn apply_scheduled(&mut self, action: &ScheduledAction) -> Option<ScalingActivity> {
         if self.suspended.scheduled_scaling {
             return None;
         }

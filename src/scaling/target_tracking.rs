@@ -34,13 +34,13 @@ use super::{ceil_capacity, Direction, MetricKind, Proposal};
 use crate::engine::SimDuration;
 
 /// AlarmHigh's datapoints: 3 of 3 one-minute periods (§4.2).
-pub const ALARM_HIGH_DATAPOINTS: u32 = 3;
+pub(crate) const ALARM_HIGH_DATAPOINTS: u32 = 3;
 /// AlarmLow's datapoints: 15 of 15 one-minute periods (§4.2).
-pub const ALARM_LOW_DATAPOINTS: u32 = 15;
+pub(crate) const ALARM_LOW_DATAPOINTS: u32 = 15;
 /// The default scale-out and scale-in cooldown for ECS services: 300 s (§4.2).
-pub const DEFAULT_COOLDOWN: SimDuration = SimDuration::from_secs(300);
+pub(crate) const DEFAULT_COOLDOWN: SimDuration = SimDuration::from_secs(300);
 /// The default AlarmLow threshold as a fraction of the target (§4.2, unconfirmed).
-pub const DEFAULT_SCALE_IN_RATIO: f64 = 0.9;
+pub(crate) const DEFAULT_SCALE_IN_RATIO: f64 = 0.9;
 
 /// The settings of one target-tracking policy.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,13 +101,13 @@ impl TargetTrackingConfig {
 
 /// The capacity target tracking asks for: `ceil(running × metric / target)`,
 /// rounded up in both directions (see the module documentation).
-pub fn proportional_capacity(running: u32, metric: f64, target: f64) -> u32 {
+pub(crate) fn proportional_capacity(running: u32, metric: f64, target: f64) -> u32 {
     ceil_capacity(running as f64 * metric / target)
 }
 
 /// A target-tracking policy with its two managed alarms.
 #[derive(Debug, Clone)]
-pub struct TargetTrackingPolicy {
+pub(crate) struct TargetTrackingPolicy {
     name: String,
     config: TargetTrackingConfig,
     high: Alarm,
@@ -116,7 +116,7 @@ pub struct TargetTrackingPolicy {
 
 impl TargetTrackingPolicy {
     /// A policy named `name` (used in activities) with fresh alarms.
-    pub fn new(name: impl Into<String>, config: TargetTrackingConfig) -> Result<Self, String> {
+    pub(crate) fn new(name: impl Into<String>, config: TargetTrackingConfig) -> Result<Self, String> {
         config.validate()?;
         let high = Alarm::new(config.alarm_high())?;
         let low = Alarm::new(config.alarm_low())?;
@@ -124,34 +124,30 @@ impl TargetTrackingPolicy {
     }
 
     /// The policy's name.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.name
     }
 
     /// The policy's settings.
-    pub fn config(&self) -> &TargetTrackingConfig {
+    pub(crate) fn config(&self) -> &TargetTrackingConfig {
         &self.config
     }
 
-    /// AlarmHigh.
-    pub fn alarm_high(&self) -> &Alarm {
-        &self.high
-    }
-
     /// AlarmLow.
-    pub fn alarm_low(&self) -> &Alarm {
+    #[cfg(test)]
+    pub(crate) fn alarm_low(&self) -> &Alarm {
         &self.low
     }
 
     /// Feeds this minute's datapoint of the policy's metric to both alarms.
-    pub fn observe(&mut self, datapoint: Option<f64>) {
+    pub(crate) fn observe(&mut self, datapoint: Option<f64>) {
         self.high.push(datapoint);
         self.low.push(datapoint);
     }
 
     /// Whether AlarmLow is in ALARM and scale-in is enabled: the policy is
     /// "ready to scale in" in the sense of §4.2's multi-policy rule.
-    pub fn wants_scale_in(&self) -> bool {
+    pub(crate) fn wants_scale_in(&self) -> bool {
         !self.config.disable_scale_in && self.low.is_alarm()
     }
 
@@ -160,7 +156,7 @@ impl TargetTrackingPolicy {
     /// scale out on AlarmHigh, scale in on AlarmLow (unless scale-in is
     /// disabled), one task from zero on any positive datapoint, else nothing.
     /// The capacity is not clamped to min/max: the scalable target does that.
-    pub fn propose(&self, running: u32) -> Option<Proposal> {
+    pub(crate) fn propose(&self, running: u32) -> Option<Proposal> {
         let metric = self.config.metric;
         let target = self.config.target_value;
         if running == 0 {

@@ -1,7 +1,7 @@
 //! Auto scaling in a scenario: `[[capacity_provider]]` (an Auto Scaling
 //! group over a fleet, with managed scaling), the cluster's default capacity
 //! provider strategy, and a service's `[service.auto_scaling]`, validated
-//! into the types of [`crate::scaling`].
+//! into the types of `crate::scaling`.
 
 use super::dist::{Dist, Unit};
 use super::fleet_spec::FleetSpec;
@@ -47,7 +47,7 @@ impl NamedProvider for CapacityProviderSpec {
     }
 }
 
-/// A step-scaling policy, ready for [`crate::scaling::step::StepScalingPolicy::new`].
+/// A step-scaling policy, ready for `StepScalingPolicy::new` (crate::scaling::step).
 #[derive(Debug, Clone)]
 pub struct StepPolicySpec {
     /// Name.

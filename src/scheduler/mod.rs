@@ -14,12 +14,12 @@ use crate::scenario::service::{CircuitBreaker, DeploymentStrategy, ThresholdType
 use crate::scenario::service_spec::TrafficShift;
 
 /// `maximumPercent` as a task count: `floor(desired × max / 100)`.
-pub fn maximum_tasks(desired: u32, maximum_percent: u32) -> u32 {
+pub(crate) fn maximum_tasks(desired: u32, maximum_percent: u32) -> u32 {
     (u64::from(desired) * u64::from(maximum_percent) / 100) as u32
 }
 
 /// `minimumHealthyPercent` as a task count: `ceil(desired × min / 100)`.
-pub fn minimum_healthy(desired: u32, minimum_healthy_percent: u32) -> u32 {
+pub(crate) fn minimum_healthy(desired: u32, minimum_healthy_percent: u32) -> u32 {
     (u64::from(desired) * u64::from(minimum_healthy_percent)).div_ceil(100) as u32
 }
 
@@ -27,7 +27,7 @@ pub fn minimum_healthy(desired: u32, minimum_healthy_percent: u32) -> u32 {
 /// `clamp(ceil(0.5 × desired), 10, 200)`, which is `BOUNDED_PERCENT` with
 /// value 50; `COUNT` is the value itself; `UNBOUNDED_PERCENT` is the percent
 /// of desired with no clamp (at least 1).
-pub fn circuit_breaker_threshold(desired: u32, breaker: &CircuitBreaker) -> u32 {
+pub(crate) fn circuit_breaker_threshold(desired: u32, breaker: &CircuitBreaker) -> u32 {
     let percent = || (f64::from(desired) * breaker.threshold_value / 100.0).ceil() as u32;
     match breaker.threshold_type {
         ThresholdType::Count => (breaker.threshold_value.round() as u32).max(1),
@@ -37,13 +37,13 @@ pub fn circuit_breaker_threshold(desired: u32, breaker: &CircuitBreaker) -> u32 
 }
 
 /// The longest launch back-off (§3.2).
-pub const MAX_LAUNCH_BACKOFF: SimDuration = SimDuration::from_mins(15);
+pub(crate) const MAX_LAUNCH_BACKOFF: SimDuration = SimDuration::from_mins(15);
 
 /// Delay before the next launch after `failures` consecutive tasks stopped
 /// without reaching RUNNING. ECS documents only that the delay grows to at
 /// most 15 minutes; the simulator doubles from `initial` (the first failure
 /// waits `initial`).
-pub fn launch_backoff(failures: u32, initial: SimDuration) -> SimDuration {
+pub(crate) fn launch_backoff(failures: u32, initial: SimDuration) -> SimDuration {
     if failures == 0 {
         return SimDuration::ZERO;
     }
@@ -55,7 +55,7 @@ pub fn launch_backoff(failures: u32, initial: SimDuration) -> SimDuration {
 /// replacing lost tasks) works from. "Old" tasks are those that must go: of
 /// older deployments, or on a DRAINING instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct RollingCounts {
+pub(crate) struct RollingCounts {
     /// The service's desired count.
     pub desired: u32,
     /// `minimumHealthyPercent`.
@@ -79,7 +79,7 @@ pub struct RollingCounts {
 
 /// What one evaluation does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct RollingStep {
+pub(crate) struct RollingStep {
     /// New tasks to start.
     pub start: u32,
     /// Old, not-yet-healthy tasks to stop.
@@ -90,7 +90,8 @@ pub struct RollingStep {
 
 impl RollingStep {
     /// True when the step neither starts nor stops anything.
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.start == 0 && self.stop_unhealthy == 0 && self.stop_healthy == 0
     }
 }
@@ -99,7 +100,7 @@ impl RollingStep {
 /// `floor(desired × max) − counted` new tasks (no more than are missing),
 /// and stop old tasks while `healthy − stops ≥ ceil(desired × min)`.
 /// Old tasks that are not healthy are stopped first and freely.
-pub fn plan_rolling(counts: &RollingCounts) -> RollingStep {
+pub(crate) fn plan_rolling(counts: &RollingCounts) -> RollingStep {
     let ceiling = maximum_tasks(counts.desired, counts.maximum_percent);
     let missing = counts.desired.saturating_sub(counts.new_tasks);
     let start = if counts.may_launch { missing.min(ceiling.saturating_sub(counts.counted_against_maximum)) } else { 0 };
@@ -111,7 +112,7 @@ pub fn plan_rolling(counts: &RollingCounts) -> RollingStep {
 
 /// A deployment's `status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeploymentStatus {
+pub(crate) enum DeploymentStatus {
     /// The newest.
     Primary,
     /// Older, still with tasks.
@@ -122,7 +123,7 @@ pub enum DeploymentStatus {
 
 /// A deployment's `rolloutState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RolloutState {
+pub(crate) enum RolloutState {
     /// Under way.
     InProgress,
     /// Reached steady state.
@@ -131,20 +132,11 @@ pub enum RolloutState {
     Failed,
 }
 
-impl RolloutState {
-    /// ECS's name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RolloutState::InProgress => "IN_PROGRESS",
-            RolloutState::Completed => "COMPLETED",
-            RolloutState::Failed => "FAILED",
-        }
-    }
-}
+impl RolloutState {}
 
 /// Where a blue/green deployment is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BlueGreenPhase {
+pub(crate) enum BlueGreenPhase {
     /// Starting the green tasks.
     ScalingUp,
     /// Moving production traffic, step by step.
@@ -157,7 +149,7 @@ pub enum BlueGreenPhase {
 
 /// How a deployment replaces tasks.
 #[derive(Debug, Clone, PartialEq)]
-pub enum DeploymentKind {
+pub(crate) enum DeploymentKind {
     /// Rolling update under min/max percent.
     Rolling,
     /// Blue/green: green scaled up in full, then traffic shifted.
@@ -175,7 +167,7 @@ pub enum DeploymentKind {
 
 /// One deployment of a service.
 #[derive(Debug, Clone)]
-pub struct Deployment {
+pub(crate) struct Deployment {
     /// Its number within the service, from 1.
     pub id: u32,
     /// Task definition (scenario index).
@@ -206,7 +198,7 @@ pub struct Deployment {
 
 impl Deployment {
     /// A new deployment, with the circuit breaker armed.
-    pub fn new(id: u32, task_definition: usize, kind: DeploymentKind, started: SimTime) -> Deployment {
+    pub(crate) fn new(id: u32, task_definition: usize, kind: DeploymentKind, started: SimTime) -> Deployment {
         Deployment {
             id,
             task_definition,
@@ -225,7 +217,7 @@ impl Deployment {
     }
 
     /// Green's share of production traffic, percent (100 for rolling).
-    pub fn traffic_percent(&self) -> f64 {
+    pub(crate) fn traffic_percent(&self) -> f64 {
         match &self.kind {
             DeploymentKind::Rolling => 100.0,
             DeploymentKind::BlueGreen { green_percent, .. } => *green_percent,
@@ -236,7 +228,7 @@ impl Deployment {
 /// The deployment kind for a service's configuration: rolling unless the
 /// controller is CODE_DEPLOY (with its traffic shift) or the ECS strategy is
 /// BLUE_GREEN, LINEAR or CANARY.
-pub fn deployment_kind(
+pub(crate) fn deployment_kind(
     code_deploy: bool,
     traffic_shift: TrafficShift,
     strategy: &DeploymentStrategy,

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The `metric,value` rows of `out/summary.csv`, by metric.
-pub fn read_summary(out: &Path) -> BTreeMap<String, String> {
+pub(crate) fn read_summary(out: &Path) -> BTreeMap<String, String> {
     let path = out.join("summary.csv");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     text.lines()
@@ -25,7 +25,7 @@ pub fn read_summary(out: &Path) -> BTreeMap<String, String> {
 }
 
 /// The rows of `out/tasks.csv`, each by column name.
-pub fn read_tasks(out: &Path) -> Vec<BTreeMap<String, String>> {
+pub(crate) fn read_tasks(out: &Path) -> Vec<BTreeMap<String, String>> {
     let text = std::fs::read_to_string(out.join("tasks.csv")).unwrap();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
@@ -33,14 +33,14 @@ pub fn read_tasks(out: &Path) -> Vec<BTreeMap<String, String>> {
 }
 
 /// Runs a scenario and writes its files into `out`, as `ecs-sim run` does.
-pub fn run_to_dir(scenario: &Scenario, out: &Path) -> Result<RunSummary, Error> {
+pub(crate) fn run_to_dir(scenario: &Scenario, out: &Path) -> Result<RunSummary, Error> {
     let result = run_scenario(scenario)?;
     ecs_sim::output::write_run(scenario, &result, out)?;
     Ok(result.summary)
 }
 
 /// Every task of a trace; panics on an error.
-pub fn read_all(reader: &mut TraceReader) -> Vec<TraceTask> {
+pub(crate) fn read_all(reader: &mut TraceReader) -> Vec<TraceTask> {
     let mut tasks = Vec::new();
     while let Some(task) = reader.next_task().unwrap() {
         tasks.push(task);
@@ -49,7 +49,7 @@ pub fn read_all(reader: &mut TraceReader) -> Vec<TraceTask> {
 }
 
 /// Reads until the reader fails and returns the error; panics if it never does.
-pub fn read_until_error(mut reader: TraceReader) -> InputError {
+pub(crate) fn read_until_error(mut reader: TraceReader) -> InputError {
     loop {
         match reader.next_task() {
             Ok(Some(_)) => {}
@@ -60,7 +60,7 @@ pub fn read_until_error(mut reader: TraceReader) -> InputError {
 }
 
 /// Rows of a CSV output as maps from column to value.
-pub fn rows(out: &Path, file: &str) -> Vec<BTreeMap<String, String>> {
+pub(crate) fn rows(out: &Path, file: &str) -> Vec<BTreeMap<String, String>> {
     let mut reader = csv::Reader::from_path(out.join(file)).unwrap();
     let headers = reader.headers().unwrap().clone();
     reader
@@ -71,7 +71,7 @@ pub fn rows(out: &Path, file: &str) -> Vec<BTreeMap<String, String>> {
 
 /// Runs a scenario given as TOML text from `dir` (relative paths resolve
 /// there), writing its outputs into `dir`.
-pub fn run_text_in(text: &str, dir: &Path) -> RunSummary {
+pub(crate) fn run_text_in(text: &str, dir: &Path) -> RunSummary {
     let path = dir.join("scenario.toml");
     std::fs::write(&path, text).unwrap();
     let scenario = Scenario::from_toml(text, &path).unwrap_or_else(|e| panic!("{e}"));

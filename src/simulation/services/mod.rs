@@ -114,7 +114,7 @@ impl ServiceState {
 
     /// Served demand over demand, time-weighted, percent (healthy tasks
     /// over desired without a demand curve).
-    pub fn availability_pct(&self) -> f64 {
+    pub(super) fn availability_pct(&self) -> f64 {
         let exposure = self.exposure();
         if exposure.demand > 0.0 {
             100.0 * exposure.served / exposure.demand
@@ -125,7 +125,7 @@ impl ServiceState {
 
     /// The measurements to report: from the first steady state, or from
     /// time zero when the service never got there.
-    pub fn exposure(&self) -> &Exposure {
+    pub(super) fn exposure(&self) -> &Exposure {
         if self.measuring {
             &self.since_steady
         } else {
