@@ -1,0 +1,137 @@
+//! The command line: the parser, one module per subcommand (`run`,
+//! `check`, `validate`, `trace stats`), and the exit codes.
+
+use crate::error::Error;
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Writes a line to stdout. When stdout is a closed pipe (`ecs-sim ... | head`)
+/// the program ends quietly instead of panicking as `println!` would.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// Writes to stdout without a newline; see [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        crate::cli::write_stdout(format_args!($($arg)*))
+    };
+}
+
+// The subcommands come after the macros, which they use.
+mod check;
+mod run;
+mod trace;
+mod validate;
+
+use check::CheckArgs;
+use run::RunArgs;
+use trace::StatsArgs;
+use validate::ValidateArgs;
+
+/// Writes to stdout; exits with status 0 if the reader has gone away.
+pub(crate) fn write_stdout(text: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    if let Err(err) = std::io::stdout().write_fmt(text) {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to standard output: {err}");
+        std::process::exit(1);
+    }
+}
+
+/// Simulate an Amazon ECS cluster to compare cost, utilisation and task
+/// waits across fleets, placement strategies and workloads before you
+/// change anything real.
+#[derive(Debug, Parser)]
+#[command(name = "ecs-sim", version, about, long_about = None)]
+pub(crate) struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// How `run` prints its summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub(crate) enum Format {
+    /// Lines for people.
+    #[default]
+    Text,
+    /// One JSON document on stdout.
+    Json,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run a scenario and write summary.csv, timeseries.csv and tasks.csv; a
+    /// scenario with a [sweep] section runs every variant and replication and
+    /// also writes variants.csv, runs.csv, charts and report.md.
+    Run(RunArgs),
+    /// Rerun a sweep and compare it with a baseline variants.csv; exit 1 if a
+    /// variant got dearer or less available than the tolerances allow.
+    Check(CheckArgs),
+    /// Check a scenario and everything it refers to, and print what would run.
+    Validate(ValidateArgs),
+    /// Look at a workload trace before running it.
+    Trace {
+        /// What to do with the trace.
+        #[command(subcommand)]
+        command: TraceCommand,
+    },
+}
+
+/// `ecs-sim trace` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum TraceCommand {
+    /// Print a trace's size, time span, arrival rate, resource requests and total demand.
+    Stats(StatsArgs),
+}
+
+/// Trace formats `ecs-sim trace stats` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TraceFileFormat {
+    /// Alibaba cluster-trace-v2018 batch tasks.
+    Alibaba2018,
+    /// Alibaba cluster-trace-v2017 batch tasks.
+    Alibaba2017,
+    /// Google cluster-data 2011 task_events.
+    Google2011,
+    /// Azure Public Dataset V1 vmtable.
+    #[value(name = "azure_vmtable")]
+    AzureVmtable,
+}
+
+/// Runs the command line; returns the process exit code (0 success, 1
+/// failure while running or writing, or a regression found by `check`, 2
+/// invalid input).
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Check(args) => check::check(args),
+        Command::Validate(args) => validate::validate(args),
+        Command::Trace { command: TraceCommand::Stats(args) } => trace::stats(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Error::Input(err)) => {
+            eprintln!("error: {err}");
+            2
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            1
+        }
+    }
+}
+
+/// Peak resident memory of this process (Linux), e.g. "23.4 MiB".
+pub(super) fn peak_memory() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(format!("{:.1} MiB", kib / 1024.0))
+}

@@ -1,0 +1,194 @@
+//! `ecs-sim run`: one scenario, or every variant and replication of a sweep.
+
+use super::{peak_memory, Format};
+use crate::error::{Error, InputError};
+use crate::output;
+use crate::placement::Rejection;
+use crate::record::RunSummary;
+use crate::scenario::Scenario;
+use crate::simulation::run_scenario;
+use crate::sweep::{self, Loaded, Sweep, SweepOptions};
+use clap::Args;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// The scenario file (TOML), e.g. scenarios/quickstart.toml.
+    pub(crate) scenario: PathBuf,
+    /// Where to write results [default: results/<scenario name>/].
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Override the scenario's seed, to replay a run with other random draws.
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+    /// Sweeps: worker threads [default: all cores]. Outputs do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub(crate) threads: Option<u16>,
+    /// Sweeps: replay only the variant with this label (same seeds and run files as in the
+    /// full sweep; variants.csv, charts and report.md are left untouched).
+    #[arg(long, value_name = "VARIANT")]
+    pub(crate) only: Option<String>,
+    /// How to print the summary.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+    /// Make bad rows in the workloads' traces fatal (by default they are skipped and counted;
+    /// rows of the native format are always fatal).
+    #[arg(long)]
+    pub(crate) strict: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
+}
+
+/// Runs the scenario (or its sweep), writes its results and prints a summary.
+pub(super) fn run(args: RunArgs) -> Result<i32, Error> {
+    let RunArgs { scenario: path, out, seed, threads, only, format, strict, quiet } = args;
+    match sweep::load(&path)? {
+        Loaded::Single(mut scenario) => {
+            if strict {
+                scenario.make_traces_strict();
+            }
+            if only.is_some() {
+                return Err(InputError::new(
+                    &path,
+                    "`--only` picks a sweep variant, but the scenario has no [sweep] section",
+                )
+                .at("option `--only`")
+                .into());
+            }
+            if let Some(seed) = seed {
+                scenario.seed = seed;
+            }
+            let out = out.unwrap_or_else(|| Path::new("results").join(&scenario.name));
+            let started = Instant::now();
+            let result = run_scenario(&scenario)?;
+            let wall = started.elapsed().as_secs_f64();
+            output::write_run(&scenario, &result, &out)?;
+            if !scenario.services.is_empty() {
+                output::charts::write_service_chart(&scenario, &result, &out)?;
+            }
+            let summary = result.summary;
+            match format {
+                Format::Json => outln!("{:#}", single_json(&scenario, &summary, &out)),
+                Format::Text if !quiet => print_single(&scenario, &summary, &out, wall),
+                Format::Text => {}
+            }
+            Ok(0)
+        }
+        Loaded::Sweep(mut sweep) => {
+            if let Some(seed) = seed {
+                sweep.set_seed(seed);
+            }
+            if strict {
+                sweep.variants.iter_mut().for_each(|v| v.scenario.make_traces_strict());
+            }
+            let out = out.unwrap_or_else(|| Path::new("results").join(&sweep.base.name));
+            let options = SweepOptions {
+                threads: threads.map(usize::from),
+                only,
+                progress: !quiet && std::io::stderr().is_terminal(),
+            };
+            let started = Instant::now();
+            let outcome = sweep::run_sweep(&sweep, &out, &options)?;
+            let wall = started.elapsed().as_secs_f64();
+            match format {
+                Format::Json => outln!("{:#}", sweep::to_json(&sweep, &outcome, &out)),
+                Format::Text if !quiet => {
+                    outln!("{}", sweep_heading(&sweep, outcome.runs.len()));
+                    out!("{}", sweep::to_text(&outcome));
+                    outln!(
+                        "  {} runs in {:.3} s wall on {} thread(s), peak memory {}",
+                        outcome.runs.len(),
+                        wall,
+                        outcome.threads,
+                        peak_memory().unwrap_or_else(|| "unknown".into())
+                    );
+                    outln!("  results in {}", out.display());
+                }
+                Format::Text => {}
+            }
+            Ok(0)
+        }
+    }
+}
+
+pub(super) fn sweep_heading(sweep: &Sweep, runs: usize) -> String {
+    format!(
+        "{}: sweep of {} variant(s) x {} replication(s), {} runs of {} each, base seed {}",
+        sweep.base.name,
+        sweep.variants.len(),
+        sweep.spec.replications,
+        runs,
+        sweep.base.duration,
+        sweep.base.seed
+    )
+}
+
+fn print_single(scenario: &Scenario, summary: &RunSummary, out: &Path, wall: f64) {
+    outln!("{}: {} simulated, seed {}", scenario.name, scenario.duration, scenario.seed);
+    outln!(
+        "  tasks: {} submitted, {} started, {} completed, {} failed",
+        summary.tasks_submitted,
+        summary.tasks_started,
+        summary.tasks_completed,
+        summary.tasks_failed.iter().sum::<u64>()
+    );
+    outln!(
+        "  cost: ${:.2} (EC2 ${:.2}, Fargate ${:.2})",
+        summary.costs.total(),
+        summary.costs.ec2(),
+        summary.costs.fargate
+    );
+    outln!(
+        "  reservation: CPU {:.1} %, memory {:.1} % (time-weighted)",
+        summary.cpu_reservation_avg_pct,
+        summary.memory_reservation_avg_pct
+    );
+    outln!(
+        "  {} events in {:.3} s wall ({:.0} events/s), peak memory {}",
+        summary.events,
+        wall,
+        summary.events as f64 / wall.max(1e-9),
+        peak_memory().unwrap_or_else(|| "unknown".into())
+    );
+    outln!("  results in {}", out.display());
+}
+
+/// The summary of a single run as JSON (for `--format json`).
+fn single_json(scenario: &Scenario, summary: &RunSummary, out: &Path) -> serde_json::Value {
+    let failed: u64 = summary.tasks_failed.iter().sum();
+    let by_reason: serde_json::Map<String, serde_json::Value> =
+        Rejection::ALL.iter().zip(summary.tasks_failed).map(|(r, n)| (r.reason().to_string(), n.into())).collect();
+    let by_fleet: serde_json::Map<String, serde_json::Value> =
+        scenario.fleets.iter().zip(&summary.costs.by_fleet).map(|(f, c)| (f.name.clone(), (*c).into())).collect();
+    let availability = if summary.tasks_submitted == 0 {
+        100.0
+    } else {
+        100.0 * (1.0 - failed as f64 / summary.tasks_submitted as f64)
+    };
+    serde_json::json!({
+        "scenario": scenario.name,
+        "seed": scenario.seed,
+        "simulated_hours": scenario.duration.as_secs_f64() / 3600.0,
+        "events": summary.events,
+        "tasks": {
+            "submitted": summary.tasks_submitted,
+            "started": summary.tasks_started,
+            "completed": summary.tasks_completed,
+            "failed": failed,
+            "failed_by_reason": by_reason,
+        },
+        "cost_usd": {
+            "total": summary.costs.total(),
+            "ec2": summary.costs.ec2(),
+            "fargate": summary.costs.fargate,
+            "by_fleet": by_fleet,
+        },
+        "cpu_reservation_avg_pct": summary.cpu_reservation_avg_pct,
+        "memory_reservation_avg_pct": summary.memory_reservation_avg_pct,
+        "availability_pct": availability,
+        "results": out.display().to_string(),
+    })
+}
