@@ -18,9 +18,9 @@
 //!   [`EventQueue::processed`] or [`EventQueue::len`], and
 //!   [`EventQueue::peek_time`] never reports it. Cancelling an event already
 //!   popped or cancelled returns false and changes nothing. Cancelled entries
-//!   are dropped lazily when they reach the top of the heap, so a cancel costs
-//!   O(log n) amortised; while nothing is cancelled, a pop looks nothing up
-//!   (it only sets the popped key's bit in a bitset).
+//!   are dropped lazily when they reach the top of the heap. A cancel looks
+//!   through the pending events (O(n)), so that scheduling and popping, which
+//!   the simulator does millions of times, pay nothing for cancellation.
 //! - **Periodic events.** [`EventQueue::every`] schedules an event at `first`,
 //!   `first + period`, `first + 2 period`, ... Each occurrence is re-armed at
 //!   the moment it is popped, with a fresh sequence number taken then: the
@@ -32,7 +32,7 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashSet, VecDeque};
+use std::collections::{BinaryHeap, HashSet};
 use std::fmt;
 use std::num::NonZeroU64;
 use std::ops::{Add, Sub};
@@ -212,15 +212,10 @@ impl EventKey {
     }
 }
 
-/// One scheduled event with its ordering key.
+/// One scheduled one-off event with its ordering key.
 struct Entry<E> {
     time: SimTime,
     sequence: u64,
-    /// The key that cancels it: its own sequence for a one-off event, the
-    /// series' key for an occurrence of a periodic event.
-    key: u64,
-    /// Set for an occurrence of a periodic event.
-    period: Option<NonZeroU64>,
     event: E,
 }
 
@@ -242,60 +237,32 @@ impl<E> Ord for Entry<E> {
     }
 }
 
-/// The sequence numbers that are no longer a pending one-off event (popped,
-/// cancelled, or never a one-off key), one bit each. Leading words whose 64
-/// bits are all set are dropped, so the set costs one bit per sequence number
-/// from the oldest pending one-off event to the newest.
-#[derive(Default)]
-struct Finished {
-    words: VecDeque<u64>,
-    /// The sequence number of bit 0 of the front word; a multiple of 64.
-    base: u64,
+/// A periodic series: its pending occurrence lives here, not in the heap, so
+/// one-off entries stay small and a pop only compares with the earliest series.
+struct Series<E> {
+    key: u64,
+    /// The pending occurrence's time and sequence number.
+    next: SimTime,
+    sequence: u64,
+    period: NonZeroU64,
+    event: E,
 }
 
-impl Finished {
-    /// Makes room for `sequence`, the next one handed out (not yet finished).
-    fn issue(&mut self, sequence: u64) {
-        if sequence - self.base >= 64 * self.words.len() as u64 {
-            self.words.push_back(0);
-        }
-    }
-
-    /// True unless `sequence` was handed out and is not finished.
-    fn contains(&self, sequence: u64) -> bool {
-        let Some(offset) = sequence.checked_sub(self.base) else { return true };
-        match self.words.get((offset / 64) as usize) {
-            Some(word) => word >> (offset % 64) & 1 == 1,
-            None => true,
-        }
-    }
-
-    /// Marks a handed-out `sequence` finished.
-    fn insert(&mut self, sequence: u64) {
-        let Some(offset) = sequence.checked_sub(self.base) else { return };
-        self.words[(offset / 64) as usize] |= 1 << (offset % 64);
-        while self.words.front() == Some(&u64::MAX) {
-            self.words.pop_front();
-            self.base += 64;
-        }
-    }
-}
-
-/// A future-event list: a binary heap keyed by (time, sequence), with keyed
-/// cancellation and periodic events. See the module documentation for the
-/// ordering contract.
+/// A future-event list: a binary heap of one-off events keyed by (time,
+/// sequence), beside a short list of periodic series, with keyed
+/// cancellation. See the module documentation for the ordering contract.
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
+    /// Periodic series still running.
+    series: Vec<Series<E>>,
+    /// The index in `series` of the earliest pending occurrence.
+    earliest_series: Option<usize>,
     next_sequence: u64,
     now: SimTime,
     processed: u64,
-    /// Cancelled entries still in the heap. While it is zero, popping looks for
-    /// none; the heap's top is never a cancelled entry.
-    cancelled: usize,
-    /// Which one-off keys are no longer pending.
-    finished: Finished,
-    /// Keys of the periodic series still running.
-    series: HashSet<u64>,
+    /// Cancelled one-off entries still in the heap. While it is empty, popping
+    /// looks for none; the heap's top is never a cancelled entry.
+    cancelled: HashSet<u64>,
     /// `E::clone`, recorded by [`EventQueue::every`] so that re-arming a series
     /// needs no `Clone` bound on `pop`.
     clone_event: Option<fn(&E) -> E>,
@@ -305,12 +272,12 @@ impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
             heap: BinaryHeap::new(),
+            series: Vec::new(),
+            earliest_series: None,
             next_sequence: 0,
             now: SimTime::ZERO,
             processed: 0,
-            cancelled: 0,
-            finished: Finished::default(),
-            series: HashSet::new(),
+            cancelled: HashSet::new(),
             clone_event: None,
         }
     }
@@ -349,27 +316,26 @@ impl<E> EventQueue<E> {
         let period = NonZeroU64::new(period.as_millis()).ok_or(ScheduleError::ZeroPeriod)?;
         self.clone_event = Some(E::clone);
         let sequence = self.issue();
-        // The series is tracked in `series`, not as a one-off key.
-        self.finished.insert(sequence);
-        self.series.insert(sequence);
-        self.heap.push(Entry { time: first, sequence, key: sequence, period: Some(period), event });
+        self.series.push(Series { key: sequence, next: first, sequence, period, event });
+        self.find_earliest_series();
         Ok(EventKey(sequence))
     }
 
     /// Cancels a pending event, or every future occurrence of a periodic
     /// series, so that it is never popped. Returns false if there was nothing
-    /// to cancel: the event was already popped or cancelled.
+    /// to cancel: the event was already popped or cancelled. Cancelling a
+    /// one-off event looks through the pending events (O(n)); the simulator
+    /// schedules millions of events and cancels few, so popping pays nothing
+    /// for it.
     pub fn cancel(&mut self, key: EventKey) -> bool {
-        let pending = if self.series.remove(&key.0) {
-            true
-        } else if !self.finished.contains(key.0) {
-            self.finished.insert(key.0);
-            true
-        } else {
-            false
-        };
+        if let Some(index) = self.series.iter().position(|s| s.key == key.0) {
+            self.series.swap_remove(index);
+            self.find_earliest_series();
+            return true;
+        }
+        let pending = !self.cancelled.contains(&key.0) && self.heap.iter().any(|e| e.sequence == key.0);
         if pending {
-            self.cancelled += 1;
+            self.cancelled.insert(key.0);
             self.drop_cancelled_top();
         }
         pending
@@ -377,26 +343,34 @@ impl<E> EventQueue<E> {
 
     /// The time of the next event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|entry| entry.time)
+        let one_off = self.heap.peek().map(|entry| entry.time);
+        let periodic = self.earliest_series.map(|i| self.series[i].next);
+        match (one_off, periodic) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Removes and returns the next event, advancing the clock to its time. A
     /// periodic event's next occurrence is scheduled before this returns.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let entry = self.heap.pop()?;
-        self.now = entry.time;
-        self.processed += 1;
-        let event = match entry.period {
-            None => {
-                self.finished.insert(entry.key);
-                entry.event
-            }
-            Some(period) => self.rearm(entry, period),
+        let series_first = match (self.heap.peek(), self.earliest_series) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(top), Some(i)) => (self.series[i].next, self.series[i].sequence) < (top.time, top.sequence),
         };
-        if self.cancelled > 0 {
-            self.drop_cancelled_top();
-        }
-        Some((self.now, event))
+        let (time, event) = if series_first {
+            self.rearm(self.earliest_series.expect("checked above"))
+        } else {
+            let entry = self.heap.pop()?;
+            if !self.cancelled.is_empty() {
+                self.drop_cancelled_top();
+            }
+            (entry.time, entry.event)
+        };
+        self.now = time;
+        self.processed += 1;
+        Some((time, event))
     }
 
     /// Events popped so far (cancelled ones are never popped).
@@ -406,7 +380,7 @@ impl<E> EventQueue<E> {
 
     /// Events still waiting, not counting cancelled ones.
     pub fn len(&self) -> usize {
-        self.heap.len() - self.cancelled
+        self.heap.len() - self.cancelled.len() + self.series.len()
     }
 
     /// True when no event is waiting.
@@ -416,54 +390,50 @@ impl<E> EventQueue<E> {
 
     fn issue(&mut self) -> u64 {
         let sequence = self.next_sequence;
-        self.finished.issue(sequence);
         self.next_sequence += 1;
         sequence
     }
 
     fn push(&mut self, time: SimTime, event: E) -> EventKey {
         let sequence = self.issue();
-        self.heap.push(Entry { time, sequence, key: sequence, period: None, event });
+        self.heap.push(Entry { time, sequence, event });
         EventKey(sequence)
     }
 
-    /// Schedules the next occurrence of a periodic event that was just popped
-    /// and returns the popped one. A series that would run past the end of
-    /// time ends.
-    fn rearm(&mut self, entry: Entry<E>, period: NonZeroU64) -> E {
-        match entry.time.as_millis().checked_add(period.get()) {
+    /// Takes the pending occurrence of series `index` and re-arms the series
+    /// one period later with a fresh sequence number. A series that would run
+    /// past the end of time ends.
+    fn rearm(&mut self, index: usize) -> (SimTime, E) {
+        let clone = self.clone_event.expect("only `every` creates series, and it records `clone`");
+        let time = self.series[index].next;
+        let event = clone(&self.series[index].event);
+        match time.as_millis().checked_add(self.series[index].period.get()) {
             Some(next) => {
-                let clone = self.clone_event.expect("only `every` schedules periodic events, and it records `clone`");
                 let sequence = self.issue();
-                self.finished.insert(sequence);
-                let event = clone(&entry.event);
-                self.heap.push(Entry { time: SimTime(next), sequence, key: entry.key, period: Some(period), event });
+                let series = &mut self.series[index];
+                series.next = SimTime(next);
+                series.sequence = sequence;
             }
             None => {
-                self.series.remove(&entry.key);
+                self.series.swap_remove(index);
             }
         }
-        entry.event
+        self.find_earliest_series();
+        (time, event)
     }
 
-    fn is_cancelled(&self, entry: &Entry<E>) -> bool {
-        match entry.period {
-            None => self.finished.contains(entry.key),
-            Some(_) => !self.series.contains(&entry.key),
-        }
+    fn find_earliest_series(&mut self) {
+        self.earliest_series = (0..self.series.len()).min_by_key(|&i| (self.series[i].next, self.series[i].sequence));
     }
 
     /// Discards cancelled entries from the top of the heap, so that the top is
     /// always a live event.
     fn drop_cancelled_top(&mut self) {
-        while self.cancelled > 0 {
-            match self.heap.peek() {
-                Some(top) if self.is_cancelled(top) => {
-                    self.heap.pop();
-                    self.cancelled -= 1;
-                }
-                _ => break,
+        while let Some(top) = self.heap.peek() {
+            if !self.cancelled.remove(&top.sequence) {
+                break;
             }
+            self.heap.pop();
         }
     }
 }
@@ -625,29 +595,18 @@ mod tests {
     }
 
     #[test]
-    fn bookkeeping_stays_small_on_a_long_run() {
+    fn cancelled_entries_leave_nothing_behind() {
         let mut queue = EventQueue::default();
         let tick = queue.every(SimTime(0), SimDuration(1), 0).unwrap();
-        let run = |queue: &mut EventQueue<u32>| {
-            let mut most = 0;
-            for i in 0..50_000 {
-                queue.schedule_in(SimDuration(i % 5), i as u32);
-                while queue.len() > 8 {
-                    queue.pop();
-                }
-                most = most.max(queue.finished.words.len());
-            }
-            most
-        };
-        assert!(run(&mut queue) <= 3, "one bit per recent sequence number only");
-        // A far-future event holds the bits from its key on, until it goes.
         let far = queue.at(SimTime(u64::MAX), 0).unwrap();
-        assert!(run(&mut queue) > 1000);
+        for i in 0..1000 {
+            queue.schedule_in(SimDuration(i % 5), i as u32);
+            queue.pop();
+        }
         assert!(queue.cancel(far));
         assert!(queue.cancel(tick));
         while queue.pop().is_some() {}
-        assert!(queue.finished.words.len() <= 1, "{} words left", queue.finished.words.len());
-        assert!(queue.series.is_empty());
+        assert!(queue.cancelled.is_empty() && queue.series.is_empty() && queue.is_empty());
     }
 
     /// One step of a random run, for the property test.
