@@ -12,7 +12,8 @@
 //! seconds (possibly fractional), `cpu` in cores per instance (× 1024),
 //! `memory` as a 0–1 share of a machine (× `machine_memory_mib`). No DAG.
 
-use super::{count, expect_fields, number, optional_number, text, RawRow, RowError, UnitMapping};
+use super::fields::{count, expect_fields, number, optional_number, text};
+use super::{RawRow, RowError, UnitMapping};
 use crate::error::{best_match, InputError};
 use std::path::Path;
 

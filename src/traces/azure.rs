@@ -27,7 +27,8 @@
 //! memory; with a bounded window, rows further back than the window are bad
 //! rows.
 
-use super::{expect_fields, number, reasons, text, RawRow, RowError};
+use super::fields::{expect_fields, number, text};
+use super::{reasons, RawRow, RowError};
 
 /// The columns, in file order.
 pub const COLUMNS: [&str; 11] = [

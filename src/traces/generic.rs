@@ -7,7 +7,8 @@
 //! [`TimeUnit`](super::TimeUnit); they are used as they are, so a trace whose
 //! clock does not start near 0 (e.g. Unix time) should be rebased first.
 
-use super::{number, optional_count, optional_number, text, ColumnMapping, RawRow, RowError};
+use super::fields::{number, optional_count, optional_number, text};
+use super::{ColumnMapping, RawRow, RowError};
 use crate::error::{best_match, InputError};
 use std::path::Path;
 
@@ -141,7 +142,7 @@ impl Columns {
     /// Reads one row.
     pub(super) fn parse(&self, record: &csv::StringRecord) -> Result<RawRow, RowError> {
         match self.header_fields {
-            Some(fields) => super::expect_fields(record, fields, "as wide as the header")?,
+            Some(fields) => super::fields::expect_fields(record, fields, "as wide as the header")?,
             None if record.len() < self.needed => {
                 return Err(RowError::new(
                     super::reasons::FIELD_COUNT,

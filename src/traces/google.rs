@@ -74,7 +74,8 @@
 //!   this file begins (later files of the trace), already emitted at the
 //!   lookahead, or already ended. Ignored.
 
-use super::{expect_fields, number, optional_number, reasons, text, RawRow, RowError, UnitMapping};
+use super::fields::{expect_fields, number, optional_number, text};
+use super::{reasons, RawRow, RowError, UnitMapping};
 use crate::engine::SimDuration;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap, VecDeque};
