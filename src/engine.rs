@@ -353,7 +353,20 @@ impl<E> EventQueue<E> {
 
     /// Removes and returns the next event, advancing the clock to its time. A
     /// periodic event's next occurrence is scheduled before this returns.
+    #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        if self.earliest_series.is_none() && self.cancelled.is_empty() {
+            // The common case: one-off events only, nothing cancelled.
+            let entry = self.heap.pop()?;
+            self.now = entry.time;
+            self.processed += 1;
+            return Some((entry.time, entry.event));
+        }
+        self.pop_general()
+    }
+
+    /// [`EventQueue::pop`] with series or cancelled entries about.
+    fn pop_general(&mut self) -> Option<(SimTime, E)> {
         let series_first = match (self.heap.peek(), self.earliest_series) {
             (_, None) => false,
             (None, Some(_)) => true,
@@ -394,6 +407,7 @@ impl<E> EventQueue<E> {
         sequence
     }
 
+    #[inline]
     fn push(&mut self, time: SimTime, event: E) -> EventKey {
         let sequence = self.issue();
         self.heap.push(Entry { time, sequence, event });

@@ -602,6 +602,11 @@ impl Recorder {
         Recorder { options, result }
     }
 
+    /// Whether per-task rows are kept (so callers can skip building them).
+    pub fn keeps_tasks(&self) -> bool {
+        self.options.tasks
+    }
+
     /// Whether event-log rows are kept (so callers can skip building them).
     pub fn keeps_events(&self) -> bool {
         self.options.events

@@ -173,25 +173,27 @@ impl Simulation<'_> {
             }
             _ => None,
         };
-        self.recorder.task(TaskRecord {
-            number: task.number,
-            owner: task.owner,
-            task_definition: task.task_definition,
-            group: task.group,
-            launch_type: task.launch_type,
-            cpu: task.cpu,
-            memory: task.memory,
-            submitted: task.submitted,
-            placed: task.placed,
-            started: task.started,
-            stopped: task.stopped,
-            instance: task.instance,
-            availability_zone: task.availability_zone,
-            last_status: last_status(task, end),
-            outcome,
-            reason,
-            fargate_cost,
-        });
+        if self.recorder.keeps_tasks() {
+            self.recorder.task(TaskRecord {
+                number: task.number,
+                owner: task.owner,
+                task_definition: task.task_definition,
+                group: task.group,
+                launch_type: task.launch_type,
+                cpu: task.cpu,
+                memory: task.memory,
+                submitted: task.submitted,
+                placed: task.placed,
+                started: task.started,
+                stopped: task.stopped,
+                instance: task.instance,
+                availability_zone: task.availability_zone,
+                last_status: last_status(task, end),
+                outcome,
+                reason,
+                fargate_cost,
+            });
+        }
         self.free_slots.push(task_ref.slot);
     }
 }

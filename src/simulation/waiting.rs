@@ -38,17 +38,23 @@ impl Simulation<'_> {
         // busy cluster) they come from the size-ordered map; otherwise from a
         // scan in age order.
         let by_cpu = self.waiting.range(..=(most_cpu, u32::MAX, usize::MAX, GroupId(u32::MAX)));
-        let candidates: Vec<Shape> = if by_cpu.clone().nth(FEW_SHAPES).is_none() {
+        // The candidate list reuses last pass's buffer: a pass runs after
+        // nearly every stop while tasks wait.
+        let mut candidates = std::mem::take(&mut self.retry_shapes);
+        candidates.clear();
+        if by_cpu.clone().nth(FEW_SHAPES).is_none() {
             let mut aged: Vec<(u64, Shape)> = by_cpu
                 .filter(|(shape, _)| shape.1 <= most_memory)
                 .filter_map(|(shape, queue)| queue.front().map(|head| (self.tasks[head.slot as usize].number, *shape)))
                 .collect();
             aged.sort_unstable();
-            aged.into_iter().map(|(_, shape)| shape).collect()
+            candidates.extend(aged.into_iter().map(|(_, shape)| shape));
         } else {
-            self.waiting_order.values().filter(|shape| shape.0 <= most_cpu && shape.1 <= most_memory).copied().collect()
-        };
-        for shape in candidates {
+            candidates.extend(
+                self.waiting_order.values().filter(|shape| shape.0 <= most_cpu && shape.1 <= most_memory).copied(),
+            );
+        }
+        for &shape in &candidates {
             if shape.0 > most_cpu || shape.1 > most_memory {
                 continue;
             }
@@ -68,6 +74,12 @@ impl Simulation<'_> {
             }
             (most_cpu, most_memory) = most_free(&self.cluster, &touched);
         }
+        self.retry_shapes = candidates;
+        // Keep the buffer; instances that changed during this pass wait in
+        // `self.touched` for the next one.
+        touched.clear();
+        touched.append(&mut self.touched);
+        self.touched = touched;
         Ok(())
     }
 
