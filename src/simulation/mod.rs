@@ -100,8 +100,6 @@ pub struct Simulation<'s> {
     /// Instances that may take more tasks than at the last retry pass (kept
     /// only while tasks wait).
     touched: Vec<InstanceId>,
-    /// Scratch list of the shapes a retry pass looks at (kept for its capacity).
-    retry_shapes: Vec<Shape>,
     /// Whether some memberOf depends on tasks (`task:group`,
     /// `runningTasksCount`), so that placing or starting a task can make an
     /// instance eligible, not only stopping one.

@@ -167,7 +167,6 @@ impl<'s> Simulation<'s> {
             waiting_count: 0,
             retry_scheduled: false,
             touched: Vec::new(),
-            retry_shapes: Vec::new(),
             dynamic_constraints,
             lifecycle: rng_stream(seed, "lifecycle"),
             fargate_placement: rng_stream(seed, "fargate-placement"),

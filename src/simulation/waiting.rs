@@ -38,23 +38,25 @@ impl Simulation<'_> {
         // busy cluster) they come from the size-ordered map; otherwise from a
         // scan in age order.
         let by_cpu = self.waiting.range(..=(most_cpu, u32::MAX, usize::MAX, GroupId(u32::MAX)));
-        // The candidate list reuses last pass's buffer: a pass runs after
-        // nearly every stop while tasks wait.
-        let mut candidates = std::mem::take(&mut self.retry_shapes);
-        candidates.clear();
-        if by_cpu.clone().nth(FEW_SHAPES).is_none() {
+        let candidates: Vec<Shape> = if by_cpu.clone().nth(FEW_SHAPES).is_none() {
             let mut aged: Vec<(u64, Shape)> = by_cpu
                 .filter(|(shape, _)| shape.1 <= most_memory)
                 .filter_map(|(shape, queue)| queue.front().map(|head| (self.tasks[head.slot as usize].number, *shape)))
                 .collect();
             aged.sort_unstable();
-            candidates.extend(aged.into_iter().map(|(_, shape)| shape));
+            aged.into_iter().map(|(_, shape)| shape).collect()
         } else {
-            candidates.extend(
-                self.waiting_order.values().filter(|shape| shape.0 <= most_cpu && shape.1 <= most_memory).copied(),
-            );
-        }
-        for &shape in &candidates {
+            // Sized up front: growing this list by doubling, pass after pass,
+            // cost more than the scan itself.
+            let mut fitting = Vec::with_capacity(self.waiting_order.len());
+            for shape in self.waiting_order.values() {
+                if shape.0 <= most_cpu && shape.1 <= most_memory {
+                    fitting.push(*shape);
+                }
+            }
+            fitting
+        };
+        for shape in candidates {
             if shape.0 > most_cpu || shape.1 > most_memory {
                 continue;
             }
@@ -74,7 +76,6 @@ impl Simulation<'_> {
             }
             (most_cpu, most_memory) = most_free(&self.cluster, &touched);
         }
-        self.retry_shapes = candidates;
         // Keep the buffer; instances that changed during this pass wait in
         // `self.touched` for the next one.
         touched.clear();
