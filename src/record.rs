@@ -389,6 +389,25 @@ pub enum MetricRecord {
     },
 }
 
+/// What happened to a service's tasks over a run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ServiceCounts {
+    /// Tasks created.
+    pub tasks_started: u64,
+    /// Tasks that stopped before RUNNING.
+    pub tasks_failed_to_start: u64,
+    /// Tasks that failed their health checks.
+    pub tasks_failed_health: u64,
+    /// Tasks that crashed.
+    pub tasks_crashed: u64,
+    /// Tasks lost to faults.
+    pub tasks_lost: u64,
+    /// Tasks stopped by Spot interruptions.
+    pub tasks_spot_interrupted: u64,
+    /// Evaluations that could not place a task.
+    pub placement_failures: u64,
+}
+
 /// A service's figures over the whole run (`services.csv`).
 #[derive(Debug, Clone)]
 pub struct ServiceReport {
@@ -406,20 +425,8 @@ pub struct ServiceReport {
     pub overloaded: SimDuration,
     /// p01 and p99 of running ÷ desired (none without samples).
     pub running_to_desired: Option<(f64, f64)>,
-    /// Tasks created.
-    pub tasks_started: u64,
-    /// Tasks that stopped before RUNNING.
-    pub tasks_failed_to_start: u64,
-    /// Tasks that failed their health checks.
-    pub tasks_failed_health: u64,
-    /// Tasks that crashed.
-    pub tasks_crashed: u64,
-    /// Tasks lost to faults.
-    pub tasks_lost: u64,
-    /// Tasks stopped by Spot interruptions.
-    pub tasks_spot_interrupted: u64,
-    /// Evaluations that could not place a task.
-    pub placement_failures: u64,
+    /// What happened to its tasks.
+    pub counts: ServiceCounts,
     /// Deployments after the first.
     pub deployments: u64,
     /// Of them: completed, failed (not superseded), rolled back, reported stuck.

@@ -116,7 +116,7 @@ impl Simulation<'_> {
             self.free_slots.push(task_ref.slot);
             if target.is_none() {
                 let state = &mut self.services[service];
-                state.placement_failures += 1;
+                state.counts.placement_failures += 1;
                 if !state.waiting_for_capacity {
                     state.waiting_for_capacity = true;
                     self.services_waiting += 1;
@@ -136,7 +136,7 @@ impl Simulation<'_> {
         let number = self.tasks[task_ref.slot as usize].number;
         let state = &mut self.services[service];
         state.tasks.insert(number, task_ref);
-        state.tasks_started += 1;
+        state.counts.tasks_started += 1;
         state.deployments[p].tasks_started += 1;
         Ok(true)
     }
@@ -207,7 +207,7 @@ impl Simulation<'_> {
         }
         let Owner::Service(service) = task.owner else { return Ok(()) };
         let deployment = task.deployment;
-        self.services[service].tasks_failed_health += 1;
+        self.services[service].counts.tasks_failed_health += 1;
         self.stop_service_task(task_ref, TaskOutcome::FailedHealthCheck, StopCode::ServiceSchedulerInitiated, now);
         self.count_failure(service, deployment, now)
     }
@@ -288,14 +288,14 @@ impl Simulation<'_> {
         state.tasks.remove(&number);
         match outcome {
             TaskOutcome::FailedToStart => {
-                state.tasks_failed_to_start += 1;
+                state.counts.tasks_failed_to_start += 1;
                 state.launch_failures += 1;
                 state.next_launch = now + launch_backoff(state.launch_failures, BACKOFF_INITIAL);
                 self.count_failure(service, deployment, now)?;
             }
-            TaskOutcome::Crashed => state.tasks_crashed += 1,
-            TaskOutcome::Lost => state.tasks_lost += 1,
-            TaskOutcome::Interrupted => state.tasks_spot_interrupted += 1,
+            TaskOutcome::Crashed => state.counts.tasks_crashed += 1,
+            TaskOutcome::Lost => state.counts.tasks_lost += 1,
+            TaskOutcome::Interrupted => state.counts.tasks_spot_interrupted += 1,
             _ => {}
         }
         self.request_evaluation(service);

@@ -9,7 +9,7 @@ use crate::cluster::{GroupId, InstanceId, InstanceStatus};
 use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;
 use crate::placement::{BinpackField, Strategy};
-use crate::record::{StopCode, TaskOutcome};
+use crate::record::{ServiceCounts, StopCode, TaskOutcome};
 use crate::scenario::service_spec::ServiceSpec;
 use crate::scheduler::{
     minimum_healthy, plan_rolling, BlueGreenPhase, Deployment, DeploymentKind, DeploymentStatus, RollingCounts,
@@ -64,13 +64,7 @@ pub(super) struct ServiceState {
     pub since_start: Exposure,
     pub reserved_cpu_ms: f64,
     pub fargate_cost: f64,
-    pub tasks_started: u64,
-    pub tasks_failed_to_start: u64,
-    pub tasks_failed_health: u64,
-    pub tasks_crashed: u64,
-    pub tasks_lost: u64,
-    pub tasks_spot_interrupted: u64,
-    pub placement_failures: u64,
+    pub counts: ServiceCounts,
     /// Evaluations after which a rolling deployment had more tasks than
     /// maximumPercent allows (an invariant: always 0).
     pub over_maximum: u64,
@@ -96,13 +90,7 @@ impl ServiceState {
             since_start: Exposure::default(),
             reserved_cpu_ms: 0.0,
             fargate_cost: 0.0,
-            tasks_started: 0,
-            tasks_failed_to_start: 0,
-            tasks_failed_health: 0,
-            tasks_crashed: 0,
-            tasks_lost: 0,
-            tasks_spot_interrupted: 0,
-            placement_failures: 0,
+            counts: ServiceCounts::default(),
             over_maximum: 0,
             measuring: false,
         }
