@@ -165,6 +165,19 @@ pub(crate) enum DeploymentKind {
     },
 }
 
+/// How a deployment ended, once it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DeploymentOutcome {
+    /// It reached a steady state.
+    Completed,
+    /// The circuit breaker stopped it.
+    Failed,
+    /// The circuit breaker stopped it and ECS rolled back.
+    RolledBack,
+    /// A newer deployment replaced it before it finished.
+    Superseded,
+}
+
 /// One deployment of a service.
 #[derive(Debug, Clone)]
 pub(crate) struct Deployment {
@@ -189,7 +202,7 @@ pub(crate) struct Deployment {
     /// Whether a stuck deployment has been reported.
     pub reported_stuck: bool,
     /// Why it ended, for the report.
-    pub outcome: String,
+    pub outcome: Option<DeploymentOutcome>,
     /// Tasks started and failed, for the report.
     pub tasks_started: u32,
     /// Tasks that failed to start or failed health checks.
@@ -210,7 +223,7 @@ impl Deployment {
             failed_tasks: 0,
             breaker_armed: true,
             reported_stuck: false,
-            outcome: String::new(),
+            outcome: None,
             tasks_started: 0,
             tasks_failed: 0,
         }

@@ -6,8 +6,8 @@ use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;
 use crate::scenario::service::DeploymentController;
 use crate::scheduler::{
-    circuit_breaker_threshold, deployment_kind, BlueGreenPhase, Deployment, DeploymentKind, DeploymentStatus,
-    RolloutState,
+    circuit_breaker_threshold, deployment_kind, BlueGreenPhase, Deployment, DeploymentKind, DeploymentOutcome,
+    DeploymentStatus, RolloutState,
 };
 use crate::simulation::event::Event;
 use crate::simulation::Simulation;
@@ -74,7 +74,7 @@ impl Simulation<'_> {
         let primary = &mut state.deployments[p];
         primary.rollout = RolloutState::Completed;
         primary.ended = Some(now);
-        primary.outcome = "COMPLETED".into();
+        primary.outcome = Some(DeploymentOutcome::Completed);
         let detail = format!("steady state; {} tasks started, {} failed", primary.tasks_started, primary.tasks_failed);
         state.stable_task_definition = primary.task_definition;
         state.measuring = true;
@@ -110,7 +110,7 @@ impl Simulation<'_> {
         }
         d.rollout = RolloutState::Failed;
         d.ended = Some(now);
-        d.outcome = "FAILED".into();
+        d.outcome = Some(DeploymentOutcome::Failed);
         let detail = format!("{} failed tasks reached the threshold {threshold}", d.failed_tasks);
         let blue_green = matches!(d.kind, DeploymentKind::BlueGreen { .. });
         self.log_deployment(service, p, now, "CIRCUIT_BREAKER_TRIPPED", &detail);
@@ -119,7 +119,7 @@ impl Simulation<'_> {
         }
         let state = &mut self.services[service];
         state.deployments[p].status = DeploymentStatus::Active;
-        state.deployments[p].outcome = "ROLLED_BACK".into();
+        state.deployments[p].outcome = Some(DeploymentOutcome::RolledBack);
         state.launch_failures = 0;
         state.next_launch = now;
         if blue_green {
@@ -164,7 +164,7 @@ impl Simulation<'_> {
                     if deployment.rollout == RolloutState::InProgress {
                         deployment.rollout = RolloutState::Failed;
                         deployment.ended = Some(now);
-                        deployment.outcome = "SUPERSEDED".into();
+                        deployment.outcome = Some(DeploymentOutcome::Superseded);
                     }
                 }
             }

@@ -6,7 +6,7 @@ use crate::model::LaunchType;
 use crate::record::{
     DeploymentRecord, EventRecord, EventSubject, Owner, ServiceReport, ServiceSample, StopCode, TaskStatus,
 };
-use crate::scheduler::{Deployment, DeploymentKind, RolloutState};
+use crate::scheduler::{Deployment, DeploymentKind, DeploymentOutcome, RolloutState};
 use crate::simulation::task::TaskRef;
 use crate::simulation::Simulation;
 
@@ -124,8 +124,10 @@ impl Simulation<'_> {
                     counts: state.counts,
                     deployments: updates.len() as u64,
                     deployments_completed: count(&|d| d.rollout == RolloutState::Completed),
-                    deployments_failed: count(&|d| d.rollout == RolloutState::Failed && d.outcome != "SUPERSEDED"),
-                    deployments_rolled_back: count(&|d| d.outcome == "ROLLED_BACK"),
+                    deployments_failed: count(&|d| {
+                        d.rollout == RolloutState::Failed && d.outcome != Some(DeploymentOutcome::Superseded)
+                    }),
+                    deployments_rolled_back: count(&|d| d.outcome == Some(DeploymentOutcome::RolledBack)),
                     deployments_stuck: count(&|d| d.reported_stuck),
                     deployment_seconds,
                     cost_usd: share + state.fargate_cost,
