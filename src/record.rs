@@ -429,7 +429,7 @@ pub struct ServiceReport {
     pub counts: ServiceCounts,
     /// Deployments after the first.
     pub deployments: u64,
-    /// Of them: completed, failed (not superseded), rolled back, reported stuck.
+    /// Deployments that completed.
     pub deployments_completed: u64,
     /// Failed deployments, not counting superseded ones.
     pub deployments_failed: u64,
