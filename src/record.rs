@@ -682,3 +682,14 @@ impl Recorder {
         RunResult { summary, services, instances, groups, ..self.result }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_task_row_costs_what_the_docs_say() {
+        // docs/scenario.md (`[output] tasks_csv`) quotes this size.
+        assert!(size_of::<TaskRecord>() <= 160, "{}", size_of::<TaskRecord>());
+    }
+}
