@@ -4,7 +4,7 @@
 //! machine without system fonts.
 
 use crate::error::Error;
-use crate::output::files::{fixed, AtomicFile};
+use crate::output::files::{as_written, AtomicFile};
 use crate::record::{ClusterSample, RunResult};
 use crate::scenario::Scenario;
 use crate::stats::Estimate;
@@ -76,11 +76,6 @@ impl From<&ClusterSample> for Sample {
             running_tasks: sample.running_tasks as f64,
         }
     }
-}
-
-/// A value as the CSV files write it, with `decimals` decimals.
-fn as_written(value: f64, decimals: usize) -> f64 {
-    fixed(value, decimals).parse().unwrap_or(value)
 }
 
 /// Task waits of a run.

@@ -96,6 +96,12 @@ pub fn fixed(value: f64, decimals: usize) -> String {
     }
 }
 
+/// A number as the CSV files write it with `decimals` decimals, read back
+/// as a number: what ranks, checks and charts see, so they agree with the files.
+pub fn as_written(value: f64, decimals: usize) -> f64 {
+    fixed(value, decimals).parse().unwrap_or(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

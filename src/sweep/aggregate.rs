@@ -4,7 +4,7 @@
 use super::run::RunRecord;
 use super::spec::Objective;
 use super::{Sweep, Variant};
-use crate::output::files::fixed;
+use crate::output::files::{as_written, fixed};
 use crate::stats::{estimate, pareto_front, Estimate};
 use std::cmp::Ordering;
 /// Decimals of percentages and seconds in the outputs.
@@ -40,13 +40,8 @@ pub struct VariantStats {
     pub meets_floor: bool,
 }
 
-/// Rounds as the outputs print, so ranks and checks see what the files say.
-pub(super) fn rounded(value: f64, decimals: usize) -> f64 {
-    fixed(value, decimals).parse().unwrap_or(value)
-}
-
 pub(super) fn rounded_estimate(e: Estimate, decimals: usize) -> Estimate {
-    Estimate { mean: rounded(e.mean, decimals), ci95: rounded(e.ci95, decimals), samples: e.samples }
+    Estimate { mean: as_written(e.mean, decimals), ci95: as_written(e.ci95, decimals), samples: e.samples }
 }
 
 pub(super) fn aggregate(sweep: &Sweep, selected: &[&Variant], runs: &[RunRecord]) -> Vec<VariantStats> {
