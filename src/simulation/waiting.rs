@@ -76,11 +76,6 @@ impl Simulation<'_> {
             }
             (most_cpu, most_memory) = most_free(&self.cluster, &touched);
         }
-        // Keep the buffer; instances that changed during this pass wait in
-        // `self.touched` for the next one.
-        touched.clear();
-        touched.append(&mut self.touched);
-        self.touched = touched;
         Ok(())
     }
 
