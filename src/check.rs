@@ -259,16 +259,13 @@ mod tests {
         let e = |mean| Estimate { mean, ci95: 0.0, samples: 1 };
         VariantStats {
             rank: 1,
-            variant: 0,
             label: label.to_string(),
             runs: 1,
             cost_usd: e(cost),
-            cpu_reservation_pct: e(0.0),
-            memory_reservation_pct: e(0.0),
             availability_pct: e(availability),
-            task_wait_p95_s: None,
             pareto: true,
             meets_floor: true,
+            ..VariantStats::default()
         }
     }
 

@@ -408,6 +408,45 @@ pub struct ServiceCounts {
     pub placement_failures: u64,
 }
 
+/// What an average hides: the worst windows of a served-share series and the
+/// time spent in trouble. For a service, measured from its first steady
+/// state (docs/scenario.md, "Incident metrics"); for a run, the worst service
+/// per window and the time any service was in trouble.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Incidents {
+    /// Lowest served share over any five consecutive minutes, percent.
+    pub worst_5m_pct: Option<f64>,
+    /// Lowest served share over any hour, percent.
+    pub worst_1h_pct: Option<f64>,
+    /// Served share of each hour of the run: (hour start, percent).
+    pub hourly_pct: Vec<(SimTime, f64)>,
+    /// Served share of each day of the run: (day start, percent).
+    pub daily_pct: Vec<(SimTime, f64)>,
+    /// Time with fewer healthy tasks than desired.
+    pub below_desired: SimDuration,
+    /// Time with demand above what the healthy tasks can serve.
+    pub overloaded: SimDuration,
+    /// Time with the tasks' CPU utilisation above 80 %.
+    pub cpu_over_80: SimDuration,
+    /// Time with the tasks' CPU utilisation above 90 %.
+    pub cpu_over_90: SimDuration,
+    /// Share of the SLO's error budget the worst SLO window used, percent
+    /// (none without an `[slo]`).
+    pub slo_budget_used_pct: Option<f64>,
+}
+
+impl Incidents {
+    /// The lowest served share of any calendar day, percent.
+    pub fn worst_day_pct(&self) -> Option<f64> {
+        self.daily_pct.iter().map(|&(_, pct)| pct).reduce(f64::min)
+    }
+
+    /// The lowest served share of any calendar hour, percent.
+    pub fn worst_hour_pct(&self) -> Option<f64> {
+        self.hourly_pct.iter().map(|&(_, pct)| pct).reduce(f64::min)
+    }
+}
+
 /// A service's figures over the whole run (`services.csv`).
 #[derive(Debug, Clone)]
 pub struct ServiceReport {
@@ -419,10 +458,8 @@ pub struct ServiceReport {
     pub running_end: u32,
     /// Availability, percent.
     pub availability_pct: f64,
-    /// Time with fewer healthy tasks than desired.
-    pub below_desired: SimDuration,
-    /// Time with demand above capacity.
-    pub overloaded: SimDuration,
+    /// Its worst windows and time in trouble.
+    pub incidents: Incidents,
     /// p01 and p99 of running ÷ desired (none without samples).
     pub running_to_desired: Option<(f64, f64)>,
     /// What happened to its tasks.
@@ -500,6 +537,18 @@ pub struct RunSummary {
     pub spot_interruptions: u64,
     /// Per service, in scenario order: availability, percent.
     pub service_availability_pct: Vec<f64>,
+    /// The run's worst windows over its services (empty without services).
+    pub incidents: Incidents,
+    /// Instance-hours with at least one non-daemon task (sampled).
+    pub busy_instance_hours: f64,
+    /// Instance-hours registered with no non-daemon task (sampled).
+    pub idle_instance_hours: f64,
+    /// Instance-hours a perfect packer would need for the same tasks: the
+    /// fractional bin-packing bound at each sample.
+    pub packing_bound_instance_hours: f64,
+    /// The bound over busy instance-hours, percent (none when no instance
+    /// was ever busy).
+    pub packing_efficiency_pct: Option<f64>,
     /// Per service: evaluations that left a rolling deployment above
     /// maximumPercent (an invariant; always 0).
     pub service_over_maximum: Vec<u64>,
@@ -566,13 +615,6 @@ impl RunResult {
     /// The names of an instance.
     pub fn instance(&self, id: InstanceId) -> &InstanceNames {
         &self.instances[id.0 as usize]
-    }
-
-    /// Waits of the placed tasks, seconds, sorted (none without per-task rows).
-    pub fn sorted_waits(&self) -> Option<Vec<f64>> {
-        let mut waits: Vec<f64> = self.tasks.as_ref()?.iter().filter_map(TaskRecord::wait_s).collect();
-        waits.sort_by(f64::total_cmp);
-        Some(waits)
     }
 }
 

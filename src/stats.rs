@@ -18,7 +18,7 @@ pub(crate) fn t_critical_95(df: usize) -> f64 {
 }
 
 /// A mean and the half-width of its 95 % confidence interval.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
 pub struct Estimate {
     /// The sample mean.
     pub mean: f64,
@@ -56,15 +56,6 @@ pub(crate) fn pareto_front(points: &[(f64, f64)]) -> Vec<bool> {
         .collect()
 }
 
-/// The `q` quantile (0..=1) of sorted values, by the nearest-rank method.
-pub(crate) fn quantile_sorted(sorted: &[f64], q: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = (q.clamp(0.0, 1.0) * sorted.len() as f64).ceil() as usize;
-    Some(sorted[rank.clamp(1, sorted.len()) - 1])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,14 +85,5 @@ mod tests {
         // third is dearer but more available; the fourth equals the first.
         let front = pareto_front(&[(10.0, 99.0), (11.0, 98.0), (12.0, 99.5), (10.0, 99.0)]);
         assert_eq!(front, [true, false, true, true]);
-    }
-
-    #[test]
-    fn nearest_rank_quantiles() {
-        let v = [1.0, 2.0, 3.0, 4.0];
-        assert_eq!(quantile_sorted(&v, 0.5), Some(2.0));
-        assert_eq!(quantile_sorted(&v, 0.95), Some(4.0));
-        assert_eq!(quantile_sorted(&v, 0.0), Some(1.0));
-        assert_eq!(quantile_sorted(&[], 0.5), None);
     }
 }

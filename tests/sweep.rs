@@ -64,7 +64,9 @@ fn one_and_four_threads_give_byte_identical_outputs() {
     run_ok(&["run", SHOOTOUT, "--threads", "1", "--quiet", "--out", one.path().to_str().unwrap()]);
     let (a, b) = (files(one.path()), files(four_thread_sweep()));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>(), "different files");
-    assert!(a.len() >= 4 * 5 * 2 + 7, "only {} files", a.len());
+    // A summary.csv per run (`[output] runs` defaults to "summary"), and
+    // the sweep's tables, report and charts.
+    assert!(a.len() >= 4 * 5 + 9, "only {} files", a.len());
     for (name, bytes) in &a {
         assert!(bytes == &b[name], "{} differs between 1 and 4 threads", name.display());
     }
@@ -87,13 +89,13 @@ fn only_replays_one_variant_with_the_same_files() {
     let runs = files(&dir.path().join("runs"));
     let full = files(&four_thread_sweep().join("runs"));
     let expected = full.keys().filter(|name| name.starts_with("az-spread")).count();
-    assert!(expected >= 5 * 2, "summary.csv and timeseries.csv for each of 5 replications");
+    assert!(expected >= 5, "summary.csv for each of 5 replications");
     assert_eq!(runs.len(), expected, "{:?}", runs.keys().collect::<Vec<_>>());
     for (name, bytes) in &runs {
         assert!(name.starts_with("az-spread"), "{}", name.display());
         assert!(bytes == &full[name], "{} differs from the full sweep", name.display());
     }
-    for aggregate in ["variants.csv", "runs.csv", "report.md", "task_wait.png"] {
+    for aggregate in ["variants.csv", "comparison.csv", "runs.csv", "report.md", "report.html", "task_wait.png"] {
         assert!(!dir.path().join(aggregate).exists(), "a replay leaves {aggregate} alone");
     }
 }
@@ -120,10 +122,15 @@ fn variants_are_ranked_and_the_pareto_front_is_marked() {
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     assert_eq!(header.first(), Some(&"rank"));
-    assert_eq!(header.last(), Some(&"pareto"));
-    for column in
-        ["cost_usd_mean", "cost_usd_ci95", "availability_pct_mean", "availability_pct_ci95", "task_wait_p95_s_mean"]
-    {
+    for column in [
+        "cost_usd_mean",
+        "cost_usd_ci95",
+        "availability_pct_mean",
+        "availability_pct_ci95",
+        "task_wait_p95_s_mean",
+        "pareto",
+        "meets_floor",
+    ] {
         assert!(header.contains(&column), "no {column}");
     }
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
@@ -133,8 +140,9 @@ fn variants_are_ranked_and_the_pareto_front_is_marked() {
     labels.sort();
     assert_eq!(labels, ["az-binpack", "az-spread", "binpack", "random"]);
     assert!(rows.iter().all(|r| r[2] == "5"), "5 runs per variant");
-    assert!(rows.iter().all(|r| matches!(*r.last().unwrap(), "true" | "false")));
-    assert!(rows.iter().any(|r| *r.last().unwrap() == "true"), "someone is on the front");
+    let pareto = header.iter().position(|h| *h == "pareto").unwrap();
+    assert!(rows.iter().all(|r| matches!(r[pareto], "true" | "false")));
+    assert!(rows.iter().any(|r| r[pareto] == "true"), "someone is on the front");
     let runs = std::fs::read_to_string(four_thread_sweep().join("runs.csv")).unwrap();
     assert_eq!(runs.lines().count(), 21);
 }
@@ -214,7 +222,7 @@ fn a_bad_sweep_value_fails_before_any_run() {
     let output = ecs_sim(&["run", path.to_str().unwrap(), "--out", dir.path().join("out").to_str().unwrap()]);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("sweep variant `random`"), "{stderr}");
+    assert!(stderr.contains("sweep option `random`"), "{stderr}");
     assert!(!dir.path().join("out").exists());
 }
 
@@ -250,21 +258,23 @@ fn json_summaries_parse() {
 }
 
 #[test]
-fn per_task_waits_draw_a_distribution_when_tasks_csv_is_on() {
-    // The quickstart with a two-value sweep over the general fleet's size;
-    // it writes tasks.csv, so task_wait.png is a CDF of per-task waits.
+fn full_run_files_are_written_when_asked_for() {
+    // The quickstart with a two-value sweep over the general fleet's size,
+    // asking for every per-run file.
     let scenarios = crate_dir().join("scenarios");
     let text_in = std::fs::read_to_string(scenarios.join("quickstart.toml")).unwrap();
     let text_in = text_in
         .replace("\"taskdefs/", &format!("\"{}/taskdefs/", scenarios.display()))
         .replace("\"traces/", &format!("\"{}/traces/", scenarios.display()))
-        + "\n[sweep]\nreplications = 2\n[[sweep.setting]]\npath = \"fleet.general.count\"\nlabels = [\"six\", \"nine\"]\nvalues = [6, 9]\n";
+        + "\n[output]\nruns = \"full\"\n[sweep]\nreplications = 2\n[[sweep.setting]]\npath = \"fleet.general.count\"\nlabels = [\"six\", \"nine\"]\nvalues = [6, 9]\n";
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("quick-sweep.toml");
     std::fs::write(&path, text_in).unwrap();
     let out = dir.path().join("out");
     run_ok(&["run", path.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()]);
-    assert!(out.join("runs/nine/rep-1/tasks.csv").exists());
+    for file in ["tasks.csv", "timeseries.csv", "summary.csv"] {
+        assert!(out.join("runs/nine/rep-1").join(file).exists(), "{file}");
+    }
     for chart in CHARTS {
         let size = std::fs::metadata(out.join(chart)).map(|m| m.len()).unwrap_or(0);
         assert!(size > 10_000, "{chart}: {size} bytes");

@@ -82,7 +82,7 @@ pub(super) fn run(args: RunArgs) -> Result<i32, Error> {
                 sweep.set_seed(seed);
             }
             if strict {
-                sweep.variants.iter_mut().for_each(|v| v.scenario.make_traces_strict());
+                sweep.variants.iter_mut().flat_map(|v| &mut v.scenarios).for_each(|s| s.make_traces_strict());
             }
             let out = out.unwrap_or_else(|| Path::new("results").join(&sweep.base.name));
             let options = SweepOptions {
@@ -116,9 +116,10 @@ pub(super) fn run(args: RunArgs) -> Result<i32, Error> {
 
 pub(super) fn sweep_heading(sweep: &Sweep, runs: usize) -> String {
     format!(
-        "{}: sweep of {} variant(s) x {} replication(s), {} runs of {} each, base seed {}",
+        "{}: sweep of {} option(s) x {} condition(s) x {} replication(s), {} runs of {} each, base seed {}",
         sweep.base.name,
         sweep.variants.len(),
+        sweep.spec.conditions.len(),
         sweep.spec.replications,
         runs,
         sweep.base.duration,

@@ -4,10 +4,12 @@
 //!
 //! - [`files`]: atomic files and CSV writing, and the fixed-decimal format;
 //! - `run_files`: the CSV files of one run;
-//! - [`charts`]: PNG charts of a sweep and of a run's services.
+//! - [`charts`]: PNG charts of a sweep and of a run's services;
+//! - [`report`]: a report rendered to Markdown and to self-contained HTML.
 
 pub mod charts;
 pub mod files;
+pub mod report;
 mod run_files;
 
-pub use run_files::write_run;
+pub use run_files::{write_run, write_run_files};

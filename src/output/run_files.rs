@@ -3,16 +3,16 @@
 //! `services.csv`, `deployments.csv`, `service_timeseries.csv`,
 //! `scaling.csv` and `metrics.csv`. docs/scenario.md documents each column.
 
-use crate::engine::SimTime;
+use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;
 use crate::output::files::{fixed, CsvFile};
 use crate::placement::Rejection;
 use crate::record::{
-    ClusterSample, DeploymentRecord, EventRecord, EventSubject, MetricRecord, Owner, RunResult, ScalingRecord,
-    ServiceReport, ServiceSample, TaskRecord,
+    ClusterSample, DeploymentRecord, EventRecord, EventSubject, Incidents, MetricRecord, Owner, RunResult,
+    ScalingRecord, ServiceReport, ServiceSample, TaskRecord,
 };
 use crate::scenario::service_spec::ServiceLaunch;
-use crate::scenario::Scenario;
+use crate::scenario::{RunFiles, Scenario};
 use std::path::Path;
 
 const TIMESERIES_HEADER: [&str; 11] = [
@@ -89,15 +89,22 @@ const SERVICE_TIMESERIES_HEADER: [&str; 10] = [
     "deployment_in_progress",
 ];
 
-const SERVICES_HEADER: [&str; 26] = [
+const SERVICES_HEADER: [&str; 33] = [
     "service",
     "scheduling_strategy",
     "launch",
     "desired_count_end",
     "running_end",
     "availability_pct",
+    "worst_5m_availability_pct",
+    "worst_1h_availability_pct",
+    "worst_hour_availability_pct",
+    "worst_day_availability_pct",
     "minutes_below_desired",
     "minutes_overloaded",
+    "minutes_cpu_over_80",
+    "minutes_cpu_over_90",
+    "slo_budget_used_pct",
     "running_to_desired_p01",
     "running_to_desired_p99",
     "tasks_started",
@@ -117,6 +124,8 @@ const SERVICES_HEADER: [&str; 26] = [
     "cost_share_usd",
     "fargate_cost_usd",
 ];
+
+const WINDOWS_HEADER: [&str; 4] = ["window", "start_s", "service", "availability_pct"];
 
 const SCALING_HEADER: [&str; 6] = ["time_s", "target", "policy", "from", "to", "cause"];
 
@@ -149,10 +158,48 @@ fn optional(value: Option<f64>, decimals: usize) -> String {
     value.map_or(String::new(), |v| fixed(v, decimals))
 }
 
-/// Writes a run's files into `dir`, creating it. Each file is written
+/// The incident columns of `services.csv` (and, by name, of `summary.csv`).
+fn incident_cells(incidents: &Incidents) -> [String; 9] {
+    let minutes = |d: SimDuration| fixed(d.as_secs_f64() / 60.0, 2);
+    [
+        optional(incidents.worst_5m_pct, 4),
+        optional(incidents.worst_1h_pct, 4),
+        optional(incidents.worst_hour_pct(), 4),
+        optional(incidents.worst_day_pct(), 4),
+        minutes(incidents.below_desired),
+        minutes(incidents.overloaded),
+        minutes(incidents.cpu_over_80),
+        minutes(incidents.cpu_over_90),
+        optional(incidents.slo_budget_used_pct, 3),
+    ]
+}
+
+/// Writes every file of a run into `dir`, creating it. Each file is written
 /// atomically; a file the run did not keep is not written.
 pub fn write_run(scenario: &Scenario, result: &RunResult, dir: &Path) -> Result<(), Error> {
+    write_run_files(scenario, result, dir, RunFiles::Full)
+}
+
+/// Writes the files of a run that `files` asks for into `dir`: nothing,
+/// `summary.csv` and `services.csv`, or everything.
+pub fn write_run_files(scenario: &Scenario, result: &RunResult, dir: &Path, files: RunFiles) -> Result<(), Error> {
+    if files == RunFiles::None {
+        return Ok(());
+    }
     std::fs::create_dir_all(dir).map_err(|source| Error::Output { path: dir.to_path_buf(), source })?;
+    if files == RunFiles::Full {
+        write_details(scenario, result, dir)?;
+    }
+    if !result.services.is_empty() {
+        write_rows(&dir.join("services.csv"), &SERVICES_HEADER, &result.services, |s| service_row(scenario, s))?;
+    }
+    write_rows(&dir.join("summary.csv"), &["metric", "value"], &summary_rows(scenario, result), |(name, value)| {
+        vec![name.clone(), value.clone()]
+    })
+}
+
+/// Everything but the summary and the services table.
+fn write_details(scenario: &Scenario, result: &RunResult, dir: &Path) -> Result<(), Error> {
     write_rows(&dir.join("timeseries.csv"), &TIMESERIES_HEADER, &result.samples, timeseries_row)?;
     if let Some(tasks) = &result.tasks {
         write_rows(&dir.join("tasks.csv"), &TASKS_HEADER, tasks, |t| task_row(scenario, result, t))?;
@@ -175,11 +222,30 @@ pub fn write_run(scenario: &Scenario, result: &RunResult, dir: &Path) -> Result<
         write_rows(&dir.join("metrics.csv"), &METRICS_HEADER, metrics, |m| metric_row(scenario, m))?;
     }
     if !result.services.is_empty() {
-        write_rows(&dir.join("services.csv"), &SERVICES_HEADER, &result.services, |s| service_row(scenario, s))?;
+        write_rows(&dir.join("availability_windows.csv"), &WINDOWS_HEADER, &window_rows(scenario, result), |r| {
+            r.to_vec()
+        })?;
     }
-    write_rows(&dir.join("summary.csv"), &["metric", "value"], &summary_rows(scenario, result), |(name, value)| {
-        vec![name.clone(), value.clone()]
-    })
+    Ok(())
+}
+
+/// Each hour's and each day's served share, per service and for the run
+/// (`all`: its worst service in that window).
+fn window_rows(scenario: &Scenario, result: &RunResult) -> Vec<[String; 4]> {
+    let named = result
+        .services
+        .iter()
+        .map(|s| (scenario.services[s.service].def.name.as_str(), &s.incidents))
+        .chain([("all", &result.summary.incidents)]);
+    let mut rows = Vec::new();
+    for (name, incidents) in named {
+        for (window, series) in [("hour", &incidents.hourly_pct), ("day", &incidents.daily_pct)] {
+            for &(start, pct) in series {
+                rows.push([window.to_string(), at(start, 0), name.to_string(), fixed(pct, 4)]);
+            }
+        }
+    }
+    rows
 }
 
 fn write_rows<T>(path: &Path, header: &[&str], rows: &[T], format: impl Fn(&T) -> Vec<String>) -> Result<(), Error> {
@@ -349,8 +415,10 @@ fn service_row(scenario: &Scenario, r: &ServiceReport) -> Vec<String> {
         r.desired_end.to_string(),
         r.running_end.to_string(),
         fixed(r.availability_pct, 4),
-        fixed(r.below_desired.as_secs_f64() / 60.0, 2),
-        fixed(r.overloaded.as_secs_f64() / 60.0, 2),
+    ]
+    .into_iter()
+    .chain(incident_cells(&r.incidents))
+    .chain([
         optional(r.running_to_desired.map(|(p01, _)| p01), 4),
         optional(r.running_to_desired.map(|(_, p99)| p99), 4),
         r.counts.tasks_started.to_string(),
@@ -369,7 +437,8 @@ fn service_row(scenario: &Scenario, r: &ServiceReport) -> Vec<String> {
         optional(r.deployment_seconds.map(|(_, max)| max), 1),
         fixed(r.cost_usd, 6),
         fixed(r.fargate_cost_usd, 6),
-    ]
+    ])
+    .collect()
 }
 
 /// The rows of `summary.csv`, in order.
@@ -387,6 +456,10 @@ fn summary_rows(scenario: &Scenario, result: &RunResult) -> Vec<(String, String)
         put(&format!("cost_fleet_{}_usd", fleet.name), fixed(*cost, 6));
     }
     put("instance_hours", fixed(summary.instance_hours, 3));
+    put("busy_instance_hours", fixed(summary.busy_instance_hours, 3));
+    put("idle_instance_hours", fixed(summary.idle_instance_hours, 3));
+    put("packing_bound_instance_hours", fixed(summary.packing_bound_instance_hours, 3));
+    put("packing_efficiency_pct", optional(summary.packing_efficiency_pct, 3));
     put("cpu_reservation_avg_pct", fixed(summary.cpu_reservation_avg_pct, 3));
     put("cpu_reservation_peak_pct", fixed(summary.cpu_reservation_peak_pct, 3));
     put("memory_reservation_avg_pct", fixed(summary.memory_reservation_avg_pct, 3));
@@ -416,6 +489,23 @@ fn summary_rows(scenario: &Scenario, result: &RunResult) -> Vec<(String, String)
     put("spot_interruptions", summary.spot_interruptions.to_string());
     for (spec, availability) in scenario.services.iter().zip(&summary.service_availability_pct) {
         put(&format!("service_{}_availability_pct", spec.def.name), fixed(*availability, 4));
+    }
+    put("availability_pct", fixed(summary.availability_pct(), 4));
+    if !scenario.services.is_empty() {
+        let names = [
+            "worst_5m_availability_pct",
+            "worst_1h_availability_pct",
+            "worst_hour_availability_pct",
+            "worst_day_availability_pct",
+            "minutes_below_desired",
+            "minutes_overloaded",
+            "minutes_cpu_over_80",
+            "minutes_cpu_over_90",
+            "slo_budget_used_pct",
+        ];
+        for (name, value) in names.into_iter().zip(incident_cells(&summary.incidents)) {
+            put(name, value);
+        }
     }
     put("events_processed", summary.events.to_string());
     rows

@@ -1,7 +1,7 @@
 //! Random distributions written in scenarios, for durations (`"5m"`) and for
 //! sizes (plain numbers), sampled with rand_distr.
 
-use crate::engine::{parse_duration, SimDuration, SimRng};
+use crate::engine::{parse_duration, SimDuration};
 use rand::Rng;
 use rand_distr::{Distribution, Exp, LogNormal, Normal};
 use serde::Deserialize;
@@ -146,7 +146,7 @@ impl RawDist {
 
 impl Dist {
     /// Draws one value (never negative).
-    pub fn sample(&self, rng: &mut SimRng) -> f64 {
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         let value = match *self {
             Dist::Fixed(value) => value,
             Dist::Uniform { min, max } => {
@@ -173,7 +173,7 @@ impl Dist {
     }
 
     /// Draws a duration.
-    pub fn sample_duration(&self, rng: &mut SimRng) -> SimDuration {
+    pub fn sample_duration<R: Rng + ?Sized>(&self, rng: &mut R) -> SimDuration {
         SimDuration(self.sample(rng).round() as u64)
     }
 }

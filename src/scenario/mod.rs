@@ -57,6 +57,28 @@ pub struct TimingSpec {
     pub task_stop: Dist,
 }
 
+/// An availability objective (`[slo]`): served share at least `target_pct`
+/// over every `window`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Slo {
+    /// The objective, percent (e.g. 99.9).
+    pub target_pct: f64,
+    /// The window the error budget is counted over (default: the run).
+    pub window: SimDuration,
+}
+
+/// Which files each run of a sweep writes under `runs/` (`[output] runs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RunFiles {
+    /// None: the sweep's tables only.
+    None,
+    /// `summary.csv` and `services.csv` (the default).
+    #[default]
+    Summary,
+    /// Everything a single run writes.
+    Full,
+}
+
 /// A validated scenario, ready to run.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -107,6 +129,10 @@ pub struct Scenario {
     pub service_updates: Vec<ServiceUpdate>,
     /// Injected faults.
     pub faults: FaultSpec,
+    /// The availability objective, if the scenario states one.
+    pub slo: Option<Slo>,
+    /// Which per-run files a sweep writes.
+    pub run_files: RunFiles,
     /// Whether to write `tasks.csv`.
     pub write_tasks_csv: bool,
     /// Whether to write `events.csv`.

@@ -37,6 +37,7 @@ pub struct RawScenario {
     pub faults: RawFaults,
     #[serde(default)]
     pub output: RawOutput,
+    pub slo: Option<RawSlo>,
     /// `[sweep]`: read by [`crate::sweep`]; ignored by validation.
     pub sweep: Option<toml::Value>,
 }
@@ -342,6 +343,16 @@ pub struct RawPlacementConstraint {
 pub struct RawOutput {
     pub tasks_csv: Option<bool>,
     pub events_csv: Option<bool>,
+    pub runs: Option<String>,
+}
+
+/// `[slo]`: an availability objective whose error budget runs are measured against.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawSlo {
+    pub target_pct: f64,
+    pub window: Option<String>,
 }
 
 /// One `[[events]]`: a timed UpdateService call.

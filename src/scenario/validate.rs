@@ -2,9 +2,9 @@
 //! file and field), and the assembly of a whole [`Scenario`] from its parts.
 
 use super::dist::{Dist, RawDist, Unit};
-use super::raw::RawScenario;
+use super::raw::{RawScenario, RawSlo};
 use super::taskdef::{self, TaskDef};
-use super::{FargateSpec, Scenario, TimingSpec};
+use super::{FargateSpec, RunFiles, Scenario, Slo, TimingSpec};
 use crate::catalog::fargate::FargatePricing;
 use crate::catalog::Catalog;
 use crate::engine::{parse_duration, SimDuration};
@@ -216,10 +216,38 @@ impl Validator<'_> {
             services,
             service_updates,
             faults,
+            slo: self.slo(raw.slo.as_ref(), duration)?,
+            run_files: match raw.output.runs.as_deref() {
+                None | Some("summary") => RunFiles::Summary,
+                Some("none") => RunFiles::None,
+                Some("full") => RunFiles::Full,
+                Some(other) => {
+                    return Err(self
+                        .error("output.runs", format!("unknown value `{other}`"))
+                        .help("use \"none\", \"summary\" (the default) or \"full\""))
+                }
+            },
             write_tasks_csv: raw.output.tasks_csv.unwrap_or(true),
             // Per-task events are as voluminous as tasks.csv: off with it unless asked for.
             write_events_csv: raw.output.events_csv.unwrap_or(raw.output.tasks_csv.unwrap_or(true)),
         })
+    }
+
+    fn slo(&self, raw: Option<&RawSlo>, duration: SimDuration) -> Result<Option<Slo>, InputError> {
+        let Some(raw) = raw else { return Ok(None) };
+        if !(raw.target_pct.is_finite() && raw.target_pct > 0.0 && raw.target_pct < 100.0) {
+            return Err(self
+                .error("slo.target_pct", format!("{} is not an availability objective", raw.target_pct))
+                .help("use a percentage below 100, e.g. target_pct = 99.9"));
+        }
+        let window = match &raw.window {
+            Some(text) => self.duration("slo.window", text)?,
+            None => duration,
+        };
+        if window.as_millis() == 0 {
+            return Err(self.error("slo.window", "the window must be longer than zero").help("e.g. window = \"30d\""));
+        }
+        Ok(Some(Slo { target_pct: raw.target_pct, window }))
     }
 
     pub(super) fn factor(&self, field: &str, value: Option<f64>, default: f64) -> Result<f64, InputError> {

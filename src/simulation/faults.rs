@@ -4,7 +4,7 @@
 //! Scaling group launches. Every task a fault takes is stopped with a stop
 //! code and counted; services replace theirs.
 
-use super::{Event, Owner, Simulation, TaskRef, TaskStatus};
+use super::{Event, Owner, Purpose, Simulation, TaskRef, TaskStatus};
 use crate::cluster::{InstanceId, InstanceStatus};
 use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;
@@ -16,24 +16,26 @@ use rand_distr::{Distribution, Exp1};
 const SPOT_NOTICE: SimDuration = SimDuration::from_secs(120);
 
 impl Simulation<'_> {
-    /// An exponential delay with the given rate per hour.
-    pub(super) fn exponential_hours(&mut self, rate_per_hour: f64) -> SimDuration {
-        let draw: f64 = Exp1.sample(&mut self.faults);
+    /// An exponential delay with the given rate per hour, drawn for
+    /// `purpose` by the entity with `key`.
+    pub(super) fn exponential_hours(&self, rate_per_hour: f64, purpose: Purpose, key: u64) -> SimDuration {
+        let draw: f64 = Exp1.sample(&mut self.draws.rng(purpose, key));
         SimDuration((draw / rate_per_hour * 3_600_000.0).round().min(1e15) as u64)
     }
 
     /// Schedules a new instance's failure and Spot interruption, if the
     /// scenario has them.
     pub(super) fn arm_instance_faults(&mut self, id: InstanceId) {
+        let key = self.draws.instance_key(id);
         if let Some(mtbf) = self.scenario.faults.instance_mtbf {
             let rate = 3_600_000.0 / mtbf.0 as f64;
-            let after = self.exponential_hours(rate);
+            let after = self.exponential_hours(rate, Purpose::InstanceFailure, key);
             self.queue.schedule_in(after, Event::InstanceFailure(id));
         }
         let fleet = &self.scenario.fleets[self.cluster.instances[id.0 as usize].fleet];
         let rate = self.scenario.faults.spot_interruption_rate;
         if fleet.market == Market::Spot && rate > 0.0 {
-            let after = self.exponential_hours(rate);
+            let after = self.exponential_hours(rate, Purpose::SpotNotice, key);
             self.queue.schedule_in(after, Event::SpotNotice(id));
         }
     }
@@ -150,6 +152,7 @@ impl Simulation<'_> {
         let attributes = super::setup::fleet_attributes(self.scenario, launch.fleet);
         let (fleet, zone) = (launch.fleet, launch.zone);
         let id = self.cluster.add_instance(fleet, &instance_type, zone, now, &attributes);
+        self.draws.set_instance_key(id, launch.key);
         self.cluster.instances[id.0 as usize].launched_at = launch.launched;
         let why = if launch.provider.is_some() { "launched by the Auto Scaling group" } else { "replacement" };
         self.log_instance(now, "INSTANCE_REGISTERED", id, why);
@@ -188,15 +191,19 @@ impl Simulation<'_> {
         let managed = self.scenario.capacity_providers.iter().any(|p| p.fleet == instance.fleet);
         // A capacity provider's group restores its desired capacity itself.
         if self.scenario.faults.replace_failed_instances && !managed {
+            let failed = self.draws.instance_key(id);
+            let fleet = instance.fleet;
             self.launches.push(super::Launch {
-                fleet: instance.fleet,
+                fleet,
+                key: self.draws.next_launch(self.scenario, fleet),
                 instance_type: instance.instance_type,
                 zone: instance.availability_zone,
                 launched: now,
                 provider: None,
                 registered: false,
             });
-            let delay = self.scenario.faults.instance_replacement_delay.sample_duration(&mut self.faults);
+            let mut rng = self.draws.rng(Purpose::Replacement, failed);
+            let delay = self.scenario.faults.instance_replacement_delay.sample_duration(&mut rng);
             self.queue.schedule_in(delay, Event::InstanceLaunch(self.launches.len() - 1));
         }
         self.request_all_evaluations();

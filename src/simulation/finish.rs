@@ -3,10 +3,39 @@
 
 use super::task::TaskRef;
 use super::Simulation;
+use super::Trouble;
 use crate::billing::ec2_instance_cost;
 use crate::engine::SimTime;
 use crate::error::Error;
-use crate::record::{EndReason, InstanceNames, RunResult, TaskOutcome, TaskStatus};
+use crate::record::{EndReason, Incidents, InstanceNames, RunResult, ServiceReport, TaskOutcome, TaskStatus};
+use std::collections::BTreeMap;
+
+/// The run's incidents: per window, its worst service; time in trouble, the
+/// time any measured service was.
+fn overall_incidents(services: &[ServiceReport], trouble: Trouble) -> Incidents {
+    let worst =
+        |f: &dyn Fn(&Incidents) -> Option<f64>| services.iter().filter_map(|s| f(&s.incidents)).reduce(f64::min);
+    let per_window = |f: &dyn Fn(&Incidents) -> &Vec<(SimTime, f64)>| {
+        let mut windows: BTreeMap<SimTime, f64> = BTreeMap::new();
+        for service in services {
+            for &(start, pct) in f(&service.incidents) {
+                windows.entry(start).and_modify(|w| *w = w.min(pct)).or_insert(pct);
+            }
+        }
+        windows.into_iter().collect()
+    };
+    Incidents {
+        worst_5m_pct: worst(&|i| i.worst_5m_pct),
+        worst_1h_pct: worst(&|i| i.worst_1h_pct),
+        hourly_pct: per_window(&|i| &i.hourly_pct),
+        daily_pct: per_window(&|i| &i.daily_pct),
+        below_desired: trouble.below_desired,
+        overloaded: trouble.overloaded,
+        cpu_over_80: trouble.cpu_over_80,
+        cpu_over_90: trouble.cpu_over_90,
+        slo_budget_used_pct: services.iter().filter_map(|s| s.incidents.slo_budget_used_pct).reduce(f64::max),
+    }
+}
 
 impl Simulation<'_> {
     pub(super) fn finish(mut self, end: SimTime) -> Result<RunResult, Error> {
@@ -54,6 +83,13 @@ impl Simulation<'_> {
         summary.service_availability_pct = self.services.iter().map(|s| s.availability_pct()).collect();
         summary.service_over_maximum = self.services.iter().map(|s| s.over_maximum).collect();
         let services = self.service_reports(end);
+        let summary = &mut self.summary;
+        summary.incidents = overall_incidents(&services, self.trouble);
+        let hours = |ms: u128| ms as f64 / 3_600_000.0;
+        summary.busy_instance_hours = hours(self.packing.busy_ms);
+        summary.idle_instance_hours = hours(self.packing.idle_ms);
+        summary.packing_bound_instance_hours = hours(self.packing.bound_ms);
+        summary.packing_efficiency_pct = self.packing.efficiency_pct();
         let instances = self
             .cluster
             .instances

@@ -3,9 +3,9 @@
 
 use super::event::Event;
 use super::task::{last_status, TaskRef};
-use super::Simulation;
+use super::{Purpose, Simulation};
 use crate::billing::fargate_task_cost;
-use crate::engine::SimTime;
+use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;
 use crate::model::LaunchType;
 use crate::record::{EndReason, Owner, StopCode, TaskOutcome, TaskRecord, TaskStatus};
@@ -67,6 +67,12 @@ impl Simulation<'_> {
         }
     }
 
+    /// How long the task takes from STOPPING to STOPPED.
+    pub(super) fn stop_delay(&self, task_ref: TaskRef) -> SimDuration {
+        let key = self.tasks[task_ref.slot as usize].draw_key;
+        self.scenario.timing.task_stop.sample_duration(&mut self.draws.rng(Purpose::TaskStop, key))
+    }
+
     pub(super) fn on_exited(&mut self, task_ref: TaskRef) {
         let Some(task) = self.task(task_ref) else { return };
         if task.state != TaskStatus::Running {
@@ -79,7 +85,7 @@ impl Simulation<'_> {
         }
         self.leave_running(task_ref);
         self.tasks[task_ref.slot as usize].state = TaskStatus::Stopping;
-        let stop = self.scenario.timing.task_stop.sample_duration(&mut self.lifecycle);
+        let stop = self.stop_delay(task_ref);
         self.queue.schedule_in(stop, Event::Stopped(task_ref));
         if let Owner::Service(service) = self.tasks[task_ref.slot as usize].owner {
             self.request_evaluation(service);
@@ -135,6 +141,10 @@ impl Simulation<'_> {
             (LaunchType::Ec2, Some(id)) => {
                 let needs = task.needs(self.scenario, &self.plans);
                 self.cluster.release(id, &needs.reservation());
+                let (cpu, memory) = (needs.cpu, needs.memory);
+                if !self.is_daemon_task(task_ref) {
+                    self.packing.release(id, cpu, memory);
+                }
                 self.note_change(id);
             }
             (LaunchType::Fargate, _) => {

@@ -4,7 +4,7 @@
 use crate::cluster::{Cluster, GroupId, InstanceId};
 use crate::engine::{EventQueue, SimDuration, SimRng, SimTime};
 use crate::error::Error;
-use crate::metrics::{Histogram, Integrals};
+use crate::metrics::{Histogram, Integrals, Packing};
 use crate::placement::{PlacementPlan, Placer};
 use crate::record::{ClusterSample, Owner, Recorder, RunResult, RunSummary, TaskStatus};
 use crate::scenario::Scenario;
@@ -12,6 +12,7 @@ use crate::workload::{Submission, SubmissionSource};
 use std::collections::{BTreeMap, VecDeque};
 
 mod dag;
+mod draws;
 mod event;
 mod faults;
 mod finish;
@@ -25,6 +26,7 @@ mod task;
 mod waiting;
 
 use dag::DagPending;
+use draws::{Draws, Purpose};
 use event::Event;
 use placing::PlanKey;
 use task::{Task, TaskRef};
@@ -32,13 +34,15 @@ use waiting::Shape;
 
 use scaling::ProviderState;
 
-use services::ServiceState;
+use services::{ServiceState, Trouble};
 
 /// An instance on its way: launched by a fleet's Auto Scaling group, not
 /// yet registered.
 #[derive(Debug, Clone, Copy)]
 struct Launch {
     fleet: usize,
+    /// Its key for keyed draws (fleet and launch ordinal).
+    key: u64,
     /// Index into the cluster's instance types.
     instance_type: usize,
     zone: usize,
@@ -72,9 +76,9 @@ pub struct Simulation<'s> {
     /// Service auto scaling targets, by service.
     targets: Vec<Option<crate::scaling::target::ScalableTarget>>,
     last_scaling_tick: SimTime,
-    /// Fault timing.
-    faults: SimRng,
-    /// Task-start fates and the scheduler's random choices.
+    /// Keyed draws: fault times, launch and start delays, task fates.
+    draws: Draws,
+    /// The service scheduler's choices among equally good tasks.
     service_rng: SimRng,
     sources: Vec<Box<dyn SubmissionSource>>,
     /// Submissions released by finished DAG dependencies, to make now.
@@ -104,7 +108,6 @@ pub struct Simulation<'s> {
     /// `runningTasksCount`), so that placing or starting a task can make an
     /// instance eligible, not only stopping one.
     dynamic_constraints: bool,
-    lifecycle: SimRng,
     fargate_placement: SimRng,
     /// Fargate tasks per (group, zone), for zone spreading.
     fargate_spread: BTreeMap<(GroupId, usize), u32>,
@@ -112,6 +115,10 @@ pub struct Simulation<'s> {
     unstarted_tasks: u64,
     running_fargate: u64,
     integrals: Integrals,
+    /// Time any measured service was in trouble, by kind.
+    trouble: Trouble,
+    /// Busy instances and the packing bound, sampled.
+    packing: Packing,
     next_sample: SimTime,
     waits: Histogram,
     start_delays: Histogram,
@@ -153,6 +160,8 @@ impl<'s> Simulation<'s> {
                 fargate_running_tasks: self.running_fargate,
             });
             self.sample_services(self.next_sample, totals.registered_cpu);
+            let largest = self.instance_shapes.iter().fold((0, 0), |(c, m), &(cpu, mem)| (c.max(cpu), m.max(mem)));
+            self.packing.sample(totals.instances, largest, self.scenario.sample_interval);
             self.next_sample = self.next_sample + self.scenario.sample_interval;
         }
         Ok(())

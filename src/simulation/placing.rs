@@ -3,7 +3,7 @@
 
 use super::event::Event;
 use super::task::TaskRef;
-use super::Simulation;
+use super::{Purpose, Simulation};
 use crate::cluster::{GroupId, InstanceId};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::LaunchType;
@@ -47,6 +47,9 @@ impl Simulation<'_> {
                 };
                 let Some(id) = chosen else { return false };
                 self.cluster.reserve(id, &needs.reservation());
+                if !self.is_daemon_task(task_ref) {
+                    self.packing.place(id, needs.cpu, needs.memory);
+                }
                 (Some(id), self.cluster.instances[id.0 as usize].availability_zone)
             }
         };
@@ -54,21 +57,17 @@ impl Simulation<'_> {
             self.note_change(id); // may satisfy a task:group affinity
         }
         // PROVISIONING (ENI attachment for awsvpc) → PENDING (pull, start) → RUNNING.
-        let provisioning = if awsvpc {
-            self.scenario.timing.awsvpc_eni_attach.sample_duration(&mut self.lifecycle)
-        } else {
-            SimDuration::ZERO
-        };
         let task = &self.tasks[task_ref.slot as usize];
+        let mut rng = self.draws.rng(Purpose::TaskStart, task.draw_key);
+        let provisioning =
+            if awsvpc { self.scenario.timing.awsvpc_eni_attach.sample_duration(&mut rng) } else { SimDuration::ZERO };
         let model = &self.scenario.task_start[task.task_definition];
         let starting = match (&model.image_pull, &model.container_start, task.launch_type) {
-            (None, None, LaunchType::Fargate) => {
-                self.scenario.fargate.launch_latency.sample_duration(&mut self.lifecycle)
-            }
-            (None, None, LaunchType::Ec2) => self.scenario.timing.ec2_task_start.sample_duration(&mut self.lifecycle),
+            (None, None, LaunchType::Fargate) => self.scenario.fargate.launch_latency.sample_duration(&mut rng),
+            (None, None, LaunchType::Ec2) => self.scenario.timing.ec2_task_start.sample_duration(&mut rng),
             (pull, start, _) => {
-                let pull = pull.as_ref().map_or(SimDuration::ZERO, |d| d.sample_duration(&mut self.lifecycle));
-                pull + start.as_ref().map_or(SimDuration::ZERO, |d| d.sample_duration(&mut self.lifecycle))
+                let pull = pull.as_ref().map_or(SimDuration::ZERO, |d| d.sample_duration(&mut rng));
+                pull + start.as_ref().map_or(SimDuration::ZERO, |d| d.sample_duration(&mut rng))
             }
         };
         let task = &mut self.tasks[task_ref.slot as usize];
@@ -86,6 +85,14 @@ impl Simulation<'_> {
             self.log_task(now, "TASK_PLACED", task_ref, None, "");
         }
         true
+    }
+
+    /// Whether the task belongs to a DAEMON service (left out of packing).
+    pub(super) fn is_daemon_task(&self, task_ref: TaskRef) -> bool {
+        match self.tasks[task_ref.slot as usize].owner {
+            Owner::Service(s) => self.scenario.services[s].is_daemon(),
+            Owner::Workload(_) => false,
+        }
     }
 
     /// Places a task where placement picks; false when no instance can take it.

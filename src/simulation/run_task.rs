@@ -114,12 +114,15 @@ impl Simulation<'_> {
             .unwrap_or_else(|| format!("family:{}", def.family));
         let group = self.cluster.group_id(&group_name);
         for _ in 0..count {
+            let owner = Owner::Workload(workload_index);
+            let draw_key = self.draws.next_task(self.scenario, owner);
+            self.draws.count_task(owner);
             let task = Task {
                 run_for: submission.run_duration,
                 dag,
                 ..Task::provisioning(
-                    self.next_number,
-                    Owner::Workload(workload_index),
+                    (self.next_number, draw_key),
+                    owner,
                     task_definition,
                     plan,
                     (fargate.map_or(cpu, |s| s.cpu), fargate.map_or(memory, |s| s.memory_mib)),

@@ -5,7 +5,7 @@
 //! terminating instances. Every change is a row of `scaling.csv`; the
 //! minute's metrics are rows of `metrics.csv`.
 
-use super::{Event, Owner, Simulation, TaskStatus};
+use super::{Event, Owner, Purpose, Simulation, TaskStatus};
 use crate::cluster::{InstanceId, InstanceStatus};
 use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;
@@ -310,9 +310,11 @@ impl Simulation<'_> {
             + self.providers[provider].pending as usize;
         let instance_type = fleet.instance_types[launched_so_far % fleet.instance_types.len()].clone();
         let type_index = self.cluster.intern_type(&instance_type);
-        let delay = spec.instance_launch.sample_duration(&mut self.faults);
+        let key = self.draws.next_launch(self.scenario, spec.fleet);
+        let delay = spec.instance_launch.sample_duration(&mut self.draws.rng(Purpose::InstanceLaunch, key));
         self.launches.push(super::Launch {
             fleet: spec.fleet,
+            key,
             instance_type: type_index,
             zone,
             launched: now,

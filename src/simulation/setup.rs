@@ -4,7 +4,7 @@
 use super::event::Event;
 use super::scaling::ProviderState;
 use super::services::ServiceState;
-use super::{scaling, Simulation};
+use super::{scaling, Draws, Simulation};
 use crate::billing::Costs;
 use crate::cluster::{Cluster, InstanceId};
 use crate::engine::{rng_stream, EventQueue, SimTime};
@@ -83,6 +83,7 @@ impl<'s> Simulation<'s> {
                 }
             }
         }
+        let mut draws = Draws::new(scenario);
         for (f, fleet) in scenario.fleets.iter().enumerate() {
             let attributes = fleet_attributes(scenario, f);
             let zones = fleet.availability_zones.len() as u32;
@@ -92,7 +93,9 @@ impl<'s> Simulation<'s> {
                 let instance_type = &fleet.instance_types[((i / zones) as usize) % fleet.instance_types.len()];
                 let zone_name = &fleet.availability_zones[(i % zones) as usize];
                 let zone = scenario.availability_zones.iter().position(|z| z == zone_name).unwrap_or(0);
-                cluster.add_instance(f, instance_type, zone, SimTime::ZERO, &attributes);
+                let id = cluster.add_instance(f, instance_type, zone, SimTime::ZERO, &attributes);
+                let key = draws.next_launch(scenario, f);
+                draws.set_instance_key(id, key);
             }
         }
         let instance_shapes: Vec<(u32, u32)> = scenario
@@ -149,7 +152,7 @@ impl<'s> Simulation<'s> {
             providers,
             targets,
             last_scaling_tick: SimTime::ZERO,
-            faults: rng_stream(seed, "faults"),
+            draws,
             service_rng: rng_stream(seed, "services"),
             pending_submission: vec![None; sources.len()],
             sources,
@@ -168,13 +171,14 @@ impl<'s> Simulation<'s> {
             retry_scheduled: false,
             touched: Vec::new(),
             dynamic_constraints,
-            lifecycle: rng_stream(seed, "lifecycle"),
             fargate_placement: rng_stream(seed, "fargate-placement"),
             fargate_spread: BTreeMap::new(),
             running_tasks: 0,
             unstarted_tasks: 0,
             running_fargate: 0,
             integrals: Integrals::default(),
+            trouble: Default::default(),
+            packing: Default::default(),
             next_sample: SimTime::ZERO,
             waits: Histogram::default(),
             start_delays: Histogram::default(),

@@ -17,6 +17,8 @@ pub(super) struct Task {
     pub(super) generation: u32,
     pub(super) number: u64,
     pub(super) owner: Owner,
+    /// Its key for keyed draws: owner and its ordinal among the owner's tasks.
+    pub(super) draw_key: u64,
     /// The service deployment it belongs to (services only).
     pub(super) deployment: u32,
     /// Whether it passed its health checks (counts for minimumHealthyPercent).
@@ -70,7 +72,7 @@ impl Task {
     /// completed RunTask task unless told otherwise.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn provisioning(
-        number: u64,
+        (number, draw_key): (u64, u64),
         owner: Owner,
         task_definition: usize,
         plan: usize,
@@ -83,6 +85,7 @@ impl Task {
             generation: 0,
             number,
             owner,
+            draw_key,
             deployment: 0,
             healthy: false,
             fails_start: false,

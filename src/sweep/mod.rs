@@ -37,19 +37,19 @@ mod render;
 mod run;
 mod spec;
 
-pub use aggregate::VariantStats;
+pub use aggregate::{CellStats, Metric, MetricStats, VariantStats, METRICS};
 pub use patch::apply_setting;
-pub use render::{to_json, to_text, SWEEP_FILES, VARIANTS_HEADER};
+pub use render::{comparison_header, to_json, to_text, SWEEP_FILES, VARIANTS_HEADER};
 pub use run::{run_dir, RunRecord};
 use spec::{build_variants, parse_spec};
-pub use spec::{Objective, Setting, SweepSpec};
+pub use spec::{Condition, FloorMetric, FloorRule, Objective, Setting, SweepSpec};
 
 /// At most this many variants in one sweep.
 pub const MAX_VARIANTS: usize = 10_000;
 /// At most this many runs in one sweep.
 pub const MAX_RUNS: usize = 100_000;
 
-/// One combination of setting values.
+/// One option: a combination of setting values.
 #[derive(Debug, Clone)]
 pub struct Variant {
     /// Position in the full sweep (the last setting varies fastest).
@@ -58,8 +58,9 @@ pub struct Variant {
     pub label: String,
     /// The chosen value of each setting.
     pub choices: Vec<usize>,
-    /// The validated scenario for this variant.
-    pub scenario: Scenario,
+    /// The validated scenario of this option under each condition, in
+    /// condition order.
+    pub scenarios: Vec<Scenario>,
 }
 
 /// A scenario with a validated sweep.
@@ -106,7 +107,12 @@ impl Sweep {
 
     /// Runs in the whole sweep.
     pub fn total_runs(&self) -> usize {
-        self.variants.len() * self.spec.replications as usize
+        self.variants.len() * self.spec.conditions.len() * self.spec.replications as usize
+    }
+
+    /// The option paired differences are taken against.
+    pub fn baseline(&self) -> usize {
+        self.spec.baseline.as_ref().and_then(|b| self.variants.iter().position(|v| &v.label == b)).unwrap_or(0)
     }
 
     /// The variant labelled `label`, or an error listing the labels.
@@ -122,9 +128,16 @@ impl Sweep {
         })
     }
 
-    /// The seed of run `index` (`variant × replications + replication`).
-    pub fn seed_of(&self, index: u64) -> u64 {
-        derive_seed(self.base.seed, index)
+    /// The seed of every run of replication `replication`, whatever its
+    /// option and condition: common random numbers.
+    pub fn seed_of(&self, replication: u32) -> u64 {
+        derive_seed(self.base.seed, u64::from(replication))
+    }
+
+    /// The index of a run in the full sweep.
+    pub fn run_index(&self, variant: usize, condition: usize, replication: u32) -> u64 {
+        let per_variant = self.spec.conditions.len() as u64;
+        (variant as u64 * per_variant + condition as u64) * u64::from(self.spec.replications) + u64::from(replication)
     }
 }
 
@@ -172,7 +185,7 @@ pub fn run_sweep(sweep: &Sweep, out: &Path, options: &SweepOptions) -> Result<Sw
         // and report are left as they were.
         return Ok(SweepOutcome { runs, variants, reason: String::new(), threads });
     }
-    let reason = aggregate::recommendation(sweep, &variants);
+    let reason = aggregate::recommendation(sweep, &runs, &variants);
     let outcome = SweepOutcome { runs, variants, reason, threads };
     pool.install(|| render::write_outputs(sweep, &outcome, out))?;
     Ok(outcome)

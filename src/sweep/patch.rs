@@ -79,7 +79,7 @@ pub fn apply_setting(root: &mut toml::Value, path: &str, value: toml::Value) -> 
     let steps = segments(path).map_err(|e| InputError::new("", e))?;
     if steps.len() == 2 && steps[0] == "simulation" && steps[1] == "seed" {
         return fail(
-            "the seed cannot be swept: every run's seed is derived from simulation.seed and its index".to_string(),
+            "the seed cannot be swept: replication k of every option and condition uses the seed derived from simulation.seed and k".to_string(),
             "use `replications` for more seeds, or `--seed` to change the base seed".to_string(),
         );
     }

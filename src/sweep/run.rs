@@ -1,18 +1,25 @@
-//! Running a sweep: every (variant, replication) in parallel on rayon,
-//! collected in run order, each run's result kept in memory.
+//! Running a sweep: every (option, condition, replication) in parallel on
+//! rayon, collected in run order, each run's figures kept in memory.
 
 use super::{Sweep, Variant};
 use crate::error::Error;
-use crate::output::charts::{Sample, WaitData};
+use crate::output::charts::RunSeries;
 use crate::record::RunSummary;
+use crate::scenario::RunFiles;
 use crate::simulation::run_scenario;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
-/// Where a run writes its CSVs: `<out>/runs/<label>/rep-<k>/`.
-pub fn run_dir(out: &Path, label: &str, replication: u32) -> PathBuf {
-    out.join("runs").join(label).join(format!("rep-{replication}"))
+/// Where a run writes its CSVs: `<out>/runs/<option>/rep-<k>/`, or
+/// `<out>/runs/<option>/<condition>/rep-<k>/` in a sweep with conditions.
+pub fn run_dir(out: &Path, label: &str, condition: Option<&str>, replication: u32) -> PathBuf {
+    let option = out.join("runs").join(label);
+    match condition {
+        Some(condition) => option.join(condition),
+        None => option,
+    }
+    .join(format!("rep-{replication}"))
 }
 
 /// The figures of one run that the sweep compares.
@@ -20,14 +27,16 @@ pub fn run_dir(out: &Path, label: &str, replication: u32) -> PathBuf {
 pub struct RunRecord {
     /// Run index in the full sweep.
     pub run: u64,
-    /// Variant index.
+    /// Option index.
     pub variant: usize,
+    /// Condition index.
+    pub condition: usize,
     /// Replication number.
     pub replication: u32,
     /// The run's seed.
     pub seed: u64,
-    /// Where its CSVs are.
-    pub dir: PathBuf,
+    /// Where its CSVs are (none with `[output] runs = "none"`).
+    pub dir: Option<PathBuf>,
     /// The simulator's summary.
     pub summary: RunSummary,
     /// Total cost, USD.
@@ -36,8 +45,10 @@ pub struct RunRecord {
     pub availability_pct: f64,
     /// Task wait percentiles p50, p95, p99 in seconds (none when no task was placed).
     pub task_wait_s: [Option<f64>; 3],
-    /// Replication 0 only: what the charts draw.
-    pub(super) chart: Option<(Vec<Sample>, WaitData)>,
+    /// Each service's cost, USD, in scenario order.
+    pub service_costs: Vec<f64>,
+    /// What the charts draw of it.
+    pub(super) series: RunSeries,
 }
 
 pub(super) fn output_error(path: &Path, err: impl std::fmt::Display) -> Error {
@@ -62,7 +73,11 @@ pub(super) fn run_all(
     show_progress: bool,
 ) -> Result<Vec<RunRecord>, Error> {
     let replications = sweep.spec.replications;
-    let jobs: Vec<(&Variant, u32)> = selected.iter().flat_map(|&v| (0..replications).map(move |r| (v, r))).collect();
+    let conditions = sweep.spec.conditions.len();
+    let jobs: Vec<(&Variant, usize, u32)> = selected
+        .iter()
+        .flat_map(|&v| (0..conditions).flat_map(move |c| (0..replications).map(move |r| (v, c, r))))
+        .collect();
     let progress = if show_progress {
         let bar = ProgressBar::with_draw_target(Some(jobs.len() as u64), ProgressDrawTarget::stderr());
         if let Ok(style) =
@@ -76,8 +91,8 @@ pub(super) fn run_all(
     };
     let results: Vec<Result<RunRecord, Error>> = pool.install(|| {
         jobs.par_iter()
-            .map(|&(variant, replication)| {
-                let record = execute_run(sweep, variant, replication, out);
+            .map(|&(variant, condition, replication)| {
+                let record = execute_run(sweep, variant, condition, replication, out);
                 progress.inc(1);
                 record
             })
@@ -87,30 +102,34 @@ pub(super) fn run_all(
     results.into_iter().collect()
 }
 
-fn execute_run(sweep: &Sweep, variant: &Variant, replication: u32, out: &Path) -> Result<RunRecord, Error> {
-    let run = (variant.index as u64) * u64::from(sweep.spec.replications) + u64::from(replication);
-    let seed = sweep.seed_of(run);
-    let mut scenario = variant.scenario.clone();
+fn execute_run(
+    sweep: &Sweep,
+    variant: &Variant,
+    condition: usize,
+    replication: u32,
+    out: &Path,
+) -> Result<RunRecord, Error> {
+    let run = sweep.run_index(variant.index, condition, replication);
+    // Every option and condition of a replication shares its seed.
+    let seed = sweep.seed_of(replication);
+    let mut scenario = variant.scenarios[condition].clone();
     scenario.seed = seed;
-    let dir = run_dir(out, &variant.label, replication);
+    let spec = &sweep.spec;
+    let named = spec.declares_conditions.then(|| spec.conditions[condition].label.as_str());
+    let dir = (scenario.run_files != RunFiles::None).then(|| run_dir(out, &variant.label, named, replication));
     let result = run_scenario(&scenario)?;
-    crate::output::write_run(&scenario, &result, &dir)?;
+    if let Some(dir) = &dir {
+        crate::output::write_run_files(&scenario, &result, dir, scenario.run_files)?;
+    }
     let availability_pct = result.summary.availability_pct();
     let task_wait_s = result.summary.task_wait.map(|q| q.map(|d| d.as_secs_f64()));
-    let chart = if replication == 0 {
-        let samples = result.samples.iter().map(Sample::from).collect();
-        let waits = match result.sorted_waits() {
-            Some(waits) => WaitData::Samples(waits),
-            None => WaitData::Quantiles(task_wait_s),
-        };
-        Some((samples, waits))
-    } else {
-        None
-    };
+    let series = RunSeries::of(&result);
+    let service_costs = result.services.iter().map(|s| s.cost_usd).collect();
     let summary = result.summary;
     Ok(RunRecord {
         run,
         variant: variant.index,
+        condition,
         replication,
         seed,
         dir,
@@ -118,6 +137,7 @@ fn execute_run(sweep: &Sweep, variant: &Variant, replication: u32, out: &Path) -
         availability_pct,
         task_wait_s,
         summary,
-        chart,
+        service_costs,
+        series,
     })
 }

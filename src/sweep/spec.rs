@@ -37,6 +37,65 @@ impl Objective {
     }
 }
 
+/// The availability figure a sweep's floor is on (`floor_metric`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FloorMetric {
+    /// Availability over the run.
+    Availability,
+    /// The worst five minutes.
+    Worst5m,
+    /// The worst hour.
+    Worst1h,
+    /// The worst calendar day.
+    WorstDay,
+}
+
+impl FloorMetric {
+    /// The names the scenario file accepts, in order.
+    pub const NAMES: [&'static str; 4] = ["availability", "worst_5m", "worst_1h", "worst_day"];
+
+    /// The name used in the scenario file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FloorMetric::Availability => "availability",
+            FloorMetric::Worst5m => "worst_5m",
+            FloorMetric::Worst1h => "worst_1h",
+            FloorMetric::WorstDay => "worst_day",
+        }
+    }
+
+    /// Words for the report.
+    pub fn describe(self) -> &'static str {
+        match self {
+            FloorMetric::Availability => "availability",
+            FloorMetric::Worst5m => "worst 5-minute availability",
+            FloorMetric::Worst1h => "worst 1-hour availability",
+            FloorMetric::WorstDay => "worst-day availability",
+        }
+    }
+}
+
+/// How the floor applies across conditions (`floor_rule`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FloorRule {
+    /// The option's mean must reach the floor under every condition.
+    EveryCondition,
+    /// The conditions' weighted mean must reach it.
+    Weighted,
+}
+
+/// A condition every option must face: a named change to the scenario
+/// (`[[sweep.condition]]`), with its weight.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    /// Its label (`nominal` for the implicit one).
+    pub label: String,
+    /// Its weight in weighted means (normalised over the conditions).
+    pub weight: f64,
+    /// The (path, value) pairs it sets, applied after the option's settings.
+    pub set: Vec<(String, toml::Value)>,
+}
+
 /// One swept setting: where it goes and its alternative values.
 #[derive(Debug, Clone)]
 pub struct Setting {
@@ -51,12 +110,24 @@ pub struct Setting {
 /// The validated `[sweep]` section.
 #[derive(Debug, Clone)]
 pub struct SweepSpec {
-    /// Runs per variant, each with its own seed.
+    /// Replications of every option under every condition; replication *k*
+    /// uses the same seed for all of them (common random numbers).
     pub replications: u32,
-    /// How variants are ranked.
+    /// How options are ranked.
     pub objective: Objective,
-    /// Variants with a lower mean availability are ranked after the others.
+    /// Options below this floor are ranked after the others.
     pub min_availability_pct: Option<f64>,
+    /// What the floor is on.
+    pub floor_metric: FloorMetric,
+    /// How the floor applies across conditions.
+    pub floor_rule: FloorRule,
+    /// The option paired differences are taken against (by label; the first
+    /// option when not named).
+    pub baseline: Option<String>,
+    /// The conditions, in file order (one implicit `nominal` when none is given).
+    pub conditions: Vec<Condition>,
+    /// Whether the file declared conditions (run folders then name them).
+    pub declares_conditions: bool,
     /// `ecs-sim check`: how much dearer (percent) a variant may get.
     pub cost_tolerance_pct: f64,
     /// `ecs-sim check`: how many points of availability a variant may lose.
@@ -71,10 +142,24 @@ pub(super) struct RawSweep {
     replications: Option<i64>,
     objective: Option<String>,
     min_availability_pct: Option<f64>,
+    floor_metric: Option<String>,
+    floor_rule: Option<String>,
+    baseline: Option<String>,
     cost_tolerance_pct: Option<f64>,
     availability_tolerance_points: Option<f64>,
     #[serde(default, rename = "setting")]
     settings: Vec<RawSetting>,
+    #[serde(default, rename = "condition")]
+    conditions: Vec<RawCondition>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCondition {
+    label: Option<String>,
+    weight: Option<f64>,
+    #[serde(default)]
+    set: toml::Table,
 }
 
 #[derive(Debug, Deserialize)]
@@ -124,6 +209,29 @@ pub(super) fn parse_spec(raw: toml::Value, path: &Path) -> Result<SweepSpec, Inp
         Some(value) => Some(number("sweep.min_availability_pct", Some(value), 0.0, 100.0)?),
         None => None,
     };
+    let floor_metric = match raw.floor_metric.as_deref().unwrap_or("availability") {
+        "availability" => FloorMetric::Availability,
+        "worst_5m" => FloorMetric::Worst5m,
+        "worst_1h" => FloorMetric::Worst1h,
+        "worst_day" => FloorMetric::WorstDay,
+        other => {
+            let err = sweep_error(path, "sweep.floor_metric", format!("unknown floor metric `{other}`"));
+            let all = FloorMetric::NAMES.join(", ");
+            return Err(match best_match(other, FloorMetric::NAMES.into_iter()) {
+                Some(best) => err.help(format!("did you mean `{best}`? Floor metrics: {all}")),
+                None => err.help(format!("floor metrics: {all}")),
+            });
+        }
+    };
+    let floor_rule = match raw.floor_rule.as_deref().unwrap_or("every_condition") {
+        "every_condition" => FloorRule::EveryCondition,
+        "weighted" => FloorRule::Weighted,
+        other => {
+            return Err(sweep_error(path, "sweep.floor_rule", format!("unknown floor rule `{other}`"))
+                .help("use \"every_condition\" (the default) or \"weighted\""));
+        }
+    };
+    let conditions = parse_conditions(raw.conditions, path)?;
     let cost_tolerance_pct = number("sweep.cost_tolerance_pct", raw.cost_tolerance_pct, 2.0, 1000.0)?;
     let availability_tolerance_points =
         number("sweep.availability_tolerance_points", raw.availability_tolerance_points, 0.1, 100.0)?;
@@ -159,15 +267,7 @@ pub(super) fn parse_spec(raw: toml::Value, path: &Path) -> Result<SweepSpec, Inp
             None => (0..setting.values.len()).map(|v| format!("v{v}")).collect(),
         };
         for (j, label) in labels.iter().enumerate() {
-            let safe = !label.is_empty()
-                && label.len() <= 64
-                && label != "."
-                && label != ".."
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-            if !safe {
-                return Err(sweep_error(path, &field("labels"), format!("label `{label}` cannot name a folder"))
-                    .help("use 1 to 64 letters, digits, `-`, `_` or `.`"));
-            }
+            check_label(path, &field("labels"), label)?;
             if labels[..j].contains(label) {
                 return Err(sweep_error(path, &field("labels"), format!("two values are labelled `{label}`")));
             }
@@ -175,24 +275,89 @@ pub(super) fn parse_spec(raw: toml::Value, path: &Path) -> Result<SweepSpec, Inp
         settings.push(Setting { paths, labels, values: setting.values });
     }
     let variants = settings.iter().try_fold(1usize, |n, s| n.checked_mul(s.values.len()));
-    match variants {
-        Some(n) if n <= MAX_VARIANTS && n * replications as usize <= MAX_RUNS => {}
+    let cells = variants.and_then(|n| n.checked_mul(conditions.len().max(1)));
+    match (variants, cells) {
+        (Some(n), Some(cells)) if n <= MAX_VARIANTS && cells * replications as usize <= MAX_RUNS => {}
         _ => {
             return Err(sweep_error(
                 path,
                 "sweep.setting",
-                format!("too many runs: at most {MAX_VARIANTS} variants and {MAX_RUNS} runs in one sweep"),
+                format!(
+                    "too many runs: at most {MAX_VARIANTS} options and {MAX_RUNS} runs (options × conditions × \
+                     replications) in one sweep"
+                ),
             ));
         }
     }
+    if let Some(baseline) = &raw.baseline {
+        if baseline.is_empty() {
+            return Err(sweep_error(path, "sweep.baseline", "name an option label, e.g. baseline = \"binpack\""));
+        }
+    }
+    let declares_conditions = !conditions.is_empty();
+    let conditions = if conditions.is_empty() {
+        vec![Condition { label: "nominal".to_string(), weight: 1.0, set: Vec::new() }]
+    } else {
+        conditions
+    };
     Ok(SweepSpec {
         replications: replications as u32,
         objective,
         min_availability_pct,
+        floor_metric,
+        floor_rule,
+        baseline: raw.baseline,
+        conditions,
+        declares_conditions,
         cost_tolerance_pct,
         availability_tolerance_points,
         settings,
     })
+}
+
+/// Label rules shared by setting values and conditions: they name folders.
+fn check_label(path: &Path, field: &str, label: &str) -> Result<(), InputError> {
+    let safe = !label.is_empty()
+        && label.len() <= 64
+        && label != "."
+        && label != ".."
+        && label.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if safe {
+        Ok(())
+    } else {
+        Err(sweep_error(path, field, format!("label `{label}` cannot name a folder"))
+            .help("use 1 to 64 letters, digits, `-`, `_` or `.`"))
+    }
+}
+
+fn parse_conditions(raw: Vec<RawCondition>, path: &Path) -> Result<Vec<Condition>, InputError> {
+    let mut conditions: Vec<Condition> = Vec::new();
+    for (i, condition) in raw.into_iter().enumerate() {
+        let field = |name: &str| format!("sweep.condition[{i}].{name}");
+        let label = condition.label.ok_or_else(|| {
+            sweep_error(path, &field("label"), "the condition has no label")
+                .help("e.g. label = \"zone-outage\"; every option runs under every condition")
+        })?;
+        check_label(path, &field("label"), &label)?;
+        if conditions.iter().any(|c| c.label == label) {
+            return Err(sweep_error(path, &field("label"), format!("two conditions are labelled `{label}`")));
+        }
+        let weight = condition.weight.unwrap_or(1.0);
+        if !(weight.is_finite() && weight > 0.0) {
+            return Err(sweep_error(path, &field("weight"), format!("{weight} is not a weight"))
+                .help("use a number above 0; weights are normalised over the conditions"));
+        }
+        let mut set = Vec::new();
+        for (key, value) in condition.set {
+            segments(&key).map_err(|e| sweep_error(path, &field("set"), e))?;
+            if segments(&key).map(|s| s.first().map(String::as_str) == Some("sweep")).unwrap_or(false) {
+                return Err(sweep_error(path, &field("set"), "a condition cannot set the sweep itself"));
+            }
+            set.push((key, value));
+        }
+        conditions.push(Condition { label, weight, set });
+    }
+    Ok(conditions)
 }
 
 pub(super) fn build_variants(root: &toml::Table, spec: &SweepSpec, path: &Path) -> Result<Vec<Variant>, InputError> {
@@ -222,23 +387,51 @@ pub(super) fn build_variants(root: &toml::Table, spec: &SweepSpec, path: &Path) 
             labels.push(setting.labels[choice].clone());
         }
         let label = if labels.is_empty() { "base".to_string() } else { labels.join("+") };
-        let scenario = Scenario::from_toml_value(value, path).map_err(|e| {
-            let what: Vec<String> = spec
-                .settings
-                .iter()
-                .zip(&choices)
-                .map(|(setting, &c)| format!("{} = {}", setting.paths.join(", "), setting.values[c]))
-                .collect();
-            InputError {
-                message: format!("sweep variant `{label}`: {}", e.message),
-                help: Some(match e.help {
-                    Some(help) => format!("{help}\n  the variant sets {}", what.join("; ")),
-                    None => format!("the variant sets {}", what.join("; ")),
-                }),
-                ..e
+        let mut what: Vec<String> = spec
+            .settings
+            .iter()
+            .zip(&choices)
+            .map(|(setting, &c)| format!("{} = {}", setting.paths.join(", "), setting.values[c]))
+            .collect();
+        let mut scenarios = Vec::with_capacity(spec.conditions.len());
+        for (c, condition) in spec.conditions.iter().enumerate() {
+            let mut value = value.clone();
+            for (key, set) in &condition.set {
+                apply_setting(&mut value, key, set.clone()).map_err(|e| InputError {
+                    file: path.to_path_buf(),
+                    location: Some(format!("field `sweep.condition[{c}].set`")),
+                    ..e
+                })?;
             }
-        })?;
-        variants.push(Variant { index, label, choices, scenario });
+            let under = if spec.declares_conditions {
+                format!(" under condition `{}`", condition.label)
+            } else {
+                String::new()
+            };
+            let scenario = Scenario::from_toml_value(value, path).map_err(|e| {
+                what.extend(condition.set.iter().map(|(key, v)| format!("{key} = {v}")));
+                InputError {
+                    message: format!("sweep option `{label}`{under}: {}", e.message),
+                    help: Some(match e.help {
+                        Some(help) => format!("{help}\n  the run sets {}", what.join("; ")),
+                        None => format!("the run sets {}", what.join("; ")),
+                    }),
+                    ..e
+                }
+            })?;
+            scenarios.push(scenario);
+        }
+        variants.push(Variant { index, label, choices, scenarios });
+    }
+    if let Some(baseline) = &spec.baseline {
+        if !variants.iter().any(|v| &v.label == baseline) {
+            let labels: Vec<&str> = variants.iter().map(|v| v.label.as_str()).collect();
+            let err = sweep_error(path, "sweep.baseline", format!("no option is labelled `{baseline}`"));
+            return Err(match best_match(baseline, labels.iter().copied()) {
+                Some(best) => err.help(format!("did you mean `{best}`? Options: {}", labels.join(", "))),
+                None => err.help(format!("options: {}", labels.join(", "))),
+            });
+        }
     }
     Ok(variants)
 }

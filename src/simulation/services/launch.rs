@@ -13,7 +13,7 @@ use crate::scenario::service_spec::ServiceLaunch;
 use crate::scheduler::launch_backoff;
 use crate::simulation::event::Event;
 use crate::simulation::task::{Task, TaskRef};
-use crate::simulation::Simulation;
+use crate::simulation::{Purpose, Simulation};
 use rand::Rng;
 
 impl Simulation<'_> {
@@ -73,11 +73,13 @@ impl Simulation<'_> {
         let def = &self.scenario.task_definitions[task_definition];
         let model = &self.scenario.task_start[task_definition];
         let fargate = if launch_type == LaunchType::Fargate { def.fargate_size } else { None };
-        let fails_start =
-            model.start_failure_probability > 0.0 && self.service_rng.gen::<f64>() < model.start_failure_probability;
+        let owner = Owner::Service(service);
+        let draw_key = self.draws.next_task(self.scenario, owner);
+        let mut fate = self.draws.rng(Purpose::TaskHealth, draw_key);
+        let fails_start = model.start_failure_probability > 0.0 && fate.gen::<f64>() < model.start_failure_probability;
         let fails_health = !fails_start
             && model.health_check_failure_probability > 0.0
-            && self.service_rng.gen::<f64>() < model.health_check_failure_probability;
+            && fate.gen::<f64>() < model.health_check_failure_probability;
         let task = Task {
             deployment: deployment.id,
             fails_start,
@@ -87,8 +89,8 @@ impl Simulation<'_> {
             outcome: TaskOutcome::Stopped,
             stop_code: StopCode::ServiceSchedulerInitiated,
             ..Task::provisioning(
-                self.next_number,
-                Owner::Service(service),
+                (self.next_number, draw_key),
+                owner,
                 task_definition,
                 self.plan_index[&(Owner::Service(service), task_definition, capacity_provider)],
                 (fargate.map_or(def.cpu, |s| s.cpu), fargate.map_or(def.memory_mib, |s| s.memory_mib)),
@@ -130,6 +132,7 @@ impl Simulation<'_> {
             }
             return Ok(false);
         }
+        self.draws.count_task(owner);
         self.next_number += 1;
         self.summary.tasks_submitted += 1;
         self.summary.service_tasks += 1;
@@ -170,14 +173,15 @@ impl Simulation<'_> {
         } else {
             self.queue.schedule_in(healthy_after, Event::Healthy(task_ref));
         }
+        let key = self.tasks[task_ref.slot as usize].draw_key;
         let crash_rate = self.scenario.faults.task_crash_rate;
         if crash_rate > 0.0 {
-            let after = self.exponential_hours(crash_rate);
+            let after = self.exponential_hours(crash_rate, Purpose::TaskCrash, key);
             self.queue.schedule_in(after, Event::Exited(task_ref));
         }
         let spot_rate = self.scenario.faults.fargate_spot_interruption_rate;
         if self.tasks[task_ref.slot as usize].spot && spot_rate > 0.0 {
-            let after = self.exponential_hours(spot_rate);
+            let after = self.exponential_hours(spot_rate, Purpose::FargateSpotNotice, key);
             self.queue.schedule_in(after, Event::FargateSpotNotice(task_ref));
         }
     }
@@ -216,7 +220,7 @@ impl Simulation<'_> {
     pub(in crate::simulation) fn on_deregistered(&mut self, task_ref: TaskRef) {
         if self.task(task_ref).is_some_and(|t| t.state == TaskStatus::Deactivating) {
             self.tasks[task_ref.slot as usize].state = TaskStatus::Stopping;
-            let stop = self.scenario.timing.task_stop.sample_duration(&mut self.lifecycle);
+            let stop = self.stop_delay(task_ref);
             self.queue.schedule_in(stop, Event::Stopped(task_ref));
         }
     }
@@ -262,7 +266,7 @@ impl Simulation<'_> {
                     }
                     None => {
                         self.tasks[task_ref.slot as usize].state = TaskStatus::Stopping;
-                        let stop = self.scenario.timing.task_stop.sample_duration(&mut self.lifecycle);
+                        let stop = self.stop_delay(task_ref);
                         self.queue.schedule_in(stop, Event::Stopped(task_ref));
                     }
                 }

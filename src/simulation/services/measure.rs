@@ -1,7 +1,9 @@
 //! What a service records: per-sample demand, capacity and availability,
 //! its figures over the run, and its rows of the deployment and event logs.
 
+use super::SampleFacts;
 use crate::engine::SimTime;
+use crate::metrics::Served;
 use crate::model::LaunchType;
 use crate::record::{
     DeploymentRecord, EventRecord, EventSubject, Owner, ServiceReport, ServiceSample, StopCode, TaskStatus,
@@ -10,12 +12,39 @@ use crate::scheduler::{Deployment, DeploymentKind, DeploymentOutcome, RolloutSta
 use crate::simulation::task::TaskRef;
 use crate::simulation::Simulation;
 
+/// The union of the trouble the services show at one sample.
+#[derive(Debug)]
+struct AnyTrouble {
+    facts: SampleFacts,
+}
+
+impl Default for AnyTrouble {
+    fn default() -> AnyTrouble {
+        let served = Served { time: SimTime::ZERO, demand: 0.0, served: 0.0 };
+        AnyTrouble { facts: SampleFacts { served, below_desired: false, overloaded: false, cpu_pct: None, ratio: 1.0 } }
+    }
+}
+
+impl AnyTrouble {
+    fn merge(&mut self, other: &SampleFacts) {
+        let facts = &mut self.facts;
+        facts.below_desired |= other.below_desired;
+        facts.overloaded |= other.overloaded;
+        facts.cpu_pct = match (facts.cpu_pct, other.cpu_pct) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
 impl Simulation<'_> {
     /// One sample of every service: demand, what the healthy tasks serve,
     /// and the counts behind availability.
     pub(in crate::simulation) fn sample_services(&mut self, time: SimTime, registered_cpu: u64) {
         let dt = self.scenario.sample_interval;
         self.registered_cpu_ms += registered_cpu as f64 * dt.0 as f64;
+        // The run is in trouble at this sample when any measured service is.
+        let mut any_trouble = AnyTrouble::default();
         for service in 0..self.services.len() {
             let spec = &self.scenario.services[service];
             let state = &self.services[service];
@@ -62,11 +91,24 @@ impl Simulation<'_> {
                 (Some(d), Some(s)) => (d, s),
                 _ => (f64::from(desired), f64::from(healthy.min(desired))),
             };
-            let ratio = if desired == 0 { 1.0 } else { f64::from(running) / f64::from(desired) };
-            let overloaded = demand.is_some_and(|d| d > capacity + 1e-9);
-            state.since_start.add(dt, d, s, healthy < desired, overloaded, ratio);
+            // Each running task carries an equal share of the demand, as the
+            // published CPUUtilization has it (simulation/scaling.rs).
+            let cpu_pct = demand.map(|d| match running {
+                0 if d > 0.0 => 100.0,
+                0 => 0.0,
+                n => (100.0 * d / (f64::from(n) * capacity_per_task)).min(100.0),
+            });
+            let facts = SampleFacts {
+                served: Served { time, demand: d, served: s },
+                below_desired: healthy < desired,
+                overloaded: demand.is_some_and(|d| d > capacity + 1e-9),
+                cpu_pct,
+                ratio: if desired == 0 { 1.0 } else { f64::from(running) / f64::from(desired) },
+            };
+            state.since_start.add(dt, &facts);
             if measuring {
-                state.since_steady.add(dt, d, s, healthy < desired, overloaded, ratio);
+                state.since_steady.add(dt, &facts);
+                any_trouble.merge(&facts);
             }
             let in_progress = state.deployments.iter().any(|d| d.rollout == RolloutState::InProgress);
             self.recorder.service_sample(ServiceSample {
@@ -82,6 +124,7 @@ impl Simulation<'_> {
                 deployment_in_progress: in_progress,
             });
         }
+        self.trouble.add(dt, &any_trouble.facts);
     }
 
     /// Each service's figures over the run, in scenario order.
@@ -118,8 +161,7 @@ impl Simulation<'_> {
                     desired_end: state.desired,
                     running_end: running_end as u32,
                     availability_pct: state.availability_pct(),
-                    below_desired: exposure.below_desired,
-                    overloaded: exposure.overloaded,
+                    incidents: exposure.incidents(self.scenario.sample_interval, self.scenario.slo),
                     running_to_desired: (!ratios.is_empty()).then(|| (quantile(0.01), quantile(0.99))),
                     counts: state.counts,
                     deployments: updates.len() as u64,

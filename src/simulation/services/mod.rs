@@ -8,9 +8,11 @@ use super::{Event, Simulation, Task, TaskRef, TaskStatus};
 use crate::cluster::{GroupId, InstanceId, InstanceStatus};
 use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;
+use crate::metrics::{aligned_windows, slo_budget_used_pct, worst_window_pct, Served};
 use crate::placement::{BinpackField, Strategy};
-use crate::record::{ServiceCounts, StopCode, TaskOutcome};
+use crate::record::{Incidents, ServiceCounts, StopCode, TaskOutcome};
 use crate::scenario::service_spec::ServiceSpec;
+use crate::scenario::Slo;
 use crate::scheduler::{
     minimum_healthy, plan_rolling, BlueGreenPhase, Deployment, DeploymentKind, DeploymentStatus, RollingCounts,
     RolloutState,
@@ -129,23 +131,75 @@ pub(super) struct Exposure {
     pub demand: f64,
     /// Served demand × ms.
     pub served: f64,
-    pub below_desired: SimDuration,
-    pub overloaded: SimDuration,
+    /// Time in each kind of trouble.
+    pub trouble: Trouble,
     /// Running ÷ desired at each sample.
     pub ratios: Vec<f64>,
+    /// Demand and served demand at each sample, for the worst windows.
+    pub points: Vec<Served>,
+}
+
+/// Time spent in each kind of trouble.
+#[derive(Debug, Default, Clone, Copy)]
+pub(in crate::simulation) struct Trouble {
+    pub below_desired: SimDuration,
+    pub overloaded: SimDuration,
+    pub cpu_over_80: SimDuration,
+    pub cpu_over_90: SimDuration,
+}
+
+impl Trouble {
+    /// Adds `dt` to each kind of trouble the sample shows.
+    pub(in crate::simulation) fn add(&mut self, dt: SimDuration, sample: &SampleFacts) {
+        let count = |on: bool, total: &mut SimDuration| {
+            if on {
+                *total = *total + dt;
+            }
+        };
+        let cpu = sample.cpu_pct.unwrap_or(0.0);
+        count(sample.below_desired, &mut self.below_desired);
+        count(sample.overloaded, &mut self.overloaded);
+        count(cpu > 80.0, &mut self.cpu_over_80);
+        count(cpu > 90.0, &mut self.cpu_over_90);
+    }
+}
+
+/// What one sample found of a service.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::simulation) struct SampleFacts {
+    pub served: Served,
+    pub below_desired: bool,
+    pub overloaded: bool,
+    /// The tasks' CPU utilisation (services with a demand curve).
+    pub cpu_pct: Option<f64>,
+    /// Running ÷ desired.
+    pub ratio: f64,
 }
 
 impl Exposure {
-    fn add(&mut self, dt: SimDuration, demand: f64, served: f64, below: bool, overloaded: bool, ratio: f64) {
-        self.demand += demand * dt.0 as f64;
-        self.served += served * dt.0 as f64;
-        if below {
-            self.below_desired = self.below_desired + dt;
+    fn add(&mut self, dt: SimDuration, sample: &SampleFacts) {
+        self.demand += sample.served.demand * dt.0 as f64;
+        self.served += sample.served.served * dt.0 as f64;
+        self.trouble.add(dt, sample);
+        self.ratios.push(sample.ratio);
+        self.points.push(sample.served);
+    }
+
+    /// The worst windows and time in trouble of this span of samples.
+    pub(super) fn incidents(&self, interval: SimDuration, slo: Option<Slo>) -> Incidents {
+        const HOUR: SimDuration = SimDuration::from_secs(3600);
+        Incidents {
+            worst_5m_pct: worst_window_pct(&self.points, interval, SimDuration::from_secs(300)),
+            worst_1h_pct: worst_window_pct(&self.points, interval, HOUR),
+            hourly_pct: aligned_windows(&self.points, HOUR),
+            daily_pct: aligned_windows(&self.points, SimDuration::from_secs(86_400)),
+            below_desired: self.trouble.below_desired,
+            overloaded: self.trouble.overloaded,
+            cpu_over_80: self.trouble.cpu_over_80,
+            cpu_over_90: self.trouble.cpu_over_90,
+            slo_budget_used_pct: slo
+                .and_then(|slo| slo_budget_used_pct(&self.points, interval, slo.target_pct, slo.window)),
         }
-        if overloaded {
-            self.overloaded = self.overloaded + dt;
-        }
-        self.ratios.push(ratio);
     }
 }
 
