@@ -1,6 +1,7 @@
 //! `ecs-sim run`: one scenario, or every variant and replication of a sweep.
 
 use super::{peak_memory, Format};
+use crate::engine::SimDuration;
 use crate::error::{Error, InputError};
 use crate::output;
 use crate::placement::Rejection;
@@ -156,39 +157,70 @@ fn print_single(scenario: &Scenario, summary: &RunSummary, out: &Path, wall: f64
     outln!("  results in {}", out.display());
 }
 
-/// The summary of a single run as JSON (for `--format json`).
+/// The summary of a single run as JSON (for `--format json`): every row of
+/// `summary.csv`, grouped, with numbers unrounded, plus the run's overall
+/// `availability_pct` (as a sweep computes it), `placed_pct` and `results`.
 fn single_json(scenario: &Scenario, summary: &RunSummary, out: &Path) -> serde_json::Value {
-    let failed: u64 = summary.tasks_failed.iter().sum();
-    let by_reason: serde_json::Map<String, serde_json::Value> =
+    use serde_json::{json, Map, Value};
+    // `+ 0.0` turns a negative zero (the sum of no fleets) into 0.
+    let number = |v: f64| Value::from(v + 0.0);
+    let by_reason: Map<String, Value> =
         Rejection::ALL.iter().zip(summary.tasks_failed).map(|(r, n)| (r.reason().to_string(), n.into())).collect();
-    let by_fleet: serde_json::Map<String, serde_json::Value> =
-        scenario.fleets.iter().zip(&summary.costs.by_fleet).map(|(f, c)| (f.name.clone(), (*c).into())).collect();
-    let availability = if summary.tasks_submitted == 0 {
-        100.0
-    } else {
-        100.0 * (1.0 - failed as f64 / summary.tasks_submitted as f64)
+    let by_fleet: Map<String, Value> =
+        scenario.fleets.iter().zip(&summary.costs.by_fleet).map(|(f, c)| (f.name.clone(), number(*c))).collect();
+    let services: Map<String, Value> = scenario
+        .services
+        .iter()
+        .zip(&summary.service_availability_pct)
+        .map(|(s, a)| (s.def.name.clone(), json!({ "availability_pct": number(*a) })))
+        .collect();
+    let quantiles = |q: &[Option<SimDuration>; 3]| {
+        let seconds = |i: usize| q[i].map_or(Value::Null, |d| number(d.as_secs_f64()));
+        json!({ "p50": seconds(0), "p95": seconds(1), "p99": seconds(2) })
     };
-    serde_json::json!({
+    json!({
         "scenario": scenario.name,
         "seed": scenario.seed,
-        "simulated_hours": scenario.duration.as_secs_f64() / 3600.0,
+        "simulated_hours": number(scenario.duration.as_secs_f64() / 3600.0),
         "events": summary.events,
         "tasks": {
             "submitted": summary.tasks_submitted,
             "started": summary.tasks_started,
             "completed": summary.tasks_completed,
-            "failed": failed,
+            "failed": summary.tasks_failed.iter().sum::<u64>(),
             "failed_by_reason": by_reason,
+            "skipped_oversize": summary.tasks_skipped_oversize,
+            "running_at_end": summary.tasks_running_at_end,
+            "starting_at_end": summary.tasks_starting_at_end,
+            "waiting_at_end": summary.tasks_waiting_at_end,
+            "lost_to_faults": summary.tasks_lost_to_faults,
+        },
+        "trace": {
+            "rows_skipped": summary.trace_rows_skipped,
+            "rows_held_at_end": summary.trace_rows_held_at_end,
+            "tasks_dropped": summary.trace_tasks_dropped,
+            "tasks_cut_short": summary.trace_tasks_cut_short,
         },
         "cost_usd": {
-            "total": summary.costs.total(),
-            "ec2": summary.costs.ec2(),
-            "fargate": summary.costs.fargate,
+            "total": number(summary.costs.total()),
+            "ec2": number(summary.costs.ec2()),
+            "fargate": number(summary.costs.fargate),
             "by_fleet": by_fleet,
         },
-        "cpu_reservation_avg_pct": summary.cpu_reservation_avg_pct,
-        "memory_reservation_avg_pct": summary.memory_reservation_avg_pct,
-        "availability_pct": availability,
+        "instance_hours": number(summary.instance_hours),
+        "cpu_reservation_avg_pct": number(summary.cpu_reservation_avg_pct),
+        "cpu_reservation_peak_pct": number(summary.cpu_reservation_peak_pct),
+        "memory_reservation_avg_pct": number(summary.memory_reservation_avg_pct),
+        "memory_reservation_peak_pct": number(summary.memory_reservation_peak_pct),
+        "task_wait_s": quantiles(&summary.task_wait),
+        "task_start_delay_s": quantiles(&summary.task_start_delay),
+        "faults": {
+            "instance_failures": summary.instance_failures,
+            "spot_interruptions": summary.spot_interruptions,
+        },
+        "services": services,
+        "placed_pct": number(summary.placed_pct()),
+        "availability_pct": number(summary.availability_pct()),
         "results": out.display().to_string(),
     })
 }
