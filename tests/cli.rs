@@ -355,3 +355,82 @@ fn a_run_with_services_writes_their_chart() {
     let png = std::fs::read(out.join("services.png")).unwrap();
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "services.png is not a PNG");
 }
+
+/// Runs `ecs-sim trace stats FILE ARGS...`.
+fn trace_stats(file: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ecs-sim")).args(["trace", "stats"]).arg(file).args(args).output().unwrap()
+}
+
+#[test]
+fn trace_stats_reads_azure_vmtable_in_both_spellings() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("vmtable.csv");
+    // vmid, subscription, deployment, created, deleted, maxcpu, avgcpu, p95maxcpu, category, cores, memory GB
+    std::fs::write(&trace, "v1,s,d,0,3600,50,20,40,Delay-insensitive,2,4\nv2,s,d,600,4200,50,20,40,Interactive,4,8\n")
+        .unwrap();
+    for spelling in ["azure-vmtable", "azure_vmtable"] {
+        let output = trace_stats(&trace, &["--format", spelling]);
+        assert_success(&output);
+        let stdout = text(&output.stdout);
+        assert!(stdout.contains("tasks:        2 rows, 2 instances"), "{spelling}: {stdout}");
+        assert!(stdout.contains("cpu units:    p0 2048"), "{spelling}: {stdout}");
+    }
+    let help = text(&ecs_sim(&["trace", "stats", "--help"]).stdout);
+    assert!(help.contains("azure-vmtable") && help.contains("generic") && help.contains("native"), "{help}");
+}
+
+#[test]
+fn trace_stats_reads_a_generic_trace_through_its_column_mapping() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("jobs.tsv");
+    std::fs::write(&trace, "start_ms\tend_ms\tcores\tn\n0\t3600000\t2\t3\n60000\t1860000\t0.5\t\n").unwrap();
+    let columns = "time = \"start_ms\", end_time = \"end_ms\", time_unit = \"ms\", cpu = \"cores\", cpu_scale = 1024, \
+                   count = \"n\", delimiter = \"tab\"";
+    let output = trace_stats(&trace, &["--format", "generic", "--columns", columns]);
+    assert_success(&output);
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("tasks:        2 rows, 4 instances"), "{stdout}");
+    assert!(stdout.contains("submits:      0.0 s to 60.0 s"), "{stdout}");
+    assert!(stdout.contains("cpu units:    p0 512  p50 2048"), "{stdout}");
+    // 3 × 2 vCPU × 1 h + 1 × 0.5 vCPU × 0.5 h
+    assert!(stdout.contains("requested:    6.2 vCPU-hours, 0.0 GiB-hours"), "{stdout}");
+
+    let typo = trace_stats(&trace, &["--format", "generic", "--columns", "time = \"start_ms\", durration = \"x\""]);
+    assert_input_error(&typo, &["--columns", "unknown field `durration`", "did you mean `duration`"]);
+    let missing = trace_stats(&trace, &["--format", "generic"]);
+    assert_input_error(&missing, &["jobs.tsv", "--columns", "column mapping"]);
+    let wrong_column =
+        trace_stats(&trace, &["--format", "generic", "--columns", "time = \"start\", end_time = \"end_ms\", delimiter = \"tab\""]);
+    assert_input_error(
+        &wrong_column,
+        &["jobs.tsv", "line 1", "`start` is not in the header", "did you mean `start_ms`"],
+    );
+    let stray = trace_stats(&trace, &["--format", "alibaba2018", "--columns", "time = \"start_ms\""]);
+    assert_input_error(&stray, &["--columns", "--format generic"]);
+}
+
+#[test]
+fn trace_stats_reads_a_native_trace() {
+    let quickstart = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/traces/quickstart-batch.csv");
+    let output = trace_stats(&quickstart, &["--format", "native"]);
+    assert_success(&output);
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("tasks:        15 rows, 134 instances"), "{stdout}");
+    assert!(stdout.contains("skipped rows: 0"), "{stdout}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("native.csv");
+    std::fs::write(&trace, "submit_time,count,duration,cpu,memory\n0,2,1h,1024,2048\n30,,36m,512,\n").unwrap();
+    let output = trace_stats(&trace, &["--format", "native"]);
+    assert_success(&output);
+    let stdout = text(&output.stdout);
+    // A row without a count is one instance; a row without memory gives no memory request.
+    assert!(stdout.contains("tasks:        2 rows, 3 instances"), "{stdout}");
+    assert!(stdout.contains("memory MiB:   p0 2048"), "{stdout}");
+    // 2 × 1 vCPU × 1 h + 1 × 0.5 vCPU × 0.6 h; 2 × 2 GiB × 1 h
+    assert!(stdout.contains("requested:    2.3 vCPU-hours, 4.0 GiB-hours"), "{stdout}");
+
+    std::fs::write(&trace, "submit_time,duration\n5,10\n4,10\n").unwrap();
+    assert_input_error(&trace_stats(&trace, &["--format", "native"]), &["native.csv", "line 3", "sort the trace"]);
+    assert_input_error(&trace_stats(&trace, &["--format", "native", "--unsorted"]), &["native.csv", "--unsorted"]);
+}

@@ -99,9 +99,13 @@ pub(crate) enum TraceFileFormat {
     Alibaba2017,
     /// Google cluster-data 2011 task_events.
     Google2011,
-    /// Azure Public Dataset V1 vmtable.
-    #[value(name = "azure_vmtable")]
+    /// Azure Public Dataset V1 vmtable (also spelt `azure_vmtable`, as in a scenario).
+    #[value(name = "azure-vmtable", alias = "azure_vmtable")]
     AzureVmtable,
+    /// Any CSV, its columns named by `--columns`.
+    Generic,
+    /// ecs-sim's own trace CSV (docs/scenario.md §15).
+    Native,
 }
 
 /// Runs the command line; returns the process exit code (0 success, 1
