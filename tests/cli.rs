@@ -483,3 +483,100 @@ fn validate_prints_a_fleet_of_nothing_at_zero_dollars() {
     assert!(stdout.contains(", $0.000/h"), "{stdout}");
     assert!(!stdout.contains("-0"), "{stdout}");
 }
+
+#[test]
+fn quiet_prints_only_errors_and_verbose_prints_more() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("q");
+    let out = out.to_str().unwrap();
+    for args in [
+        &["-q", "run", "scenarios/quickstart.toml", "--out", out][..],
+        &["run", "scenarios/quickstart.toml", "--out", out, "--quiet"][..],
+        &["validate", "scenarios/quickstart.toml", "-q"][..],
+        &["trace", "stats", "scenarios/traces/quickstart-batch.csv", "--format", "native", "-q"][..],
+    ] {
+        let output = ecs_sim(args);
+        assert_success(&output);
+        assert!(output.stdout.is_empty(), "`ecs-sim {}` printed:\n{}", args.join(" "), text(&output.stdout));
+    }
+    // Quiet still reports errors, and still prints what was asked for.
+    assert_input_error(&ecs_sim(&["-q", "validate", "scenarios/no-such.toml"]), &["no-such.toml"]);
+    let json = ecs_sim(&["-q", "run", "scenarios/quickstart.toml", "--out", out, "--format", "json"]);
+    assert_success(&json);
+    assert!(serde_json::from_slice::<serde_json::Value>(&json.stdout).is_ok());
+
+    let normal = text(&ecs_sim(&["run", "scenarios/quickstart.toml", "--out", out]).stdout);
+    let verbose = text(&ecs_sim(&["-v", "run", "scenarios/quickstart.toml", "--out", out]).stdout);
+    for line in ["task wait: p50", "failed by reason: RESOURCE:CPU 8, RESOURCE:MEMORY 32", "availability: 91.7883 %"] {
+        assert!(verbose.contains(line), "-v lacks `{line}`:\n{verbose}");
+        assert!(!normal.contains(line), "without -v: `{line}`:\n{normal}");
+    }
+    let both = ecs_sim(&["-v", "-q", "validate", "scenarios/quickstart.toml"]);
+    assert_eq!(both.status.code(), Some(2), "-v with -q is a usage error");
+}
+
+/// The shootout's committed baseline, with the `binpack` variant's mean cost lowered by 10 %.
+fn doctored_baseline(dir: &Path) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/strategy-shootout/variants.csv");
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let cost = header.iter().position(|h| h == "cost_usd_mean").unwrap();
+    let baseline = dir.join("variants.csv");
+    let mut writer = csv::Writer::from_path(&baseline).unwrap();
+    writer.write_record(&header).unwrap();
+    for record in reader.records() {
+        let mut row: Vec<String> = record.unwrap().iter().map(String::from).collect();
+        if row[1] == "binpack" {
+            row[cost] = format!("{:.4}", row[cost].parse::<f64>().unwrap() * 0.9);
+        }
+        writer.write_record(&row).unwrap();
+    }
+    writer.flush().unwrap();
+    baseline
+}
+
+#[test]
+fn check_format_json_gives_the_verdict_per_variant() {
+    let tmp = tempfile::tempdir().unwrap();
+    let baseline = doctored_baseline(tmp.path());
+    let output = ecs_sim(&[
+        "check",
+        "scenarios/strategy-shootout.toml",
+        "--baseline",
+        baseline.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "a regression exits 1: {}", text(&output.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("check --format json prints JSON");
+    assert_eq!(json["scenario"], "strategy-shootout");
+    assert_eq!(json["passed"], false);
+    assert_eq!(json["regressions"], 1);
+    assert_eq!(json["runs"], 20);
+    assert_eq!(json["tolerances"]["cost_pct"], 2.0);
+    let variants = json["variants"].as_array().unwrap();
+    assert_eq!(variants.len(), 4);
+    for variant in variants {
+        let binpack = variant["variant"] == "binpack";
+        assert_eq!(variant["passed"], !binpack, "{variant}");
+        let cost = &variant["cost_usd_mean"];
+        assert_eq!(cost["verdict"], if binpack { "worse" } else { "ok" }, "{variant}");
+        assert_eq!(variant["availability_pct_mean"]["verdict"], "ok", "{variant}");
+        let (base, now) = (cost["baseline"].as_f64().unwrap(), cost["now"].as_f64().unwrap());
+        assert!((cost["limit"].as_f64().unwrap() - base * 1.02).abs() < 1e-9, "{variant}");
+        assert!((cost["change_pct"].as_f64().unwrap() - 100.0 * (now - base) / base).abs() < 1e-9, "{variant}");
+    }
+}
+
+#[test]
+fn a_verbose_sweep_prints_one_line_per_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("shootout");
+    let output = ecs_sim(&["run", "scenarios/strategy-shootout.toml", "--out", out.to_str().unwrap(), "-v"]);
+    assert_success(&output);
+    let stdout = text(&output.stdout);
+    let runs: Vec<&str> = stdout.lines().filter(|l| l.trim_start().starts_with("run ")).collect();
+    assert_eq!(runs.len(), 20, "{stdout}");
+    assert!(runs[0].contains("`binpack` replication 0"), "{}", runs[0]);
+    assert!(runs[19].contains("`random` replication 4"), "{}", runs[19]);
+}

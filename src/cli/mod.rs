@@ -1,5 +1,6 @@
 //! The command line: the parser, one module per subcommand (`run`,
-//! `check`, `validate`, `trace stats`), and the exit codes.
+//! `check`, `validate`, `trace stats`), the global `-v`/`-q` flags, and the
+//! exit codes.
 
 use crate::error::Error;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -48,12 +49,30 @@ pub(crate) fn write_stdout(text: std::fmt::Arguments<'_>) {
 #[derive(Debug, Parser)]
 #[command(name = "ecs-sim", version, about, long_about = None)]
 pub(crate) struct Cli {
+    /// Print more: the whole summary of a run, one line per run of a sweep.
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    pub(crate) verbose: bool,
+    /// Print nothing but errors (and what was asked for: `--format json`;
+    /// `check` still lists its regressions).
+    #[arg(short, long, global = true)]
+    pub(crate) quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub(crate) command: Command,
 }
 
-/// How `run` prints its summary.
+/// How much a command prints besides its errors (`-q`, default, `-v`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Verbosity {
+    /// Errors, and output asked for by name.
+    Quiet,
+    /// The usual report.
+    Normal,
+    /// The usual report with more detail.
+    Verbose,
+}
+
+/// How `run` and `check` print their results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub(crate) enum Format {
     /// Lines for people.
@@ -113,11 +132,16 @@ pub(crate) enum TraceFileFormat {
 /// invalid input).
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    let verbosity = match (cli.quiet, cli.verbose) {
+        (true, _) => Verbosity::Quiet,
+        (false, true) => Verbosity::Verbose,
+        (false, false) => Verbosity::Normal,
+    };
     let result = match cli.command {
-        Command::Run(args) => run::run(args),
-        Command::Check(args) => check::check(args),
-        Command::Validate(args) => validate::validate(args),
-        Command::Trace { command: TraceCommand::Stats(args) } => trace::stats(args),
+        Command::Run(args) => run::run(args, verbosity),
+        Command::Check(args) => check::check(args, verbosity),
+        Command::Validate(args) => validate::validate(args, verbosity),
+        Command::Trace { command: TraceCommand::Stats(args) } => trace::stats(args, verbosity),
     };
     match result {
         Ok(code) => code,

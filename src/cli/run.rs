@@ -1,6 +1,6 @@
 //! `ecs-sim run`: one scenario, or every variant and replication of a sweep.
 
-use super::{peak_memory, Format};
+use super::{peak_memory, Format, Verbosity};
 use crate::engine::SimDuration;
 use crate::error::{Error, InputError};
 use crate::output;
@@ -8,7 +8,7 @@ use crate::placement::Rejection;
 use crate::record::RunSummary;
 use crate::scenario::Scenario;
 use crate::simulation::run_scenario;
-use crate::sweep::{self, Loaded, Sweep, SweepOptions};
+use crate::sweep::{self, Loaded, Sweep, SweepOptions, SweepOutcome};
 use clap::Args;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -38,14 +38,12 @@ pub(crate) struct RunArgs {
     /// rows of the native format are always fatal).
     #[arg(long)]
     pub(crate) strict: bool,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub(crate) quiet: bool,
 }
 
 /// Runs the scenario (or its sweep), writes its results and prints a summary.
-pub(super) fn run(args: RunArgs) -> Result<i32, Error> {
-    let RunArgs { scenario: path, out, seed, threads, only, format, strict, quiet } = args;
+pub(super) fn run(args: RunArgs, verbosity: Verbosity) -> Result<i32, Error> {
+    let RunArgs { scenario: path, out, seed, threads, only, format, strict } = args;
+    let quiet = verbosity == Verbosity::Quiet;
     match sweep::load(&path)? {
         Loaded::Single(mut scenario) => {
             if strict {
@@ -73,7 +71,7 @@ pub(super) fn run(args: RunArgs) -> Result<i32, Error> {
             let summary = result.summary;
             match format {
                 Format::Json => outln!("{:#}", single_json(&scenario, &summary, &out)),
-                Format::Text if !quiet => print_single(&scenario, &summary, &out, wall),
+                Format::Text if !quiet => print_single(&scenario, &summary, &out, wall, verbosity),
                 Format::Text => {}
             }
             Ok(0)
@@ -98,6 +96,9 @@ pub(super) fn run(args: RunArgs) -> Result<i32, Error> {
                 Format::Json => outln!("{:#}", sweep::to_json(&sweep, &outcome, &out)),
                 Format::Text if !quiet => {
                     outln!("{}", sweep_heading(&sweep, outcome.runs.len()));
+                    if verbosity == Verbosity::Verbose {
+                        out!("{}", run_lines(&sweep, &outcome));
+                    }
                     out!("{}", sweep::to_text(&outcome));
                     outln!(
                         "  {} runs in {:.3} s wall on {} thread(s), peak memory {}",
@@ -127,7 +128,25 @@ pub(super) fn sweep_heading(sweep: &Sweep, runs: usize) -> String {
     )
 }
 
-fn print_single(scenario: &Scenario, summary: &RunSummary, out: &Path, wall: f64) {
+/// One line per run of a sweep (`-v`), in run order.
+pub(super) fn run_lines(sweep: &Sweep, outcome: &SweepOutcome) -> String {
+    let mut text = String::new();
+    for run in &outcome.runs {
+        text += &format!(
+            "  run {:>4}: `{}` replication {}, seed {}: ${:.4}, availability {:.3} %, wait p95 {}\n",
+            run.run,
+            sweep.variants[run.variant].label,
+            run.replication,
+            run.seed,
+            run.cost_usd,
+            run.availability_pct,
+            run.task_wait_s[1].map_or("–".to_string(), |s| format!("{s:.1} s"))
+        );
+    }
+    text
+}
+
+fn print_single(scenario: &Scenario, summary: &RunSummary, out: &Path, wall: f64, verbosity: Verbosity) {
     outln!("{}: {} simulated, seed {}", scenario.name, scenario.duration, scenario.seed);
     outln!(
         "  tasks: {} submitted, {} started, {} completed, {} failed",
@@ -147,6 +166,9 @@ fn print_single(scenario: &Scenario, summary: &RunSummary, out: &Path, wall: f64
         summary.cpu_reservation_avg_pct,
         summary.memory_reservation_avg_pct
     );
+    if verbosity == Verbosity::Verbose {
+        print_details(scenario, summary);
+    }
     outln!(
         "  {} events in {:.3} s wall ({:.0} events/s), peak memory {}",
         summary.events,
@@ -155,6 +177,60 @@ fn print_single(scenario: &Scenario, summary: &RunSummary, out: &Path, wall: f64
         peak_memory().unwrap_or_else(|| "unknown".into())
     );
     outln!("  results in {}", out.display());
+}
+
+/// The rest of a run's summary, for `-v`.
+fn print_details(scenario: &Scenario, summary: &RunSummary) {
+    outln!(
+        "  peak reservation: CPU {:.1} %, memory {:.1} %; {:.1} instance-hours",
+        summary.cpu_reservation_peak_pct,
+        summary.memory_reservation_peak_pct,
+        summary.instance_hours
+    );
+    let seconds = |q: &[Option<SimDuration>; 3]| {
+        let one = |d: Option<SimDuration>| d.map_or("–".to_string(), |d| format!("{:.1}", d.as_secs_f64()));
+        format!("p50 {} s, p95 {} s, p99 {} s", one(q[0]), one(q[1]), one(q[2]))
+    };
+    outln!("  task wait: {}; start delay: {}", seconds(&summary.task_wait), seconds(&summary.task_start_delay));
+    let reasons: Vec<String> = Rejection::ALL
+        .iter()
+        .zip(summary.tasks_failed)
+        .filter(|(_, n)| *n > 0)
+        .map(|(r, n)| format!("{} {n}", r.reason()))
+        .collect();
+    if !reasons.is_empty() {
+        outln!("  failed by reason: {}", reasons.join(", "));
+    }
+    outln!(
+        "  at the end: {} running, {} starting, {} waiting; {} skipped as too large for any instance",
+        summary.tasks_running_at_end,
+        summary.tasks_starting_at_end,
+        summary.tasks_waiting_at_end,
+        summary.tasks_skipped_oversize
+    );
+    for (service, availability) in scenario.services.iter().zip(&summary.service_availability_pct) {
+        outln!("  service `{}`: availability {:.4} %", service.def.name, availability);
+    }
+    outln!(
+        "  availability: {:.4} % (placed share of RunTask tasks {:.4} %)",
+        summary.availability_pct(),
+        summary.placed_pct()
+    );
+    if summary.trace_rows_skipped > 0 || summary.trace_rows_held_at_end > 0 {
+        outln!(
+            "  trace rows: {} skipped as bad, {} held at the end behind dependencies",
+            summary.trace_rows_skipped,
+            summary.trace_rows_held_at_end
+        );
+    }
+    if summary.tasks_lost_to_faults > 0 || summary.instance_failures > 0 || summary.spot_interruptions > 0 {
+        outln!(
+            "  faults: {} tasks lost, {} instance failures, {} Spot interruptions",
+            summary.tasks_lost_to_faults,
+            summary.instance_failures,
+            summary.spot_interruptions
+        );
+    }
 }
 
 /// The summary of a single run as JSON (for `--format json`): every row of

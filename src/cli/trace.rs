@@ -1,6 +1,6 @@
 //! `ecs-sim trace stats`: look at a workload trace before running it.
 
-use super::TraceFileFormat;
+use super::{TraceFileFormat, Verbosity};
 use crate::engine::SimDuration;
 use crate::error::{Error, InputError};
 use crate::scenario::column_mapping_from_inline;
@@ -35,7 +35,8 @@ pub(crate) struct StatsArgs {
 }
 
 /// Prints the trace's statistics and the rows it skipped.
-pub(super) fn stats(args: StatsArgs) -> Result<i32, Error> {
+pub(super) fn stats(args: StatsArgs, verbosity: Verbosity) -> Result<i32, Error> {
+    let quiet = verbosity == Verbosity::Quiet;
     let StatsArgs { file, format, columns, machine_vcpu, machine_memory_gib, unsorted, strict } = args;
     if !(machine_vcpu > 0.0 && machine_memory_gib > 0.0) {
         return Err(InputError::new(&file, "the trace machine needs a positive size")
@@ -65,7 +66,7 @@ pub(super) fn stats(args: StatsArgs) -> Result<i32, Error> {
             };
             TraceFormat::Generic(column_mapping_from_inline(&columns, "--columns")?)
         }
-        TraceFileFormat::Native => return native(&file, unsorted),
+        TraceFileFormat::Native => return native(&file, unsorted, quiet),
     };
     let units = UnitMapping {
         machine_cpu_units: (machine_vcpu * 1024.0).round() as u32,
@@ -76,6 +77,9 @@ pub(super) fn stats(args: StatsArgs) -> Result<i32, Error> {
         reader = reader.with_reorder_window(SimDuration(u64::MAX));
     }
     let stats = trace_stats(&mut reader)?;
+    if quiet {
+        return Ok(0);
+    }
     outln!("{}", file.display());
     outln!("{stats}");
     for (reason, count) in reader.skipped_by_reason().iter().chain(reader.incomplete_by_reason()) {
@@ -91,7 +95,7 @@ pub(super) fn stats(args: StatsArgs) -> Result<i32, Error> {
 
 /// `--format native`: every problem is fatal, as in a run, and the file must
 /// be in time order.
-fn native(file: &Path, unsorted: bool) -> Result<i32, Error> {
+fn native(file: &Path, unsorted: bool, quiet: bool) -> Result<i32, Error> {
     if unsorted {
         return Err(InputError::new(file, "a native trace is read in file order, so `--unsorted` does not apply")
             .at("option `--unsorted`")
@@ -104,6 +108,9 @@ fn native(file: &Path, unsorted: bool) -> Result<i32, Error> {
             .into());
     }
     let stats = native_trace_stats(file)?;
+    if quiet {
+        return Ok(0);
+    }
     outln!("{}", file.display());
     outln!("{stats}");
     Ok(0)

@@ -2,6 +2,7 @@
 //! print what would run.
 
 use super::run::sweep_heading;
+use super::Verbosity;
 use crate::engine::SimDuration;
 use crate::error::Error;
 use crate::model::{LaunchType, Market};
@@ -21,9 +22,12 @@ pub(crate) struct ValidateArgs {
 }
 
 /// Prints what the scenario (and its sweep) would run.
-pub(super) fn validate(args: ValidateArgs) -> Result<i32, Error> {
-    let scenario = args.scenario;
-    match sweep::load(&scenario)? {
+pub(super) fn validate(args: ValidateArgs, verbosity: Verbosity) -> Result<i32, Error> {
+    let loaded = sweep::load(&args.scenario)?;
+    if verbosity == Verbosity::Quiet {
+        return Ok(0);
+    }
+    match loaded {
         Loaded::Single(scenario) => out!("{}", describe(&scenario)),
         Loaded::Sweep(sweep) => {
             out!("{}", describe(&sweep.base));
