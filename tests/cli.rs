@@ -356,6 +356,55 @@ fn a_run_with_services_writes_their_chart() {
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "services.png is not a PNG");
 }
 
+/// `validate` prints what a person reads: no Rust debug text, no negative
+/// zero, prices at a sensible precision. The output of a few example
+/// scenarios is compared with `tests/golden/validate/NAME.txt`; after an
+/// intended change, regenerate them with `BLESS=1 cargo test --release --test cli`
+/// and review the diff.
+#[test]
+fn validate_output_matches_golden_files() {
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/validate");
+    let bless = std::env::var_os("BLESS").is_some();
+    for name in ["quickstart", "web-service", "spot-heavy", "strategy-shootout", "fargate-spot"] {
+        let output = ecs_sim(&["validate", &format!("scenarios/{name}.toml")]);
+        assert_success(&output);
+        let got = text(&output.stdout);
+        for debug in ["Some(", "None", "OnDemand", "Binpack(", "Spread", "[", "-0.0", "$-"] {
+            assert!(!got.contains(debug), "{name}: validate prints `{debug}`:\n{got}");
+        }
+        let path = golden.join(format!("{name}.txt"));
+        if bless {
+            std::fs::create_dir_all(&golden).unwrap();
+            std::fs::write(&path, &got).unwrap();
+            continue;
+        }
+        let want = std::fs::read_to_string(&path)
+            .unwrap_or_else(|_| panic!("missing {}; run BLESS=1 cargo test --release --test cli", path.display()));
+        assert!(
+            got == want,
+            "validate {name} differs from {}; if intended, run BLESS=1 cargo test --release --test cli\n got:\n{got}\nwant:\n{want}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn validate_prints_a_fleet_of_nothing_at_zero_dollars() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("empty.toml");
+    std::fs::write(
+        &scenario,
+        "[simulation]\nduration = \"1h\"\n[[fleet]]\nname = \"none\"\ninstance_types = [\"m5.large\"]\ncount = 0\n",
+    )
+    .unwrap();
+    let output = ecs_sim(&["validate", scenario.to_str().unwrap()]);
+    assert_success(&output);
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("fleet `none`: 0 x m5.large (On-Demand)"), "{stdout}");
+    assert!(stdout.contains(", $0.000/h"), "{stdout}");
+    assert!(!stdout.contains("-0"), "{stdout}");
+}
+
 /// Runs `ecs-sim trace stats FILE ARGS...`.
 fn trace_stats(file: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ecs-sim")).args(["trace", "stats"]).arg(file).args(args).output().unwrap()
@@ -435,53 +484,23 @@ fn trace_stats_reads_a_native_trace() {
     assert_input_error(&trace_stats(&trace, &["--format", "native", "--unsorted"]), &["native.csv", "--unsorted"]);
 }
 
-/// `validate` prints what a person reads: no Rust debug text, no negative
-/// zero, prices at a sensible precision. The output of a few example
-/// scenarios is compared with `tests/golden/validate/NAME.txt`; after an
-/// intended change, regenerate them with `BLESS=1 cargo test --release --test cli`
-/// and review the diff.
 #[test]
-fn validate_output_matches_golden_files() {
-    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/validate");
-    let bless = std::env::var_os("BLESS").is_some();
-    for name in ["quickstart", "web-service", "spot-heavy", "strategy-shootout", "fargate-spot"] {
-        let output = ecs_sim(&["validate", &format!("scenarios/{name}.toml")]);
+fn completions_are_printed_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let output = ecs_sim(&["completions", shell]);
         assert_success(&output);
-        let got = text(&output.stdout);
-        for debug in ["Some(", "None", "OnDemand", "Binpack(", "Spread", "[", "-0.0", "$-"] {
-            assert!(!got.contains(debug), "{name}: validate prints `{debug}`:\n{got}");
+        let script = text(&output.stdout);
+        for word in ["ecs-sim", "validate", "completions", "schema", "format", "baseline"] {
+            assert!(script.contains(word), "{shell} completions lack `{word}`");
         }
-        let path = golden.join(format!("{name}.txt"));
-        if bless {
-            std::fs::create_dir_all(&golden).unwrap();
-            std::fs::write(&path, &got).unwrap();
-            continue;
+        // These three also complete values, such as the trace formats.
+        if ["bash", "zsh", "fish"].contains(&shell) {
+            assert!(script.contains("azure-vmtable"), "{shell} completions lack the trace formats");
         }
-        let want = std::fs::read_to_string(&path)
-            .unwrap_or_else(|_| panic!("missing {}; run BLESS=1 cargo test --release --test cli", path.display()));
-        assert!(
-            got == want,
-            "validate {name} differs from {}; if intended, run BLESS=1 cargo test --release --test cli\n got:\n{got}\nwant:\n{want}",
-            path.display()
-        );
     }
-}
-
-#[test]
-fn validate_prints_a_fleet_of_nothing_at_zero_dollars() {
-    let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("empty.toml");
-    std::fs::write(
-        &scenario,
-        "[simulation]\nduration = \"1h\"\n[[fleet]]\nname = \"none\"\ninstance_types = [\"m5.large\"]\ncount = 0\n",
-    )
-    .unwrap();
-    let output = ecs_sim(&["validate", scenario.to_str().unwrap()]);
-    assert_success(&output);
-    let stdout = text(&output.stdout);
-    assert!(stdout.contains("fleet `none`: 0 x m5.large (On-Demand)"), "{stdout}");
-    assert!(stdout.contains(", $0.000/h"), "{stdout}");
-    assert!(!stdout.contains("-0"), "{stdout}");
+    let output = ecs_sim(&["completions", "tcsh"]);
+    assert_eq!(output.status.code(), Some(2), "an unknown shell is a usage error");
+    assert!(text(&output.stderr).contains("bash"), "the error lists the shells: {}", text(&output.stderr));
 }
 
 #[test]

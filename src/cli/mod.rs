@@ -1,9 +1,10 @@
 //! The command line: the parser, one module per subcommand (`run`,
-//! `check`, `validate`, `trace stats`), the global `-v`/`-q` flags, and the
-//! exit codes.
+//! `check`, `validate`, `trace stats`; `completions` and `schema` are a few
+//! lines here), the global `-v`/`-q` flags, and the exit codes.
 
 use crate::error::Error;
-use clap::{Parser, Subcommand, ValueEnum};
+use crate::schema::scenario_schema;
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 /// Writes a line to stdout. When stdout is a closed pipe (`ecs-sim ... | head`)
 /// the program ends quietly instead of panicking as `println!` would.
@@ -52,8 +53,8 @@ pub(crate) struct Cli {
     /// Print more: the whole summary of a run, one line per run of a sweep.
     #[arg(short, long, global = true, conflicts_with = "quiet")]
     pub(crate) verbose: bool,
-    /// Print nothing but errors (and what was asked for: `--format json`;
-    /// `check` still lists its regressions).
+    /// Print nothing but errors (and what was asked for: `--format json`,
+    /// `schema`, `completions`; `check` still lists its regressions).
     #[arg(short, long, global = true)]
     pub(crate) quiet: bool,
     /// What to do.
@@ -100,6 +101,15 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: TraceCommand,
     },
+    /// Print a shell completion script, e.g. `ecs-sim completions bash > ~/.local/share/bash-completion/completions/ecs-sim`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print a JSON Schema (draft-07) of the scenario TOML format, for editor
+    /// completion and checking (e.g. Taplo / Even Better TOML).
+    Schema,
 }
 
 /// `ecs-sim trace` subcommands.
@@ -142,6 +152,16 @@ pub fn main() -> i32 {
         Command::Check(args) => check::check(args, verbosity),
         Command::Validate(args) => validate::validate(args, verbosity),
         Command::Trace { command: TraceCommand::Stats(args) } => trace::stats(args, verbosity),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "ecs-sim", &mut script);
+            out!("{}", String::from_utf8_lossy(&script));
+            Ok(0)
+        }
+        Command::Schema => {
+            outln!("{:#}", scenario_schema());
+            Ok(0)
+        }
     };
     match result {
         Ok(code) => code,
