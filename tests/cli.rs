@@ -1,5 +1,7 @@
-//! End-to-end tests of the `ecs-sim` binary: `run`, `validate`, `--help`,
-//! output files, determinism, seed override and exit codes.
+//! End-to-end tests of the `ecs-sim` binary: `run`, `validate` (with its
+//! golden output), `trace stats` in every format, `check --format json`,
+//! `completions`, `-v`/`-q`, `--help`, output files, determinism, seed
+//! override and exit codes.
 
 mod common;
 
@@ -9,14 +11,14 @@ use std::process::{Command, Output};
 
 /// The header of summary.csv.
 const SUMMARY_HEADER: &str = "metric,value";
-/// The header of timeseries.csv (`TIMESERIES_HEADER` in src/simulation/mod.rs).
+/// The header of timeseries.csv (`TIMESERIES_HEADER` in src/output/run_files.rs).
 const TIMESERIES_HEADER: &str = "time_s,instances,registered_cpu,reserved_cpu,cpu_reservation_pct,\
 registered_memory_mib,reserved_memory_mib,memory_reservation_pct,running_tasks,pending_tasks,fargate_running_tasks";
-/// The header of tasks.csv (`TASKS_HEADER` in src/simulation/mod.rs).
+/// The header of tasks.csv (`TASKS_HEADER` in src/output/run_files.rs).
 const TASKS_HEADER: &str = "task,workload,task_definition,group,launch_type,cpu,memory_mib,submitted_s,placed_s,\
 started_s,stopped_s,instance_id,instance_type,availability_zone,last_status,outcome,reason,fargate_cost_usd";
 
-/// The header of events.csv (`EVENTS_HEADER` in src/simulation/services.rs).
+/// The header of events.csv (`EVENTS_HEADER` in src/output/run_files.rs).
 const EVENTS_HEADER: &str = "time_s,event,service,task,task_definition,instance_id,availability_zone,stop_code,detail";
 
 const OUTPUT_FILES: [&str; 4] = ["summary.csv", "timeseries.csv", "tasks.csv", "events.csv"];
@@ -78,7 +80,7 @@ fn entries(dir: &Path) -> Vec<PathBuf> {
 }
 
 #[test]
-fn run_writes_three_csv_files_with_their_headers() {
+fn run_writes_four_csv_files_with_their_headers() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("quickstart");
     let output = ecs_sim(&["run", "scenarios/quickstart.toml", "--out", out.to_str().unwrap()]);
@@ -448,8 +450,10 @@ fn trace_stats_reads_a_generic_trace_through_its_column_mapping() {
     assert_input_error(&typo, &["--columns", "unknown field `durration`", "did you mean `duration`"]);
     let missing = trace_stats(&trace, &["--format", "generic"]);
     assert_input_error(&missing, &["jobs.tsv", "--columns", "column mapping"]);
-    let wrong_column =
-        trace_stats(&trace, &["--format", "generic", "--columns", "time = \"start\", end_time = \"end_ms\", delimiter = \"tab\""]);
+    let wrong_column = trace_stats(
+        &trace,
+        &["--format", "generic", "--columns", "time = \"start\", end_time = \"end_ms\", delimiter = \"tab\""],
+    );
     assert_input_error(
         &wrong_column,
         &["jobs.tsv", "line 1", "`start` is not in the header", "did you mean `start_ms`"],

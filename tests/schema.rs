@@ -52,7 +52,8 @@ fn check_value(root: &Value, schema: &Value, value: &toml::Value, path: &str, pr
         toml::Value::Array(_) => "array",
         toml::Value::Table(_) => "object",
     };
-    if !types.is_empty() && !types.contains(&kind) && !(kind == "integer" && types.contains(&"number")) {
+    let integer_as_number = kind == "integer" && types.contains(&"number");
+    if !types.is_empty() && !types.contains(&kind) && !integer_as_number {
         problems.push(format!("{path}: a {kind}, but the schema says {types:?}"));
         return;
     }
