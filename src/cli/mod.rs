@@ -86,7 +86,9 @@ pub(crate) enum Format {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Run a scenario and write summary.csv, timeseries.csv and tasks.csv; a
+    /// Run a scenario and write summary.csv, timeseries.csv and, unless
+    /// [output] turns them off, tasks.csv and events.csv (with services, also
+    /// their CSVs and services.png); a
     /// scenario with a [sweep] section runs every variant and replication and
     /// also writes variants.csv, runs.csv, charts and report.md.
     Run(RunArgs),
