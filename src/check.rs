@@ -250,6 +250,59 @@ pub(crate) fn table(rows: &[Comparison], tolerances: Tolerances) -> String {
     text
 }
 
+/// The comparison as JSON (`check --format json`): the tolerances, whether
+/// the check passed, and per variant, in table order, each metric's baseline
+/// and current values, the limit it may reach (the highest cost, the lowest
+/// availability), its change and verdict. A variant only in the baseline has
+/// `status` `missing`, one only in the rerun `new`.
+pub(crate) fn to_json(rows: &[Comparison], tolerances: Tolerances) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    let mut variants: Vec<Map<String, Value>> = Vec::new();
+    for row in rows {
+        if variants.last().and_then(|v| v.get("variant")).and_then(Value::as_str) != Some(row.variant.as_str()) {
+            let mut variant = Map::new();
+            variant.insert("variant".into(), row.variant.clone().into());
+            variant.insert("status".into(), "compared".into());
+            variant.insert("passed".into(), true.into());
+            variants.push(variant);
+        }
+        let Some(variant) = variants.last_mut() else { continue };
+        let verdict = row.verdict.as_str().to_lowercase();
+        if row.verdict.is_regression() {
+            variant.insert("passed".into(), false.into());
+        }
+        let (Some(baseline), Some(now)) = (row.baseline, row.now) else {
+            variant.insert("status".into(), verdict.into());
+            continue;
+        };
+        let metric = if row.metric == "cost_usd_mean" {
+            json!({
+                "baseline": baseline,
+                "now": now,
+                "limit": baseline * (1.0 + tolerances.cost_pct / 100.0),
+                "change_pct": if baseline == 0.0 { Value::Null } else { (100.0 * (now - baseline) / baseline).into() },
+                "verdict": verdict,
+            })
+        } else {
+            json!({
+                "baseline": baseline,
+                "now": now,
+                "limit": baseline - tolerances.availability_points,
+                "change_points": now - baseline,
+                "verdict": verdict,
+            })
+        };
+        variant.insert(row.metric.into(), metric);
+    }
+    let regressions = rows.iter().filter(|r| r.verdict.is_regression()).count();
+    json!({
+        "tolerances": { "cost_pct": tolerances.cost_pct, "availability_points": tolerances.availability_points },
+        "passed": regressions == 0,
+        "regressions": regressions,
+        "variants": variants,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,5 +345,33 @@ mod tests {
         let text = table(&rows, tol);
         assert!(text.contains("3 regression(s)"), "{text}");
         assert!(text.contains("+2.50 %"), "{text}");
+    }
+
+    #[test]
+    fn the_json_verdict_gives_values_limits_and_verdicts_per_variant() {
+        let base = |v: &str, c, a| BaselineRow { variant: v.into(), cost_usd_mean: c, availability_pct_mean: a };
+        let baseline = [base("a", 100.0, 99.0), base("gone", 1.0, 1.0)];
+        let now = [stats("a", 102.5, 99.5), stats("fresh", 1.0, 1.0)];
+        let tol = Tolerances { cost_pct: 2.0, availability_points: 0.1 };
+        let json = to_json(&compare(&baseline, &now, tol), tol);
+        assert_eq!(json["passed"], false);
+        assert_eq!(json["regressions"], 2);
+        assert_eq!(json["tolerances"]["cost_pct"], 2.0);
+        let variants = json["variants"].as_array().unwrap();
+        assert_eq!(variants.len(), 3);
+        let a = &variants[0];
+        assert_eq!(
+            (a["variant"].as_str(), a["status"].as_str(), a["passed"].as_bool()),
+            (Some("a"), Some("compared"), Some(false))
+        );
+        assert_eq!(a["cost_usd_mean"]["baseline"], 100.0);
+        assert_eq!(a["cost_usd_mean"]["now"], 102.5);
+        assert_eq!(a["cost_usd_mean"]["limit"], 102.0);
+        assert!((a["cost_usd_mean"]["change_pct"].as_f64().unwrap() - 2.5).abs() < 1e-9);
+        assert_eq!(a["cost_usd_mean"]["verdict"], "worse");
+        assert_eq!(a["availability_pct_mean"]["limit"], 98.9);
+        assert_eq!(a["availability_pct_mean"]["verdict"], "better");
+        assert_eq!((variants[1]["status"].as_str(), variants[1]["passed"].as_bool()), (Some("missing"), Some(false)));
+        assert_eq!((variants[2]["status"].as_str(), variants[2]["passed"].as_bool()), (Some("new"), Some(true)));
     }
 }

@@ -31,6 +31,7 @@ pub mod record;
 pub(crate) mod scaling;
 pub mod scenario;
 pub(crate) mod scheduler;
+pub mod schema;
 pub mod simulation;
 pub(crate) mod stats;
 pub mod sweep;

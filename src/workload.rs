@@ -5,7 +5,7 @@
 use crate::engine::{parse_duration, rng_stream, SimDuration, SimRng, SimTime};
 use crate::error::{best_match, InputError};
 use crate::scenario::workload_spec::{ArrivalProcess, SyntheticSpec, TraceSpec};
-use crate::traces::{reasons, DagGate, TraceReader, TraceTask};
+use crate::traces::{reasons, DagGate, TraceReader, TraceStats, TraceStatsBuilder, TraceTask};
 use rand::Rng;
 use rand_distr::{Distribution, Exp};
 use std::collections::VecDeque;
@@ -207,6 +207,19 @@ impl CsvTrace {
     fn field(&self, column: usize) -> Option<&str> {
         self.columns[column].and_then(|i| self.record.get(i)).filter(|s| !s.is_empty())
     }
+}
+
+/// Summarises a native trace ([`CsvTrace`]) for `ecs-sim trace stats`. A row
+/// without `count` counts as one instance (a workload would use its RunTask
+/// `count`), and a row without `cpu` or `memory` gives no request (its task
+/// definition's size is not known here). Every bad row is an error, as in a run.
+pub(crate) fn native_trace_stats(path: &Path) -> Result<TraceStats, InputError> {
+    let mut trace = CsvTrace::open(path)?;
+    let mut stats = TraceStatsBuilder::default();
+    while let Some(row) = trace.next_submission()? {
+        stats.add(row.time, row.run_duration, row.count.unwrap_or(1), row.cpu, row.memory);
+    }
+    Ok(stats.finish(0))
 }
 
 /// Parses a trace time: plain seconds or a duration string.

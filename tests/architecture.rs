@@ -10,7 +10,7 @@ const LAYERS: [&[&str]; 9] = [
     &["model", "catalog", "engine", "error", "stats"],
     &["cluster"],
     &["placement", "scaling", "traces", "billing", "metrics"],
-    &["scenario", "workload", "scheduler"],
+    &["scenario", "schema", "workload", "scheduler"],
     &["record"],
     &["simulation"],
     &["output"],

@@ -1,6 +1,8 @@
 //! `ecs-sim check`: rerun a sweep and compare it with a committed baseline.
 
-use crate::check::{compare, read_baseline, table, Tolerances};
+use super::run::run_lines;
+use super::{Format, Verbosity};
+use crate::check::{compare, read_baseline, table, to_json, Tolerances};
 use crate::error::{Error, InputError};
 use crate::sweep::{self, Loaded, SweepOptions};
 use clap::Args;
@@ -28,15 +30,16 @@ pub(crate) struct CheckArgs {
     /// Keep the rerun's outputs here [default: a temporary folder, removed afterwards].
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
-    /// Print only the regressions and errors.
-    #[arg(long, short)]
-    pub(crate) quiet: bool,
+    /// How to print the verdict.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
 }
 
 /// Reruns the sweep and prints its comparison with the baseline; 1 on a regression.
-pub(super) fn check(args: CheckArgs) -> Result<i32, Error> {
-    let CheckArgs { scenario: path, baseline, cost_tolerance_pct, availability_tolerance_points, threads, out, quiet } =
+pub(super) fn check(args: CheckArgs, verbosity: Verbosity) -> Result<i32, Error> {
+    let CheckArgs { scenario: path, baseline, cost_tolerance_pct, availability_tolerance_points, threads, out, format } =
         args;
+    let quiet = verbosity == Verbosity::Quiet;
     let Loaded::Sweep(sweep) = sweep::load(&path)? else {
         return Err(InputError::new(&path, "`check` compares sweep variants, but the scenario has no [sweep] section")
             .help("add a [sweep] section, e.g. `[sweep]` with `replications = 3`")
@@ -78,7 +81,13 @@ pub(super) fn check(args: CheckArgs) -> Result<i32, Error> {
     let outcome = result?;
     let comparisons = compare(&rows, &outcome.variants, tolerances);
     let regressions = comparisons.iter().filter(|c| c.verdict.is_regression()).count();
-    if !quiet || regressions > 0 {
+    if format == Format::Json {
+        let mut json = to_json(&comparisons, tolerances);
+        json["scenario"] = sweep.base.name.clone().into();
+        json["baseline"] = baseline.display().to_string().into();
+        json["runs"] = outcome.runs.len().into();
+        outln!("{json:#}");
+    } else if !quiet || regressions > 0 {
         outln!(
             "check {} against {}: {} runs in {:.3} s on {} thread(s)",
             sweep.base.name,
@@ -87,6 +96,9 @@ pub(super) fn check(args: CheckArgs) -> Result<i32, Error> {
             started.elapsed().as_secs_f64(),
             outcome.threads
         );
+        if verbosity == Verbosity::Verbose {
+            out!("{}", run_lines(&sweep, &outcome));
+        }
         // --quiet shows only the rows that got worse.
         let shown: Vec<_> = comparisons.into_iter().filter(|c| !quiet || c.verdict.is_regression()).collect();
         out!("{}", table(&shown, tolerances));

@@ -1,8 +1,10 @@
 //! The command line: the parser, one module per subcommand (`run`,
-//! `check`, `validate`, `trace stats`), and the exit codes.
+//! `check`, `validate`, `trace stats`; `completions` and `schema` are a few
+//! lines here), the global `-v`/`-q` flags, and the exit codes.
 
 use crate::error::Error;
-use clap::{Parser, Subcommand, ValueEnum};
+use crate::schema::scenario_schema;
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 /// Writes a line to stdout. When stdout is a closed pipe (`ecs-sim ... | head`)
 /// the program ends quietly instead of panicking as `println!` would.
@@ -48,12 +50,30 @@ pub(crate) fn write_stdout(text: std::fmt::Arguments<'_>) {
 #[derive(Debug, Parser)]
 #[command(name = "ecs-sim", version, about, long_about = None)]
 pub(crate) struct Cli {
+    /// Print more: the whole summary of a run, one line per run of a sweep.
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    pub(crate) verbose: bool,
+    /// Print nothing but errors (and what was asked for: `--format json`,
+    /// `schema`, `completions`; `check` still lists its regressions).
+    #[arg(short, long, global = true)]
+    pub(crate) quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub(crate) command: Command,
 }
 
-/// How `run` prints its summary.
+/// How much a command prints besides its errors (`-q`, default, `-v`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Verbosity {
+    /// Errors, and output asked for by name.
+    Quiet,
+    /// The usual report.
+    Normal,
+    /// The usual report with more detail.
+    Verbose,
+}
+
+/// How `run` and `check` print their results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub(crate) enum Format {
     /// Lines for people.
@@ -66,7 +86,9 @@ pub(crate) enum Format {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Run a scenario and write summary.csv, timeseries.csv and tasks.csv; a
+    /// Run a scenario and write summary.csv, timeseries.csv and, unless
+    /// [output] turns them off, tasks.csv and events.csv (with services, also
+    /// their CSVs and services.png); a
     /// scenario with a [sweep] section runs every variant and replication and
     /// also writes variants.csv, runs.csv, charts and report.md.
     Run(RunArgs),
@@ -81,6 +103,15 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: TraceCommand,
     },
+    /// Print a shell completion script, e.g. `ecs-sim completions bash > ~/.local/share/bash-completion/completions/ecs-sim`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print a JSON Schema (draft-07) of the scenario TOML format, for editor
+    /// completion and checking (e.g. Taplo / Even Better TOML).
+    Schema,
 }
 
 /// `ecs-sim trace` subcommands.
@@ -99,9 +130,13 @@ pub(crate) enum TraceFileFormat {
     Alibaba2017,
     /// Google cluster-data 2011 task_events.
     Google2011,
-    /// Azure Public Dataset V1 vmtable.
-    #[value(name = "azure_vmtable")]
+    /// Azure Public Dataset V1 vmtable (also spelt `azure_vmtable`, as in a scenario).
+    #[value(name = "azure-vmtable", alias = "azure_vmtable")]
     AzureVmtable,
+    /// Any CSV, its columns named by `--columns`.
+    Generic,
+    /// ecs-sim's own trace CSV (docs/scenario.md §15).
+    Native,
 }
 
 /// Runs the command line; returns the process exit code (0 success, 1
@@ -109,11 +144,26 @@ pub(crate) enum TraceFileFormat {
 /// invalid input).
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    let verbosity = match (cli.quiet, cli.verbose) {
+        (true, _) => Verbosity::Quiet,
+        (false, true) => Verbosity::Verbose,
+        (false, false) => Verbosity::Normal,
+    };
     let result = match cli.command {
-        Command::Run(args) => run::run(args),
-        Command::Check(args) => check::check(args),
-        Command::Validate(args) => validate::validate(args),
-        Command::Trace { command: TraceCommand::Stats(args) } => trace::stats(args),
+        Command::Run(args) => run::run(args, verbosity),
+        Command::Check(args) => check::check(args, verbosity),
+        Command::Validate(args) => validate::validate(args, verbosity),
+        Command::Trace { command: TraceCommand::Stats(args) } => trace::stats(args, verbosity),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "ecs-sim", &mut script);
+            out!("{}", String::from_utf8_lossy(&script));
+            Ok(0)
+        }
+        Command::Schema => {
+            outln!("{:#}", scenario_schema());
+            Ok(0)
+        }
     };
     match result {
         Ok(code) => code,

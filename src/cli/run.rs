@@ -1,13 +1,14 @@
 //! `ecs-sim run`: one scenario, or every variant and replication of a sweep.
 
-use super::{peak_memory, Format};
+use super::{peak_memory, Format, Verbosity};
+use crate::engine::SimDuration;
 use crate::error::{Error, InputError};
 use crate::output;
 use crate::placement::Rejection;
 use crate::record::RunSummary;
 use crate::scenario::Scenario;
 use crate::simulation::run_scenario;
-use crate::sweep::{self, Loaded, Sweep, SweepOptions};
+use crate::sweep::{self, Loaded, Sweep, SweepOptions, SweepOutcome};
 use clap::Args;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -37,14 +38,12 @@ pub(crate) struct RunArgs {
     /// rows of the native format are always fatal).
     #[arg(long)]
     pub(crate) strict: bool,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub(crate) quiet: bool,
 }
 
 /// Runs the scenario (or its sweep), writes its results and prints a summary.
-pub(super) fn run(args: RunArgs) -> Result<i32, Error> {
-    let RunArgs { scenario: path, out, seed, threads, only, format, strict, quiet } = args;
+pub(super) fn run(args: RunArgs, verbosity: Verbosity) -> Result<i32, Error> {
+    let RunArgs { scenario: path, out, seed, threads, only, format, strict } = args;
+    let quiet = verbosity == Verbosity::Quiet;
     match sweep::load(&path)? {
         Loaded::Single(mut scenario) => {
             if strict {
@@ -72,7 +71,7 @@ pub(super) fn run(args: RunArgs) -> Result<i32, Error> {
             let summary = result.summary;
             match format {
                 Format::Json => outln!("{:#}", single_json(&scenario, &summary, &out)),
-                Format::Text if !quiet => print_single(&scenario, &summary, &out, wall),
+                Format::Text if !quiet => print_single(&scenario, &summary, &out, wall, verbosity),
                 Format::Text => {}
             }
             Ok(0)
@@ -97,6 +96,9 @@ pub(super) fn run(args: RunArgs) -> Result<i32, Error> {
                 Format::Json => outln!("{:#}", sweep::to_json(&sweep, &outcome, &out)),
                 Format::Text if !quiet => {
                     outln!("{}", sweep_heading(&sweep, outcome.runs.len()));
+                    if verbosity == Verbosity::Verbose {
+                        out!("{}", run_lines(&sweep, &outcome));
+                    }
                     out!("{}", sweep::to_text(&outcome));
                     outln!(
                         "  {} runs in {:.3} s wall on {} thread(s), peak memory {}",
@@ -127,7 +129,25 @@ pub(super) fn sweep_heading(sweep: &Sweep, runs: usize) -> String {
     )
 }
 
-fn print_single(scenario: &Scenario, summary: &RunSummary, out: &Path, wall: f64) {
+/// One line per run of a sweep (`-v`), in run order.
+pub(super) fn run_lines(sweep: &Sweep, outcome: &SweepOutcome) -> String {
+    let mut text = String::new();
+    for run in &outcome.runs {
+        text += &format!(
+            "  run {:>4}: `{}` replication {}, seed {}: ${:.4}, availability {:.3} %, wait p95 {}\n",
+            run.run,
+            sweep.variants[run.variant].label,
+            run.replication,
+            run.seed,
+            run.cost_usd,
+            run.availability_pct,
+            run.task_wait_s[1].map_or("–".to_string(), |s| format!("{s:.1} s"))
+        );
+    }
+    text
+}
+
+fn print_single(scenario: &Scenario, summary: &RunSummary, out: &Path, wall: f64, verbosity: Verbosity) {
     outln!("{}: {} simulated, seed {}", scenario.name, scenario.duration, scenario.seed);
     outln!(
         "  tasks: {} submitted, {} started, {} completed, {} failed",
@@ -147,6 +167,9 @@ fn print_single(scenario: &Scenario, summary: &RunSummary, out: &Path, wall: f64
         summary.cpu_reservation_avg_pct,
         summary.memory_reservation_avg_pct
     );
+    if verbosity == Verbosity::Verbose {
+        print_details(scenario, summary);
+    }
     outln!(
         "  {} events in {:.3} s wall ({:.0} events/s), peak memory {}",
         summary.events,
@@ -157,39 +180,148 @@ fn print_single(scenario: &Scenario, summary: &RunSummary, out: &Path, wall: f64
     outln!("  results in {}", out.display());
 }
 
-/// The summary of a single run as JSON (for `--format json`).
-fn single_json(scenario: &Scenario, summary: &RunSummary, out: &Path) -> serde_json::Value {
-    let failed: u64 = summary.tasks_failed.iter().sum();
-    let by_reason: serde_json::Map<String, serde_json::Value> =
-        Rejection::ALL.iter().zip(summary.tasks_failed).map(|(r, n)| (r.reason().to_string(), n.into())).collect();
-    let by_fleet: serde_json::Map<String, serde_json::Value> =
-        scenario.fleets.iter().zip(&summary.costs.by_fleet).map(|(f, c)| (f.name.clone(), (*c).into())).collect();
-    let availability = if summary.tasks_submitted == 0 {
-        100.0
-    } else {
-        100.0 * (1.0 - failed as f64 / summary.tasks_submitted as f64)
+/// The rest of a run's summary, for `-v`.
+fn print_details(scenario: &Scenario, summary: &RunSummary) {
+    outln!(
+        "  peak reservation: CPU {:.1} %, memory {:.1} %; {:.1} instance-hours",
+        summary.cpu_reservation_peak_pct,
+        summary.memory_reservation_peak_pct,
+        summary.instance_hours
+    );
+    let seconds = |q: &[Option<SimDuration>; 3]| {
+        let one = |d: Option<SimDuration>| d.map_or("–".to_string(), |d| format!("{:.1}", d.as_secs_f64()));
+        format!("p50 {} s, p95 {} s, p99 {} s", one(q[0]), one(q[1]), one(q[2]))
     };
-    serde_json::json!({
+    outln!("  task wait: {}; start delay: {}", seconds(&summary.task_wait), seconds(&summary.task_start_delay));
+    let reasons: Vec<String> = Rejection::ALL
+        .iter()
+        .zip(summary.tasks_failed)
+        .filter(|(_, n)| *n > 0)
+        .map(|(r, n)| format!("{} {n}", r.reason()))
+        .collect();
+    if !reasons.is_empty() {
+        outln!("  failed by reason: {}", reasons.join(", "));
+    }
+    outln!(
+        "  at the end: {} running, {} starting, {} waiting; {} skipped as too large for any instance",
+        summary.tasks_running_at_end,
+        summary.tasks_starting_at_end,
+        summary.tasks_waiting_at_end,
+        summary.tasks_skipped_oversize
+    );
+    for (service, availability) in scenario.services.iter().zip(&summary.service_availability_pct) {
+        outln!("  service `{}`: availability {:.4} %", service.def.name, availability);
+    }
+    outln!(
+        "  availability: {:.4} % (placed share of RunTask tasks {:.4} %)",
+        summary.availability_pct(),
+        summary.placed_pct()
+    );
+    if summary.trace_rows_skipped > 0 || summary.trace_rows_held_at_end > 0 {
+        outln!(
+            "  trace rows: {} skipped as bad, {} held at the end behind dependencies",
+            summary.trace_rows_skipped,
+            summary.trace_rows_held_at_end
+        );
+    }
+    if summary.tasks_lost_to_faults > 0 || summary.instance_failures > 0 || summary.spot_interruptions > 0 {
+        outln!(
+            "  faults: {} tasks lost, {} instance failures, {} Spot interruptions",
+            summary.tasks_lost_to_faults,
+            summary.instance_failures,
+            summary.spot_interruptions
+        );
+    }
+}
+
+/// The summary of a single run as JSON (for `--format json`): every row of
+/// `summary.csv`, grouped, with numbers unrounded, plus the RunTask
+/// `placed_pct` and `results`.
+fn single_json(scenario: &Scenario, summary: &RunSummary, out: &Path) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    // `+ 0.0` turns a negative zero (the sum of no fleets) into 0.
+    let number = |v: f64| Value::from(v + 0.0);
+    let by_reason: Map<String, Value> =
+        Rejection::ALL.iter().zip(summary.tasks_failed).map(|(r, n)| (r.reason().to_string(), n.into())).collect();
+    let by_fleet: Map<String, Value> =
+        scenario.fleets.iter().zip(&summary.costs.by_fleet).map(|(f, c)| (f.name.clone(), number(*c))).collect();
+    let services: Map<String, Value> = scenario
+        .services
+        .iter()
+        .zip(&summary.service_availability_pct)
+        .map(|(s, a)| (s.def.name.clone(), json!({ "availability_pct": number(*a) })))
+        .collect();
+    // The run's worst windows and time in trouble (summary.csv has them with services).
+    let incidents = if scenario.services.is_empty() {
+        Value::Object(Map::new())
+    } else {
+        let i = &summary.incidents;
+        let optional = |v: Option<f64>| v.map_or(Value::Null, number);
+        let minutes = |d: SimDuration| number(d.as_secs_f64() / 60.0);
+        json!({
+            "worst_5m_availability_pct": optional(i.worst_5m_pct),
+            "worst_1h_availability_pct": optional(i.worst_1h_pct),
+            "worst_hour_availability_pct": optional(i.worst_hour_pct()),
+            "worst_day_availability_pct": optional(i.worst_day_pct()),
+            "minutes_below_desired": minutes(i.below_desired),
+            "minutes_overloaded": minutes(i.overloaded),
+            "minutes_cpu_over_80": minutes(i.cpu_over_80),
+            "minutes_cpu_over_90": minutes(i.cpu_over_90),
+            "slo_budget_used_pct": optional(i.slo_budget_used_pct),
+        })
+    };
+    let quantiles = |q: &[Option<SimDuration>; 3]| {
+        let seconds = |i: usize| q[i].map_or(Value::Null, |d| number(d.as_secs_f64()));
+        json!({ "p50": seconds(0), "p95": seconds(1), "p99": seconds(2) })
+    };
+    json!({
         "scenario": scenario.name,
         "seed": scenario.seed,
-        "simulated_hours": scenario.duration.as_secs_f64() / 3600.0,
+        "simulated_hours": number(scenario.duration.as_secs_f64() / 3600.0),
         "events": summary.events,
         "tasks": {
             "submitted": summary.tasks_submitted,
             "started": summary.tasks_started,
             "completed": summary.tasks_completed,
-            "failed": failed,
+            "failed": summary.tasks_failed.iter().sum::<u64>(),
             "failed_by_reason": by_reason,
+            "skipped_oversize": summary.tasks_skipped_oversize,
+            "running_at_end": summary.tasks_running_at_end,
+            "starting_at_end": summary.tasks_starting_at_end,
+            "waiting_at_end": summary.tasks_waiting_at_end,
+            "lost_to_faults": summary.tasks_lost_to_faults,
+        },
+        "trace": {
+            "rows_skipped": summary.trace_rows_skipped,
+            "rows_held_at_end": summary.trace_rows_held_at_end,
+            "tasks_dropped": summary.trace_tasks_dropped,
+            "tasks_cut_short": summary.trace_tasks_cut_short,
         },
         "cost_usd": {
-            "total": summary.costs.total(),
-            "ec2": summary.costs.ec2(),
-            "fargate": summary.costs.fargate,
+            "total": number(summary.costs.total()),
+            "ec2": number(summary.costs.ec2()),
+            "fargate": number(summary.costs.fargate),
             "by_fleet": by_fleet,
         },
-        "cpu_reservation_avg_pct": summary.cpu_reservation_avg_pct,
-        "memory_reservation_avg_pct": summary.memory_reservation_avg_pct,
-        "availability_pct": availability,
+        "instance_hours": number(summary.instance_hours),
+        "cpu_reservation_avg_pct": number(summary.cpu_reservation_avg_pct),
+        "cpu_reservation_peak_pct": number(summary.cpu_reservation_peak_pct),
+        "memory_reservation_avg_pct": number(summary.memory_reservation_avg_pct),
+        "memory_reservation_peak_pct": number(summary.memory_reservation_peak_pct),
+        "task_wait_s": quantiles(&summary.task_wait),
+        "task_start_delay_s": quantiles(&summary.task_start_delay),
+        "faults": {
+            "instance_failures": summary.instance_failures,
+            "spot_interruptions": summary.spot_interruptions,
+        },
+        "services": services,
+        "busy_instance_hours": number(summary.busy_instance_hours),
+        "idle_instance_hours": number(summary.idle_instance_hours),
+        "packing_bound_instance_hours": number(summary.packing_bound_instance_hours),
+        "packing_efficiency_pct": summary.packing_efficiency_pct.map_or(Value::Null, number),
+        "incidents": incidents,
+        "placed_pct": number(summary.placed_pct()),
+        "availability_pct": number(summary.availability_pct()),
         "results": out.display().to_string(),
     })
 }

@@ -1,11 +1,13 @@
 //! `ecs-sim trace stats`: look at a workload trace before running it.
 
-use super::TraceFileFormat;
+use super::{TraceFileFormat, Verbosity};
 use crate::engine::SimDuration;
 use crate::error::{Error, InputError};
+use crate::scenario::column_mapping_from_inline;
 use crate::traces::{trace_stats, TraceFormat, TraceReader, UnitMapping};
+use crate::workload::native_trace_stats;
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
 pub(crate) struct StatsArgs {
@@ -14,6 +16,10 @@ pub(crate) struct StatsArgs {
     /// Its format.
     #[arg(long, value_enum)]
     pub(crate) format: TraceFileFormat,
+    /// With `--format generic`: the column mapping, written as the keys of a
+    /// scenario's `[workload.trace_columns]`, e.g. 'time = "start", duration = "run_s"'.
+    #[arg(long, value_name = "KEYS")]
+    pub(crate) columns: Option<String>,
     /// vCPUs of one trace machine, for traces that give requests as a share of a machine.
     #[arg(long, default_value_t = 96.0)]
     pub(crate) machine_vcpu: f64,
@@ -29,11 +35,18 @@ pub(crate) struct StatsArgs {
 }
 
 /// Prints the trace's statistics and the rows it skipped.
-pub(super) fn stats(args: StatsArgs) -> Result<i32, Error> {
-    let StatsArgs { file, format, machine_vcpu, machine_memory_gib, unsorted, strict } = args;
+pub(super) fn stats(args: StatsArgs, verbosity: Verbosity) -> Result<i32, Error> {
+    let quiet = verbosity == Verbosity::Quiet;
+    let StatsArgs { file, format, columns, machine_vcpu, machine_memory_gib, unsorted, strict } = args;
     if !(machine_vcpu > 0.0 && machine_memory_gib > 0.0) {
         return Err(InputError::new(&file, "the trace machine needs a positive size")
             .at("options `--machine-vcpu` and `--machine-memory-gib`")
+            .into());
+    }
+    if columns.is_some() && format != TraceFileFormat::Generic {
+        return Err(InputError::new(&file, "`--columns` describes a generic trace")
+            .at("option `--columns`")
+            .help("add --format generic, or leave out --columns")
             .into());
     }
     let format = match format {
@@ -41,6 +54,19 @@ pub(super) fn stats(args: StatsArgs) -> Result<i32, Error> {
         TraceFileFormat::Alibaba2017 => TraceFormat::Alibaba2017,
         TraceFileFormat::Google2011 => TraceFormat::Google2011,
         TraceFileFormat::AzureVmtable => TraceFormat::AzureVmTable,
+        TraceFileFormat::Generic => {
+            let Some(columns) = columns else {
+                return Err(InputError::new(&file, "a generic trace needs its column mapping")
+                    .at("option `--columns`")
+                    .help(
+                        "name the columns as in [workload.trace_columns], e.g. --columns 'time = \"submit_s\", \
+                         duration = \"run_s\"'",
+                    )
+                    .into());
+            };
+            TraceFormat::Generic(column_mapping_from_inline(&columns, "--columns")?)
+        }
+        TraceFileFormat::Native => return native(&file, unsorted, quiet),
     };
     let units = UnitMapping {
         machine_cpu_units: (machine_vcpu * 1024.0).round() as u32,
@@ -51,6 +77,9 @@ pub(super) fn stats(args: StatsArgs) -> Result<i32, Error> {
         reader = reader.with_reorder_window(SimDuration(u64::MAX));
     }
     let stats = trace_stats(&mut reader)?;
+    if quiet {
+        return Ok(0);
+    }
     outln!("{}", file.display());
     outln!("{stats}");
     for (reason, count) in reader.skipped_by_reason().iter().chain(reader.incomplete_by_reason()) {
@@ -61,5 +90,28 @@ pub(super) fn stats(args: StatsArgs) -> Result<i32, Error> {
             "hint: the trace is not in time order; add --unsorted (or reorder_window = \"unbounded\" in a scenario)"
         );
     }
+    Ok(0)
+}
+
+/// `--format native`: every problem is fatal, as in a run, and the file must
+/// be in time order.
+fn native(file: &Path, unsorted: bool, quiet: bool) -> Result<i32, Error> {
+    if unsorted {
+        return Err(InputError::new(file, "a native trace is read in file order, so `--unsorted` does not apply")
+            .at("option `--unsorted`")
+            .help("sort the file by submit_time first, keeping the header, e.g. (head -n 1 t.csv; tail -n +2 t.csv | sort -t, -k1,1n)")
+            .into());
+    }
+    if file.to_string_lossy().to_ascii_lowercase().ends_with(".gz") {
+        return Err(InputError::new(file, "native traces are read as plain text only")
+            .help("decompress it first (gunzip -k), or give it in a format that reads gzip")
+            .into());
+    }
+    let stats = native_trace_stats(file)?;
+    if quiet {
+        return Ok(0);
+    }
+    outln!("{}", file.display());
+    outln!("{stats}");
     Ok(0)
 }

@@ -2,8 +2,12 @@
 //! print what would run.
 
 use super::run::sweep_heading;
+use super::Verbosity;
+use crate::engine::SimDuration;
 use crate::error::Error;
-use crate::model::LaunchType;
+use crate::model::{LaunchType, Market};
+use crate::output::files::fixed;
+use crate::placement::{BinpackField, Strategy};
 use crate::scenario::service_spec::ServiceLaunch;
 use crate::scenario::workload_spec::{FailurePolicy, WorkloadSource};
 use crate::scenario::Scenario;
@@ -18,15 +22,25 @@ pub(crate) struct ValidateArgs {
 }
 
 /// Prints what the scenario (and its sweep) would run.
-pub(super) fn validate(args: ValidateArgs) -> Result<i32, Error> {
-    let scenario = args.scenario;
-    match sweep::load(&scenario)? {
+pub(super) fn validate(args: ValidateArgs, verbosity: Verbosity) -> Result<i32, Error> {
+    let loaded = sweep::load(&args.scenario)?;
+    if verbosity == Verbosity::Quiet {
+        return Ok(0);
+    }
+    match loaded {
         Loaded::Single(scenario) => out!("{}", describe(&scenario)),
         Loaded::Sweep(sweep) => {
             out!("{}", describe(&sweep.base));
             outln!("  {}", sweep_heading(&sweep, sweep.total_runs()));
             for variant in &sweep.variants {
-                outln!("    variant `{}`", variant.label);
+                outln!("    option `{}`", variant.label);
+            }
+            if sweep.spec.declares_conditions {
+                for condition in &sweep.spec.conditions {
+                    let sets: Vec<String> = condition.set.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                    let sets = if sets.is_empty() { "the scenario as written".to_string() } else { sets.join("; ") };
+                    outln!("    condition `{}` (weight {}): {sets}", condition.label, condition.weight);
+                }
             }
         }
     }
@@ -53,14 +67,17 @@ fn describe(scenario: &Scenario) -> String {
             })
             .sum::<f64>()
             * fleet.price_factor;
+        let market = match fleet.market {
+            Market::OnDemand => "On-Demand".to_string(),
+            Market::Spot => format!("Spot at {} x the On-Demand price", fleet.price_factor),
+        };
         text += &format!(
-            "  fleet `{}`: {} x {} ({:?}) over {}, ${:.4}/h\n",
+            "  fleet `{}`: {} x {} ({market}) over {}, {}\n",
             fleet.name,
             fleet.count,
             types.join("/"),
-            fleet.market,
             fleet.availability_zones.join(", "),
-            per_hour
+            price_per_hour(per_hour)
         );
     }
     for def in &scenario.task_definitions {
@@ -70,7 +87,11 @@ fn describe(scenario: &Scenario) -> String {
             def.cpu,
             def.memory_mib,
             def.network_mode.as_str(),
-            def.fargate_size.map_or(String::new(), |s| format!(", Fargate {}/{}", s.cpu, s.memory_mib))
+            def.fargate_size.map_or(String::new(), |s| format!(
+                ", Fargate size {} vCPU and {} GB",
+                f64::from(s.cpu) / 1024.0,
+                f64::from(s.memory_mib) / 1024.0
+            ))
         );
     }
     for workload in &scenario.workloads {
@@ -87,15 +108,15 @@ fn describe(scenario: &Scenario) -> String {
         let strategy = if workload.launch_type == LaunchType::Fargate {
             "Fargate zone spread".to_string()
         } else {
-            format!("{:?}", workload.strategy)
+            strategy_chain(&workload.strategy)
         };
         text += &format!(
-            "  workload `{}`: {} on {}, placement {}, {} constraint(s), unplaceable tasks {}\n",
+            "  workload `{}`: {} on {}, placement {}, {}, unplaceable tasks {}\n",
             workload.name,
             source,
             workload.launch_type.as_str(),
             strategy,
-            workload.constraints.len(),
+            count(workload.constraints.len(), "placement constraint", "placement constraints"),
             policy
         );
     }
@@ -106,7 +127,9 @@ fn describe(scenario: &Scenario) -> String {
             scenario.fleets[provider.fleet].name,
             provider.min_size,
             provider.max_size,
-            provider.managed_scaling.map_or("off".to_string(), |m| format!("target {}", m.target_capacity)),
+            provider
+                .managed_scaling
+                .map_or("off".to_string(), |m| format!("to a target capacity of {} %", m.target_capacity)),
             if provider.termination_protection { "on" } else { "off" }
         );
     }
@@ -134,25 +157,111 @@ fn describe(scenario: &Scenario) -> String {
         );
     }
     let updates = scenario.service_updates.len();
-    let faults = &scenario.faults;
     if updates > 0 {
-        text += &format!("  {updates} timed service update(s)\n");
+        text += &format!("  {}\n", count(updates, "timed service update", "timed service updates"));
     }
-    if faults.instance_mtbf.is_some()
-        || faults.task_crash_rate > 0.0
-        || faults.spot_interruption_rate > 0.0
-        || faults.fargate_spot_interruption_rate > 0.0
-        || !faults.az_outages.is_empty()
-    {
-        text += &format!(
-            "  faults: instance MTBF {}, task crashes {}/h, Spot {}/instance-h (draining {}), FARGATE_SPOT {}/task-h, {} zone outage(s)\n",
-            faults.instance_mtbf.map_or("none".to_string(), |m| m.to_string()),
-            faults.task_crash_rate,
+    let faults = &scenario.faults;
+    let mut active = Vec::new();
+    if let Some(mtbf) = faults.instance_mtbf {
+        active.push(format!("instance failures every {mtbf} on average"));
+    }
+    if faults.task_crash_rate > 0.0 {
+        active.push(format!("{} task crashes per task-hour", faults.task_crash_rate));
+    }
+    if faults.spot_interruption_rate > 0.0 {
+        active.push(format!(
+            "{} Spot interruptions per instance-hour (draining {})",
             faults.spot_interruption_rate,
-            if faults.spot_draining { "on" } else { "off" },
-            faults.fargate_spot_interruption_rate,
-            faults.az_outages.len()
-        );
+            if faults.spot_draining { "on" } else { "off" }
+        ));
+    }
+    if faults.fargate_spot_interruption_rate > 0.0 {
+        active.push(format!("{} FARGATE_SPOT interruptions per task-hour", faults.fargate_spot_interruption_rate));
+    }
+    for outage in &faults.az_outages {
+        active.push(format!(
+            "an outage of {} from {} to {}",
+            scenario.availability_zones[outage.zone],
+            clock(outage.start),
+            clock(outage.end)
+        ));
+    }
+    if !active.is_empty() {
+        text += &format!("  faults: {}\n", active.join(", "));
     }
     text
+}
+
+/// A time in the run as days, hours, minutes and seconds, e.g. `3h50m` (not `230m`).
+fn clock(time: SimDuration) -> String {
+    let mut rest = time.0;
+    let mut text = String::new();
+    for (size, unit) in [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1000, "s"), (1, "ms")] {
+        if rest >= size {
+            text += &format!("{}{unit}", rest / size);
+            rest %= size;
+        }
+    }
+    if text.is_empty() {
+        "0s".to_string()
+    } else {
+        text
+    }
+}
+
+/// `n` things, e.g. "no zone outages", "1 zone outage", "3 zone outages".
+fn count(n: usize, one: &str, many: &str) -> String {
+    match n {
+        0 => format!("no {many}"),
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    }
+}
+
+/// An hourly price for people: cents from $1 up, tenths of a cent below
+/// (an m5.large is $0.096/h), never a negative zero.
+fn price_per_hour(dollars: f64) -> String {
+    let decimals = if dollars.abs() >= 1.0 { 2 } else { 3 };
+    format!("${}/h", fixed(dollars, decimals))
+}
+
+/// A placement strategy chain in ECS's words, e.g. `spread(attribute:ecs.availability-zone), binpack(memory)`.
+fn strategy_chain(chain: &[Strategy]) -> String {
+    let one = |strategy: &Strategy| match strategy {
+        Strategy::Random => "random".to_string(),
+        Strategy::Binpack(BinpackField::Cpu) => "binpack(cpu)".to_string(),
+        Strategy::Binpack(BinpackField::Memory) => "binpack(memory)".to_string(),
+        Strategy::SpreadInstance => "spread(instanceId)".to_string(),
+        Strategy::SpreadAttribute(attribute) => format!("spread(attribute:{attribute})"),
+    };
+    chain.iter().map(one).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prices_have_sensible_precision_and_no_negative_zero() {
+        assert_eq!(price_per_hour(-0.0), "$0.000/h");
+        assert_eq!(price_per_hour(0.096), "$0.096/h");
+        assert_eq!(price_per_hour(0.0336), "$0.034/h");
+        assert_eq!(price_per_hour(4.608), "$4.61/h");
+    }
+
+    #[test]
+    fn times_in_the_run_read_as_a_clock() {
+        assert_eq!(clock(SimDuration::from_secs(230 * 60)), "3h50m");
+        assert_eq!(clock(SimDuration(90_500)), "1m30s500ms");
+        assert_eq!(clock(SimDuration::ZERO), "0s");
+        assert_eq!(clock(SimDuration::from_secs(86_400)), "1d");
+    }
+
+    #[test]
+    fn strategies_read_as_ecs_writes_them() {
+        let chain =
+            [Strategy::SpreadAttribute("ecs.availability-zone".into()), Strategy::Binpack(BinpackField::Memory)];
+        assert_eq!(strategy_chain(&chain), "spread(attribute:ecs.availability-zone), binpack(memory)");
+        assert_eq!(strategy_chain(&[Strategy::SpreadInstance, Strategy::Random]), "spread(instanceId), random");
+    }
 }

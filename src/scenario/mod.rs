@@ -24,6 +24,7 @@ use crate::catalog::fargate::FargatePricing;
 use crate::engine::SimDuration;
 use crate::error::{suggest_for_unknown, InputError};
 use crate::model::ProviderShare;
+use crate::traces::ColumnMapping;
 use dist::Dist;
 use fleet_spec::FleetSpec;
 use raw::RawScenario;
@@ -173,6 +174,29 @@ impl Scenario {
     pub fn task_definition_index(&self, name: &str) -> Option<usize> {
         find_task_definition(&self.task_definitions, name)
     }
+}
+
+/// A generic trace's column mapping written on the command line: the keys of
+/// `[workload.trace_columns]` as the inside of a TOML inline table, e.g.
+/// `time = "start", duration = "run_s", cpu = "cores", cpu_scale = 1024`.
+/// `option` (the flag, `--columns`) names it in errors.
+pub fn column_mapping_from_inline(text: &str, option: &str) -> Result<ColumnMapping, InputError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Inline {
+        trace_columns: raw::RawTraceColumns,
+    }
+    let example = "e.g. --columns 'time = \"submit_s\", duration = \"run_s\", cpu = \"cores\", cpu_scale = 1024'";
+    let prefix = "trace_columns = { ";
+    let inline: Inline = toml::from_str(&format!("{prefix}{text} }}")).map_err(|e| {
+        let mut err = toml_error(Path::new(option), "", &e);
+        err.location = e.span().map(|span| format!("character {}", span.start.saturating_sub(prefix.len()) + 1));
+        if err.help.is_none() {
+            err = err.help(format!("write the keys of [workload.trace_columns] (docs/traces.md), {example}"));
+        }
+        err
+    })?;
+    Validator { path: Path::new(option), base: Path::new(".") }.columns("trace_columns", &inline.trace_columns)
 }
 
 /// Reads a scenario file's text.

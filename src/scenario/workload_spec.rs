@@ -359,7 +359,7 @@ impl Validator<'_> {
         }))
     }
 
-    fn columns(&self, field: &str, raw: &raw::RawTraceColumns) -> Result<ColumnMapping, InputError> {
+    pub(super) fn columns(&self, field: &str, raw: &raw::RawTraceColumns) -> Result<ColumnMapping, InputError> {
         let mut mapping = ColumnMapping::new(raw.time.clone());
         mapping.time_unit = match raw.time_unit.as_deref().unwrap_or("s") {
             "ms" => TimeUnit::Milliseconds,

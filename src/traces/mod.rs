@@ -62,7 +62,7 @@ mod stats;
 
 pub use dag::DagGate;
 pub use load::{read_load_series, LoadSeries};
-pub use stats::{trace_stats, TraceStats};
+pub use stats::{trace_stats, TraceStats, TraceStatsBuilder};
 
 use crate::engine::{SimDuration, SimTime};
 use crate::error::InputError;

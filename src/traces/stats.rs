@@ -1,7 +1,7 @@
 //! A one-pass summary of a trace in bounded memory.
 
 use super::{TraceReader, TraceTask};
-use crate::engine::SimTime;
+use crate::engine::{SimDuration, SimTime};
 use crate::error::InputError;
 use std::fmt;
 
@@ -37,44 +37,78 @@ pub struct TraceStats {
 /// fixed-size log-linear histogram: exact below 2048, within 0.1 % above, with
 /// exact minimum and maximum; so memory does not grow with the trace.
 pub fn trace_stats(reader: &mut TraceReader) -> Result<TraceStats, InputError> {
-    let mut tasks = 0u64;
-    let mut instances = 0u64;
-    let mut first = None::<SimTime>;
-    let mut last = SimTime::ZERO;
-    let mut cpu = Histogram::new();
-    let mut memory = Histogram::new();
-    let mut cpu_hours = 0.0;
-    let mut memory_gib_hours = 0.0;
+    let mut stats = TraceStatsBuilder::default();
     while let Some(task) = reader.next_task()? {
-        let TraceTask { submit, duration, count, .. } = task;
-        tasks += 1;
-        instances += u64::from(count);
-        first = Some(first.map_or(submit, |f| f.min(submit)));
-        last = last.max(submit);
-        let instance_hours = duration.as_secs_f64() / 3600.0 * f64::from(count);
-        if let Some(units) = task.cpu {
-            cpu.record(units, u64::from(count));
-            cpu_hours += f64::from(units) / 1024.0 * instance_hours;
-        }
-        if let Some(mib) = task.memory {
-            memory.record(mib, u64::from(count));
-            memory_gib_hours += f64::from(mib) / 1024.0 * instance_hours;
+        let TraceTask { submit, duration, count, cpu, memory, .. } = task;
+        stats.add(submit, duration, count, cpu, memory);
+    }
+    Ok(stats.finish(reader.skipped()))
+}
+
+/// Builds [`TraceStats`] one row at a time, in bounded memory, for sources
+/// other than a [`TraceReader`] (the native trace format).
+pub struct TraceStatsBuilder {
+    tasks: u64,
+    instances: u64,
+    first: Option<SimTime>,
+    last: SimTime,
+    cpu: Histogram,
+    memory: Histogram,
+    cpu_hours: f64,
+    memory_gib_hours: f64,
+}
+
+impl Default for TraceStatsBuilder {
+    fn default() -> TraceStatsBuilder {
+        TraceStatsBuilder {
+            tasks: 0,
+            instances: 0,
+            first: None,
+            last: SimTime::ZERO,
+            cpu: Histogram::new(),
+            memory: Histogram::new(),
+            cpu_hours: 0.0,
+            memory_gib_hours: 0.0,
         }
     }
-    let first = first.unwrap_or(SimTime::ZERO);
-    let span_min = last.since(first).as_secs_f64() / 60.0;
-    Ok(TraceStats {
-        tasks,
-        instances,
-        first_submit: first,
-        last_submit: last,
-        arrival_rate_per_min: if span_min > 0.0 { tasks as f64 / span_min } else { 0.0 },
-        cpu_quantiles: cpu.quantiles(),
-        memory_quantiles: memory.quantiles(),
-        total_cpu_hours: cpu_hours,
-        total_memory_gib_hours: memory_gib_hours,
-        skipped: reader.skipped(),
-    })
+}
+
+impl TraceStatsBuilder {
+    /// Counts one row: `count` instances submitted at `submit`, each running
+    /// for `duration` with these CPU units and MiB (`None`: not given).
+    pub fn add(&mut self, submit: SimTime, duration: SimDuration, count: u32, cpu: Option<u32>, memory: Option<u32>) {
+        self.tasks += 1;
+        self.instances += u64::from(count);
+        self.first = Some(self.first.map_or(submit, |f| f.min(submit)));
+        self.last = self.last.max(submit);
+        let instance_hours = duration.as_secs_f64() / 3600.0 * f64::from(count);
+        if let Some(units) = cpu {
+            self.cpu.record(units, u64::from(count));
+            self.cpu_hours += f64::from(units) / 1024.0 * instance_hours;
+        }
+        if let Some(mib) = memory {
+            self.memory.record(mib, u64::from(count));
+            self.memory_gib_hours += f64::from(mib) / 1024.0 * instance_hours;
+        }
+    }
+
+    /// The statistics of the rows added, with `skipped` bad rows.
+    pub fn finish(self, skipped: u64) -> TraceStats {
+        let first = self.first.unwrap_or(SimTime::ZERO);
+        let span_min = self.last.since(first).as_secs_f64() / 60.0;
+        TraceStats {
+            tasks: self.tasks,
+            instances: self.instances,
+            first_submit: first,
+            last_submit: self.last,
+            arrival_rate_per_min: if span_min > 0.0 { self.tasks as f64 / span_min } else { 0.0 },
+            cpu_quantiles: self.cpu.quantiles(),
+            memory_quantiles: self.memory.quantiles(),
+            total_cpu_hours: self.cpu_hours,
+            total_memory_gib_hours: self.memory_gib_hours,
+            skipped,
+        }
+    }
 }
 
 impl fmt::Display for TraceStats {
