@@ -99,6 +99,8 @@ pub struct Simulation<'s> {
     waiting: BTreeMap<Shape, VecDeque<TaskRef>>,
     /// Waiting shapes by the submission number of their oldest task.
     waiting_order: BTreeMap<u64, Shape>,
+    /// Whether any waiting shape is small enough (CPU and memory) for an instance.
+    dominance: waiting::Dominance,
     waiting_count: u64,
     retry_scheduled: bool,
     /// Instances that may take more tasks than at the last retry pass (kept

@@ -167,6 +167,7 @@ impl<'s> Simulation<'s> {
             next_number: 1,
             waiting: BTreeMap::new(),
             waiting_order: BTreeMap::new(),
+            dominance: Default::default(),
             waiting_count: 0,
             retry_scheduled: false,
             touched: Vec::new(),

@@ -1,4 +1,10 @@
 //! Tasks waiting for capacity, kept by shape, retried when capacity frees up.
+//!
+//! A retry pass asks which waiting shapes a changed instance could now take:
+//! the shapes with CPU and memory no more than the most any changed instance
+//! has free. [`Dominance`] says whether any is left without visiting them: a
+//! segment tree over CPU values holding the least memory of any waiting shape
+//! at each, so only branches holding a small-enough shape are entered.
 
 use super::event::Event;
 use super::task::TaskRef;
@@ -6,21 +12,131 @@ use super::Simulation;
 use crate::cluster::{Cluster, GroupId, InstanceId};
 use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;
+use std::collections::BTreeMap;
+use std::ops::Bound;
 
 /// Tasks with the same size, plan and group are interchangeable for
-/// placement: (CPU units, MiB, plan, group). Size comes first so that a retry
-/// pass can visit only the shapes small enough to fit.
+/// placement: (CPU units, MiB, plan, group). Size comes first so that the
+/// shapes of one CPU value are a contiguous range ordered by memory.
 pub(super) type Shape = (u32, u32, usize, GroupId);
 
-/// Up to this many waiting shapes are gathered by size and sorted by age;
-/// beyond it a retry pass scans the shapes in age order instead.
-pub(super) const FEW_SHAPES: usize = 64;
+/// The waiting shapes at one CPU value and above: every shape with
+/// `cpu >= from`.
+fn from_cpu(from: u32) -> std::ops::RangeFrom<Shape> {
+    (from, 0, 0, GroupId(0))..
+}
+
+/// The most CPU values the tree has a leaf of its own for; larger values
+/// share the last leaf, which then only says "some shape is here".
+const MAX_LEAVES: usize = 1 << 17;
+
+/// For every CPU value, the least memory of a waiting shape with that CPU
+/// (`u32::MAX` when none), in a segment tree whose inner nodes hold the
+/// least of their children. [`Dominance::any_within`] then says whether a
+/// shape is within (CPU, memory) bounds in about the tree's height, however
+/// many shapes wait.
+#[derive(Debug, Clone)]
+pub(super) struct Dominance {
+    /// Leaves at `leaves..2 * leaves`; node `i` has children `2i`, `2i + 1`.
+    tree: Vec<u32>,
+    leaves: usize,
+}
+
+impl Default for Dominance {
+    fn default() -> Self {
+        Dominance { tree: vec![u32::MAX; 2], leaves: 1 }
+    }
+}
+
+impl Dominance {
+    fn leaf(&self, cpu: u32) -> usize {
+        (cpu as usize).min(self.leaves - 1)
+    }
+
+    /// Sets the least memory at CPU value `cpu` (`u32::MAX` for none); the
+    /// shared last leaf is kept at 0 while any shape sits there.
+    fn set(&mut self, cpu: u32, least_memory: u32) {
+        let mut node = self.leaves + self.leaf(cpu);
+        self.tree[node] = least_memory;
+        while node > 1 {
+            node /= 2;
+            let least = self.tree[2 * node].min(self.tree[2 * node + 1]);
+            if self.tree[node] == least {
+                break;
+            }
+            self.tree[node] = least;
+        }
+    }
+
+    /// Brings the leaf of `cpu` in step with `waiting`, growing the tree
+    /// first when `cpu` is beyond its leaves.
+    pub(super) fn refresh<V>(&mut self, cpu: u32, waiting: &BTreeMap<Shape, V>) {
+        if cpu as usize >= self.leaves && self.leaves < MAX_LEAVES {
+            let leaves = (cpu as usize + 1).next_power_of_two().clamp(1024, MAX_LEAVES);
+            *self = Dominance { tree: vec![u32::MAX; 2 * leaves], leaves };
+            let mut shapes = waiting.keys().peekable();
+            while let Some(&(cpu, memory, _, _)) = shapes.next() {
+                // Keys are ordered by (cpu, memory): the first of a CPU value is its least.
+                while shapes.peek().is_some_and(|s| s.0 == cpu) {
+                    shapes.next();
+                }
+                self.store(cpu, memory, waiting);
+            }
+            return;
+        }
+        let least = waiting.range(from_cpu(cpu)).next().filter(|s| s.0 .0 == cpu).map_or(u32::MAX, |s| s.0 .1);
+        self.store(cpu, least, waiting);
+    }
+
+    fn store<V>(&mut self, cpu: u32, least: u32, waiting: &BTreeMap<Shape, V>) {
+        let shared = self.leaves - 1;
+        if self.leaf(cpu) == shared {
+            let any = waiting.range(from_cpu(shared as u32)).next().is_some();
+            self.set(cpu, if any { 0 } else { u32::MAX });
+        } else {
+            self.set(cpu, least);
+        }
+    }
+
+    /// Whether some waiting shape has at most `max_cpu` CPU and at most
+    /// `max_memory` MiB. Only subtrees holding a small-enough memory are
+    /// entered, so the answer costs about the tree's height.
+    pub(super) fn any_within<V>(&self, waiting: &BTreeMap<Shape, V>, max_cpu: u32, max_memory: u32) -> bool {
+        let last = self.leaf(max_cpu);
+        let shared = self.leaves - 1;
+        // (node, first leaf, leaves under it)
+        let mut stack = vec![(1_usize, 0_usize, self.leaves)];
+        while let Some((node, first, width)) = stack.pop() {
+            if first > last || self.tree[node] > max_memory {
+                continue;
+            }
+            if width == 1 {
+                if first != shared {
+                    return true;
+                }
+                // The shared leaf only says that shapes are there: look.
+                let mut shapes = waiting.range(from_cpu(first as u32)).take_while(|(s, _)| s.0 <= max_cpu);
+                return shapes.any(|(s, _)| s.1 <= max_memory);
+            }
+            let half = width / 2;
+            // Right child first so the left one is looked at first.
+            stack.push((2 * node + 1, first + half, half));
+            stack.push((2 * node, first, half));
+        }
+        false
+    }
+}
 
 impl Simulation<'_> {
     /// Retries waiting tasks, oldest shape first; within a shape, stops at the
     /// first task that still does not fit (the rest are identical). Every
     /// instance was checked when a task started waiting, so a shape is only
     /// retried when an instance that changed since the last pass can take it.
+    ///
+    /// Shapes are visited in age order, each against the most CPU and memory
+    /// a changed instance still has free; the pass ends as soon as
+    /// [`Dominance`] says that no waiting shape is within those bounds, which
+    /// after the first placements is usually at once.
     pub(super) fn retry_waiting(&mut self, now: SimTime) -> Result<(), Error> {
         let mut touched = std::mem::take(&mut self.touched);
         touched.sort_unstable();
@@ -33,33 +149,18 @@ impl Simulation<'_> {
             })
         };
         let (mut most_cpu, mut most_memory) = most_free(&self.cluster, &touched);
-        // Shapes small enough for a changed instance, oldest first; only these
-        // get the full check. When few shapes fit by CPU (the usual case in a
-        // busy cluster) they come from the size-ordered map; otherwise from a
-        // scan in age order.
-        let by_cpu = self.waiting.range(..=(most_cpu, u32::MAX, usize::MAX, GroupId(u32::MAX)));
-        let candidates: Vec<Shape> = if by_cpu.clone().nth(FEW_SHAPES).is_none() {
-            let mut aged: Vec<(u64, Shape)> = by_cpu
-                .filter(|(shape, _)| shape.1 <= most_memory)
-                .filter_map(|(shape, queue)| queue.front().map(|head| (self.tasks[head.slot as usize].number, *shape)))
-                .collect();
-            aged.sort_unstable();
-            aged.into_iter().map(|(_, shape)| shape).collect()
-        } else {
-            // Sized up front: growing this list by doubling, pass after pass,
-            // cost more than the scan itself.
-            let mut fitting = Vec::with_capacity(self.waiting_order.len());
-            for shape in self.waiting_order.values() {
-                if shape.0 <= most_cpu && shape.1 <= most_memory {
-                    fitting.push(*shape);
-                }
-            }
-            fitting
-        };
-        for shape in candidates {
-            if shape.0 > most_cpu || shape.1 > most_memory {
-                continue;
-            }
+        // Shapes that placed tasks this pass: their oldest task is now a later
+        // one, so they show up again further on in age order, and are skipped.
+        let mut retried: Vec<Shape> = Vec::new();
+        let mut after = None;
+        while self.dominance.any_within(&self.waiting, most_cpu, most_memory) {
+            let from = after.map_or(Bound::Unbounded, Bound::Excluded);
+            let next = self
+                .waiting_order
+                .range((from, Bound::Unbounded))
+                .find(|(_, shape)| shape.0 <= most_cpu && shape.1 <= most_memory && !retried.contains(shape));
+            let Some((&age, &shape)) = next else { break };
+            after = Some(age);
             let Some(&head) = self.waiting.get(&shape).and_then(|q| q.front()) else { continue };
             let needs = self.tasks[head.slot as usize].needs(self.scenario, &self.plans);
             let (cluster, placer) = (&self.cluster, &mut self.placer);
@@ -68,6 +169,7 @@ impl Simulation<'_> {
             if !fits_a_changed_instance {
                 continue;
             }
+            retried.push(shape);
             while let Some(&head) = self.waiting.get(&shape).and_then(|q| q.front()) {
                 if !self.try_place(head, now) {
                     break;
@@ -97,10 +199,12 @@ impl Simulation<'_> {
         let task = &self.tasks[task_ref.slot as usize];
         let shape = (task.cpu, task.memory, task.plan, task.group);
         let queue = self.waiting.entry(shape).or_default();
-        if queue.is_empty() {
-            self.waiting_order.insert(task.number, shape);
-        }
+        let new_shape = queue.is_empty();
         queue.push_back(task_ref);
+        if new_shape {
+            self.waiting_order.insert(task.number, shape);
+            self.dominance.refresh(shape.0, &self.waiting);
+        }
         self.waiting_count += 1;
     }
 
@@ -118,11 +222,69 @@ impl Simulation<'_> {
                 }
                 None => {
                     self.waiting.remove(&shape);
+                    self.dominance.refresh(shape.0, &self.waiting);
                 }
             }
         } else {
             queue.retain(|waiting| *waiting != task_ref);
         }
         self.waiting_count -= 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The plain definition [`Dominance::any_within`] is held to: look at
+    /// every waiting shape.
+    fn any_within_reference<V>(waiting: &BTreeMap<Shape, V>, max_cpu: u32, max_memory: u32) -> bool {
+        waiting.keys().any(|s| s.0 <= max_cpu && s.1 <= max_memory)
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Add(Shape),
+        Remove(usize),
+        Query(u32, u32),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        // CPU values reach past the tree's own leaves, into the shared last one.
+        let cpu = || prop_oneof![0_u32..3000, 100_000_u32..200_000, Just(u32::MAX)];
+        prop_oneof![
+            (cpu(), 0_u32..5000, 0_u32..3).prop_map(|(c, m, g)| Op::Add((c, m, 0, GroupId(g)))),
+            (0_usize..1000).prop_map(Op::Remove),
+            (cpu(), 0_u32..6000).prop_map(|(c, m)| Op::Query(c, m)),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn the_tree_answers_as_a_scan_of_every_shape(ops in proptest::collection::vec(op(), 0..200)) {
+            let mut waiting: BTreeMap<Shape, ()> = BTreeMap::new();
+            let mut dominance = Dominance::default();
+            for op in ops {
+                match op {
+                    Op::Add(s) => {
+                        waiting.insert(s, ());
+                        dominance.refresh(s.0, &waiting);
+                    }
+                    Op::Remove(i) => {
+                        if let Some(&s) = waiting.keys().nth(i % waiting.len().max(1)) {
+                            waiting.remove(&s);
+                            dominance.refresh(s.0, &waiting);
+                        }
+                    }
+                    Op::Query(cpu, memory) => {
+                        prop_assert_eq!(
+                            dominance.any_within(&waiting, cpu, memory),
+                            any_within_reference(&waiting, cpu, memory)
+                        );
+                    }
+                }
+            }
+        }
     }
 }

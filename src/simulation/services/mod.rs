@@ -6,7 +6,7 @@
 
 use super::{Event, Simulation, Task, TaskRef, TaskStatus};
 use crate::cluster::{GroupId, InstanceId, InstanceStatus};
-use crate::engine::{SimDuration, SimTime};
+use crate::engine::{SimDuration, SimRng, SimTime};
 use crate::error::Error;
 use crate::metrics::{aligned_windows, slo_budget_used_pct, worst_window_pct, Served};
 use crate::placement::{BinpackField, Strategy};
@@ -530,64 +530,206 @@ impl Simulation<'_> {
     /// with random, at random; otherwise (spread, the default) from the zone
     /// with the most of the service's tasks, then the instance with the most,
     /// at random among equals.
-    fn pick_victims(&mut self, service: usize, mut candidates: Vec<TaskRef>, count: u32) -> Vec<TaskRef> {
-        let mut victims = Vec::new();
+    ///
+    /// Each candidate's zone, instance and binpack value are looked up once
+    /// into flat arrays, so each choice is two tight passes over them
+    /// ([`choose_victims`]).
+    fn pick_victims(&mut self, service: usize, candidates: Vec<TaskRef>, count: u32) -> Vec<TaskRef> {
         if count == 0 || candidates.is_empty() {
-            return victims;
+            return Vec::new();
         }
-        let mut zone_counts: BTreeMap<usize, i64> = BTreeMap::new();
-        let mut instance_counts: BTreeMap<InstanceId, i64> = BTreeMap::new();
+        let levels: Vec<Strategy> = self.scenario.services[service].strategy.iter().take(2).cloned().collect();
+        let mut zone_counts: Vec<i64> = Vec::new();
+        // Instances of the service's tasks and of the candidates, to dense indexes.
+        let mut instances: BTreeMap<InstanceId, usize> = BTreeMap::new();
+        let mut instance_counts: Vec<i64> = Vec::new();
+        let mut dense = |id: InstanceId, counts: &mut Vec<i64>| {
+            *instances.entry(id).or_insert_with(|| {
+                counts.push(0);
+                counts.len() - 1
+            })
+        };
         for task_ref in self.services[service].tasks.values() {
             let task = &self.tasks[task_ref.slot as usize];
             if matches!(task.state, TaskStatus::Deactivating | TaskStatus::Stopping | TaskStatus::Stopped) {
                 continue;
             }
             if let Some(zone) = task.availability_zone {
-                *zone_counts.entry(zone).or_insert(0) += 1;
+                if zone_counts.len() <= zone {
+                    zone_counts.resize(zone + 1, 0);
+                }
+                zone_counts[zone] += 1;
             }
             if let Some(id) = task.instance {
-                *instance_counts.entry(id).or_insert(0) += 1;
+                let i = dense(id, &mut instance_counts);
+                instance_counts[i] += 1;
             }
         }
-        // The chain's first two levels, reversed for scale-in.
-        let levels: Vec<Strategy> = self.scenario.services[service].strategy.iter().take(2).cloned().collect();
-        while (victims.len() as u32) < count && !candidates.is_empty() {
-            let key = |task: &Task| -> (i64, i64) {
-                let level = |strategy: Option<&Strategy>| -> i64 {
-                    match strategy {
-                        Some(Strategy::Binpack(field)) => task.instance.map_or(0, |id| {
-                            let instance = &self.cluster.instances[id.0 as usize];
-                            match field {
-                                BinpackField::Cpu => i64::from(instance.free_cpu + task.cpu),
-                                BinpackField::Memory => i64::from(instance.free_memory + task.memory),
-                            }
-                        }),
-                        Some(Strategy::SpreadInstance) => {
-                            task.instance.map_or(0, |id| instance_counts.get(&id).copied().unwrap_or(0))
-                        }
-                        // Spreading over an attribute: the zone is the one ECS documents.
-                        Some(Strategy::SpreadAttribute(_)) => {
-                            task.availability_zone.map_or(0, |z| zone_counts.get(&z).copied().unwrap_or(0))
-                        }
-                        Some(Strategy::Random) | None => 0,
+        let cluster = &self.cluster;
+        let flat: Vec<Candidate> = candidates
+            .iter()
+            .map(|t| {
+                let task = &self.tasks[t.slot as usize];
+                let zone = task.availability_zone.inspect(|&z| {
+                    if zone_counts.len() <= z {
+                        zone_counts.resize(z + 1, 0);
                     }
+                });
+                let binpack = |field: &BinpackField| {
+                    task.instance.map_or(0, |id| {
+                        let instance = &cluster.instances[id.0 as usize];
+                        match field {
+                            BinpackField::Cpu => i64::from(instance.free_cpu + task.cpu),
+                            BinpackField::Memory => i64::from(instance.free_memory + task.memory),
+                        }
+                    })
                 };
-                (level(levels.first()), level(levels.get(1)))
-            };
-            let keys: Vec<(i64, i64)> = candidates.iter().map(|t| key(&self.tasks[t.slot as usize])).collect();
-            let best = keys.iter().copied().max().unwrap_or((0, 0));
-            let ties: Vec<usize> = (0..candidates.len()).filter(|&i| keys[i] == best).collect();
-            let chosen = ties[self.service_rng.gen_range(0..ties.len())];
-            let victim = candidates.swap_remove(chosen);
-            let task = &self.tasks[victim.slot as usize];
-            if let Some(zone) = task.availability_zone {
-                *zone_counts.entry(zone).or_insert(0) -= 1;
-            }
-            if let Some(id) = task.instance {
-                *instance_counts.entry(id).or_insert(0) -= 1;
-            }
-            victims.push(victim);
+                let fixed = |level: Option<&Strategy>| match level {
+                    Some(Strategy::Binpack(field)) => binpack(field),
+                    _ => 0,
+                };
+                Candidate {
+                    task: *t,
+                    zone,
+                    instance: task.instance.map(|id| dense(id, &mut instance_counts)),
+                    fixed: [fixed(levels.first()), fixed(levels.get(1))],
+                }
+            })
+            .collect();
+        choose_victims(flat, zone_counts, instance_counts, &levels, count, &mut self.service_rng)
+    }
+}
+
+/// The key of one chain level for a candidate, from the current counts.
+fn level_key(c: &Candidate, zones: &[i64], instances: &[i64], levels: &[Strategy], l: usize) -> i64 {
+    match levels.get(l) {
+        Some(Strategy::SpreadInstance) => c.instance.map_or(0, |i| instances[i]),
+        // Spreading over an attribute: the zone is the one ECS documents.
+        Some(Strategy::SpreadAttribute(_)) => c.zone.map_or(0, |z| zones[z]),
+        _ => c.fixed[l],
+    }
+}
+
+/// Chooses `count` victims: each time the candidate with the highest key,
+/// the nth of the ties in candidate order for a random n, removed by
+/// `swap_remove`; then its zone and instance count one task fewer.
+/// `zones` and `instances` hold a count for every candidate's zone and instance.
+fn choose_victims(
+    mut flat: Vec<Candidate>,
+    mut zones: Vec<i64>,
+    mut instances: Vec<i64>,
+    levels: &[Strategy],
+    count: u32,
+    rng: &mut SimRng,
+) -> Vec<TaskRef> {
+    let mut victims = Vec::new();
+    while (victims.len() as u32) < count && !flat.is_empty() {
+        let key =
+            |c: &Candidate| (level_key(c, &zones, &instances, levels, 0), level_key(c, &zones, &instances, levels, 1));
+        let best = flat.iter().map(key).max().unwrap_or((0, 0));
+        let ties = flat.iter().filter(|c| key(c) == best).count();
+        let nth = rng.gen_range(0..ties);
+        let chosen = flat.iter().enumerate().filter(|(_, c)| key(c) == best).nth(nth).map_or(0, |(i, _)| i);
+        let victim = flat.swap_remove(chosen);
+        if let Some(zone) = victim.zone {
+            zones[zone] -= 1;
         }
-        victims
+        if let Some(i) = victim.instance {
+            instances[i] -= 1;
+        }
+        victims.push(victim.task);
+    }
+    victims
+}
+
+/// The plain definition [`choose_victims`] is held to (the scheduler's
+/// earlier code): counts in maps, every candidate's key recomputed for
+/// every choice, ties gathered by index.
+#[cfg(test)]
+fn choose_victims_reference(
+    mut candidates: Vec<Candidate>,
+    zones: &[i64],
+    instances: &[i64],
+    levels: &[Strategy],
+    count: u32,
+    rng: &mut SimRng,
+) -> Vec<TaskRef> {
+    let mut zone_counts: BTreeMap<usize, i64> = zones.iter().copied().enumerate().collect();
+    let mut instance_counts: BTreeMap<usize, i64> = instances.iter().copied().enumerate().collect();
+    let mut victims = Vec::new();
+    while (victims.len() as u32) < count && !candidates.is_empty() {
+        let level = |c: &Candidate, l: usize| match levels.get(l) {
+            Some(Strategy::SpreadInstance) => c.instance.map_or(0, |i| instance_counts.get(&i).copied().unwrap_or(0)),
+            Some(Strategy::SpreadAttribute(_)) => c.zone.map_or(0, |z| zone_counts.get(&z).copied().unwrap_or(0)),
+            _ => c.fixed[l],
+        };
+        let keys: Vec<(i64, i64)> = candidates.iter().map(|c| (level(c, 0), level(c, 1))).collect();
+        let best = keys.iter().copied().max().unwrap_or((0, 0));
+        let ties: Vec<usize> = (0..candidates.len()).filter(|&i| keys[i] == best).collect();
+        let chosen = ties[rng.gen_range(0..ties.len())];
+        let victim = candidates.swap_remove(chosen);
+        if let Some(zone) = victim.zone {
+            *zone_counts.entry(zone).or_insert(0) -= 1;
+        }
+        if let Some(i) = victim.instance {
+            *instance_counts.entry(i).or_insert(0) -= 1;
+        }
+        victims.push(victim.task);
+    }
+    victims
+}
+
+/// One scale-in candidate, looked up once: its zone, its instance (as a
+/// dense index) and its binpack keys.
+#[derive(Debug, Clone)]
+struct Candidate {
+    task: TaskRef,
+    zone: Option<usize>,
+    instance: Option<usize>,
+    /// The level's key when it does not change as victims are chosen (binpack), else 0.
+    fixed: [i64; 2],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::rng_stream;
+    use crate::placement::Strategy as Level;
+    use proptest::prelude::{prop_assert_eq, prop_oneof, proptest, Just, Strategy};
+
+    fn level() -> impl Strategy<Value = Level> {
+        prop_oneof![
+            Just(Level::Random),
+            Just(Level::Binpack(BinpackField::Cpu)),
+            Just(Level::SpreadInstance),
+            Just(Level::SpreadAttribute("attribute:ecs.availability-zone".into())),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn flat_choice_matches_the_plain_one(
+            levels in proptest::collection::vec(level(), 0..3),
+            tasks in proptest::collection::vec((proptest::option::of(0_usize..3), proptest::option::of(0_usize..8), 0_i64..4, 0_i64..4), 0..40),
+            zones in proptest::collection::vec(0_i64..20, 3),
+            instances in proptest::collection::vec(0_i64..6, 8),
+            count in 0_u32..45,
+            seed in 0_u64..1000,
+        ) {
+            let flat: Vec<Candidate> = tasks
+                .iter()
+                .enumerate()
+                .map(|(i, &(zone, instance, a, b))| Candidate {
+                    task: TaskRef { slot: i as u32, generation: 0 },
+                    zone,
+                    instance,
+                    fixed: [a, b],
+                })
+                .collect();
+            let levels: Vec<Level> = levels.into_iter().take(2).collect();
+            let fast = choose_victims(flat.clone(), zones.clone(), instances.clone(), &levels, count, &mut rng_stream(seed, "t"));
+            let plain = choose_victims_reference(flat, &zones, &instances, &levels, count, &mut rng_stream(seed, "t"));
+            prop_assert_eq!(fast, plain);
+        }
     }
 }
