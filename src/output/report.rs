@@ -3,7 +3,8 @@
 //! network), so that the two always say the same thing.
 //!
 //! Text may use two inline marks, as in Markdown: `` `code` `` and
-//! `**bold**`.
+//! `**bold**`. The HTML holds one script, which counts the images that
+//! decoded; nothing is fetched from the network.
 
 use crate::error::Error;
 use crate::output::files::AtomicFile;
@@ -143,7 +144,9 @@ impl Report {
                 }
             }
         }
-        html += "</main>\n</body>\n</html>\n";
+        html += "</main>\n";
+        html += IMAGE_CHECK;
+        html += "</body>\n</html>\n";
         Ok(html)
     }
 
@@ -160,6 +163,11 @@ fn write_text(path: &Path, text: &str) -> Result<(), Error> {
     file.writer().write_all(text.as_bytes()).map_err(|source| Error::Output { path: path.to_path_buf(), source })?;
     file.commit()
 }
+
+/// Marks on `<body>` how many images decoded (`data-images-loaded="5/5"`)
+/// once the page has loaded, and shows a note where one did not: a reader
+/// sees a missing chart, and the browser check reads the count.
+const IMAGE_CHECK: &str = "<script>\nwindow.addEventListener('load', function () {\n  var images = Array.prototype.slice.call(document.images);\n  var loaded = images.filter(function (i) { return i.complete && i.naturalWidth > 0; });\n  images.forEach(function (i) {\n    if (loaded.indexOf(i) < 0) { i.insertAdjacentText('afterend', 'This chart did not load.'); }\n  });\n  document.body.setAttribute('data-images-loaded', loaded.length + '/' + images.length);\n});\n</script>\n";
 
 const STYLE: &str =
     "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1d1d1f;background:#fafafa}\n\

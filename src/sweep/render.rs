@@ -281,7 +281,7 @@ fn report(sweep: &Sweep, outcome: &SweepOutcome, chart_set: &ChartSet) -> Report
             outcome.runs.len()
         ),
         format!(
-            "Common random numbers: replication *k* uses the same seed (derived from the base seed {} and *k*, listed \
+            "Common random numbers: replication k uses the same seed (derived from the base seed {} and k, listed \
              in `runs.csv`) for every option and condition, and each random draw is keyed by its purpose and the \
              instance or task that makes it. Differences against the baseline option `{baseline}` are therefore \
              paired replication by replication.",
