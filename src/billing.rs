@@ -41,7 +41,8 @@ pub struct Costs {
 impl Costs {
     /// All EC2 fleets.
     pub fn ec2(&self) -> f64 {
-        self.by_fleet.iter().sum()
+        // Folded from +0.0: an empty sum of f64 is -0.0.
+        self.by_fleet.iter().fold(0.0, |total, cost| total + cost)
     }
 
     /// Everything.

@@ -525,7 +525,7 @@ pub struct RunSummary {
     pub memory_reservation_peak_pct: f64,
     /// Task wait (submission to placement) p50, p95, p99.
     pub task_wait: [Option<SimDuration>; 3],
-    /// Task start delay (placement to RUNNING) p50, p95, p99.
+    /// Task start delay (submission to RUNNING) p50, p95, p99.
     pub task_start_delay: [Option<SimDuration>; 3],
     /// Of `tasks_submitted`, the tasks services started.
     pub service_tasks: u64,

@@ -210,6 +210,63 @@ fn every_plotted_point_is_the_table_s_figure() {
 }
 
 #[test]
+fn every_plotted_series_is_the_runs_tables() {
+    // With every per-run file kept, the timeline and the instances envelope
+    // can be recomputed from the runs' own tables.
+    let full = variant_of("scenarios/outage-at-peak.toml", "runs-full", |t| {
+        t.replace("runs = \"summary\"", "runs = \"full\"")
+    });
+    let dir = tempfile::tempdir().unwrap();
+    sweep(full.to_str().unwrap(), dir.path());
+    let data = chart_data(&std::fs::read_to_string(dir.path().join("report.html")).unwrap());
+    let options: Vec<String> = serde_json::from_value(data["options"].clone()).unwrap();
+    let conditions: Vec<String> = serde_json::from_value(data["conditions"].clone()).unwrap();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(1.0);
+    for cell in data["cells"].as_array().unwrap() {
+        let option = &options[cell["option"].as_u64().unwrap() as usize];
+        let condition = &conditions[cell["condition"].as_u64().unwrap() as usize];
+        let reps: Vec<PathBuf> =
+            (0..5).map(|k| dir.path().join(format!("runs/{option}/{condition}/rep-{k}"))).collect();
+        // The hourly timeline: the mean over the replications of each run's `all` hour.
+        let hourly: Vec<Vec<f64>> = reps
+            .iter()
+            .map(|rep| {
+                table(&rep.join("availability_windows.csv"))
+                    .iter()
+                    .filter(|r| r["window"] == "hour" && r["service"] == "all")
+                    .map(|r| number(r, "availability_pct"))
+                    .collect()
+            })
+            .collect();
+        let plotted = cell["hourly_pct"].as_array().unwrap();
+        assert_eq!(plotted.len(), hourly[0].len(), "{option}/{condition}: hours");
+        for (i, point) in plotted.iter().enumerate() {
+            let mean = hourly.iter().map(|h| h[i]).sum::<f64>() / hourly.len() as f64;
+            let drawn = point[1].as_f64().unwrap();
+            assert!((drawn - mean).abs() < 1e-4, "{option}/{condition} hour {i}: drew {drawn}, the runs say {mean}");
+        }
+        // The instances envelope: buckets of the runs' timeseries.csv.
+        let series: Vec<Vec<f64>> = reps
+            .iter()
+            .map(|rep| table(&rep.join("timeseries.csv")).iter().map(|r| number(r, "instances")).collect())
+            .collect();
+        let width = series[0].len().div_ceil(600).max(1);
+        let points = cell["instances"]["points"].as_array().unwrap();
+        assert_eq!(points.len(), series[0].len().div_ceil(width), "{option}/{condition}: buckets");
+        for (b, point) in points.iter().enumerate() {
+            let chunks: Vec<&[f64]> = series.iter().map(|s| &s[b * width..((b + 1) * width).min(s.len())]).collect();
+            let min = chunks.iter().flat_map(|c| c.iter()).copied().fold(f64::INFINITY, f64::min);
+            let max = chunks.iter().flat_map(|c| c.iter()).copied().fold(f64::NEG_INFINITY, f64::max);
+            let mean = chunks.iter().map(|c| c.iter().sum::<f64>() / c.len() as f64).sum::<f64>() / chunks.len() as f64;
+            for (part, want) in [("min", min), ("max", max), ("mean", mean)] {
+                let got = point[part].as_f64().unwrap();
+                assert!(close(got, want), "{option}/{condition} bucket {b} {part}: drew {got}, the runs say {want}");
+            }
+        }
+    }
+}
+
+#[test]
 fn binpack_shows_the_instance_hours_it_saves_on_a_fixed_fleet() {
     let dir = tempfile::tempdir().unwrap();
     sweep("scenarios/strategy-shootout.toml", dir.path());

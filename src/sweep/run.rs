@@ -41,7 +41,7 @@ pub struct RunRecord {
     pub summary: RunSummary,
     /// Total cost, USD.
     pub cost_usd: f64,
-    /// Share of submitted tasks that did not fail, percent.
+    /// The run's availability (`RunSummary::availability_pct`), percent.
     pub availability_pct: f64,
     /// Task wait percentiles p50, p95, p99 in seconds (none when no task was placed).
     pub task_wait_s: [Option<f64>; 3],
