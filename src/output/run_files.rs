@@ -89,13 +89,9 @@ const SERVICE_TIMESERIES_HEADER: [&str; 10] = [
     "deployment_in_progress",
 ];
 
-const SERVICES_HEADER: [&str; 33] = [
-    "service",
-    "scheduling_strategy",
-    "launch",
-    "desired_count_end",
-    "running_end",
-    "availability_pct",
+/// The incident columns of `services.csv`, and rows of `summary.csv` for the
+/// run as a whole, in the order of [`incident_cells`].
+const INCIDENT_COLUMNS: [&str; 9] = [
     "worst_5m_availability_pct",
     "worst_1h_availability_pct",
     "worst_hour_availability_pct",
@@ -105,6 +101,14 @@ const SERVICES_HEADER: [&str; 33] = [
     "minutes_cpu_over_80",
     "minutes_cpu_over_90",
     "slo_budget_used_pct",
+];
+
+/// Columns of `services.csv` before the incident columns.
+const SERVICES_LEAD: [&str; 6] =
+    ["service", "scheduling_strategy", "launch", "desired_count_end", "running_end", "availability_pct"];
+
+/// Columns of `services.csv` after the incident columns.
+const SERVICES_TAIL: [&str; 18] = [
     "running_to_desired_p01",
     "running_to_desired_p99",
     "tasks_started",
@@ -124,6 +128,11 @@ const SERVICES_HEADER: [&str; 33] = [
     "cost_share_usd",
     "fargate_cost_usd",
 ];
+
+/// Every column of `services.csv`.
+fn services_header() -> Vec<&'static str> {
+    [&SERVICES_LEAD[..], &INCIDENT_COLUMNS, &SERVICES_TAIL].concat()
+}
 
 const WINDOWS_HEADER: [&str; 4] = ["window", "start_s", "service", "availability_pct"];
 
@@ -191,7 +200,7 @@ pub fn write_run_files(scenario: &Scenario, result: &RunResult, dir: &Path, file
         write_details(scenario, result, dir)?;
     }
     if !result.services.is_empty() {
-        write_rows(&dir.join("services.csv"), &SERVICES_HEADER, &result.services, |s| service_row(scenario, s))?;
+        write_rows(&dir.join("services.csv"), &services_header(), &result.services, |s| service_row(scenario, s))?;
     }
     write_rows(&dir.join("summary.csv"), &["metric", "value"], &summary_rows(scenario, result), |(name, value)| {
         vec![name.clone(), value.clone()]
@@ -492,18 +501,7 @@ fn summary_rows(scenario: &Scenario, result: &RunResult) -> Vec<(String, String)
     }
     put("availability_pct", fixed(summary.availability_pct(), 4));
     if !scenario.services.is_empty() {
-        let names = [
-            "worst_5m_availability_pct",
-            "worst_1h_availability_pct",
-            "worst_hour_availability_pct",
-            "worst_day_availability_pct",
-            "minutes_below_desired",
-            "minutes_overloaded",
-            "minutes_cpu_over_80",
-            "minutes_cpu_over_90",
-            "slo_budget_used_pct",
-        ];
-        for (name, value) in names.into_iter().zip(incident_cells(&summary.incidents)) {
+        for (name, value) in INCIDENT_COLUMNS.into_iter().zip(incident_cells(&summary.incidents)) {
             put(name, value);
         }
     }

@@ -220,8 +220,8 @@ fn decimals_for(span: f64) -> usize {
 
 /// A mesh in the charts' common style, with tick labels precise enough
 /// for each axis's span.
-fn style_mesh<'a, X, Y>(
-    chart: &mut ChartContext<'a, BitMapBackend<'a>, Cartesian2d<X, Y>>,
+fn style_mesh<'a, 'b, X, Y>(
+    chart: &mut ChartContext<'a, BitMapBackend<'b>, Cartesian2d<X, Y>>,
     x_desc: &str,
     y_desc: &str,
 ) -> Drawn

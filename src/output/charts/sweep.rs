@@ -8,6 +8,7 @@ use super::{
 };
 use crate::error::Error;
 use crate::stats::Estimate;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use serde::Serialize;
 use std::path::Path;
@@ -206,6 +207,30 @@ fn cost_availability_chart(set: &ChartSet, area: &Area) -> Drawn {
     draw_legend(&legend, "Options", &entries)
 }
 
+type Panel2d<'a, 'b> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A panel over simulated time for one condition, captioned with it when
+/// the sweep has several.
+fn condition_panel<'a, 'b>(
+    set: &ChartSet,
+    area: &'a Area<'b>,
+    column: usize,
+    axis: TimeAxis,
+    y: std::ops::Range<f64>,
+    y_desc: &str,
+) -> Result<Panel2d<'a, 'b>, Box<dyn std::error::Error>> {
+    let caption = if set.conditions.len() > 1 { format!("under {}", set.conditions[column]) } else { String::new() };
+    let mut chart = ChartBuilder::on(area)
+        .margin(8)
+        .margin_right(20)
+        .caption(caption, (FONT, LABEL_PX))
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..axis.end, y)?;
+    style_mesh(&mut chart, axis.label, y_desc)?;
+    Ok(chart)
+}
+
 /// One row of a time chart: what it draws of each cell.
 struct Panel {
     name: &'static str,
@@ -227,17 +252,8 @@ fn time_chart(set: &ChartSet, area: &Area, what: &str, panels: &[Panel]) -> Draw
         let top = set.cells.iter().flat_map(|c| (panel.value)(c).points.iter().map(|p| p.max)).fold(0.0, f64::max);
         let y_max = if panel.percent { 100.0 } else { (top * 1.1).max(1.0) };
         for column in 0..columns {
-            let mut chart = ChartBuilder::on(&grid[row * columns + column])
-                .margin(8)
-                .margin_right(20)
-                .caption(
-                    if set.conditions.len() > 1 { format!("under {}", set.conditions[column]) } else { String::new() },
-                    (FONT, LABEL_PX),
-                )
-                .x_label_area_size(45)
-                .y_label_area_size(70)
-                .build_cartesian_2d(0.0..axis.end, 0.0..y_max)?;
-            style_mesh(&mut chart, axis.label, panel.name)?;
+            let area = &grid[row * columns + column];
+            let mut chart = condition_panel(set, area, column, axis, 0.0..y_max, panel.name)?;
             for option in 0..set.options.len() {
                 let envelope = (panel.value)(set.cell(option, column));
                 if bands {
@@ -270,17 +286,7 @@ fn timeline_chart(set: &ChartSet, area: &Area) -> Drawn {
     // Clamped to the domain: never above 100 %.
     let y_low = ((lowest - 0.5) / 5.0).floor().clamp(0.0, 19.0) * 5.0;
     for (column, panel) in grid.iter().enumerate().take(columns) {
-        let mut chart = ChartBuilder::on(panel)
-            .margin(8)
-            .margin_right(20)
-            .caption(
-                if set.conditions.len() > 1 { format!("under {}", set.conditions[column]) } else { String::new() },
-                (FONT, LABEL_PX),
-            )
-            .x_label_area_size(45)
-            .y_label_area_size(70)
-            .build_cartesian_2d(0.0..axis.end, y_low..100.0)?;
-        style_mesh(&mut chart, axis.label, "Served share of the hour (%)")?;
+        let mut chart = condition_panel(set, panel, column, axis, y_low..100.0, "Served share of the hour (%)")?;
         for option in 0..set.options.len() {
             let points = set.cell(option, column).hourly_pct.iter().map(|&(h, p)| (axis.at(h), p.min(100.0)));
             chart.draw_series(LineSeries::new(points, colour(option).stroke_width(2)))?;
