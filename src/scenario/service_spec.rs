@@ -7,7 +7,7 @@ use super::raw::{RawEvent, RawFaults, RawServiceExtras, RawTaskStart};
 use super::scaling_spec::{AutoScalingSpec, CapacityProviderSpec};
 use super::service::doc as service_doc;
 use super::service::{DeploymentController, SchedulingStrategy, ServiceDef};
-use super::validate::{find_task_definition, strip_serde_position, Validator};
+use super::validate::{find_task_definition, json_file_error, Validator};
 use crate::engine::SimDuration;
 use crate::error::{suggest_for_unknown, InputError};
 use crate::model::{LaunchType, Provider, ProviderShare};
@@ -504,16 +504,7 @@ impl Validator<'_> {
             self.error(field, format!("cannot read `{}`: {e}", path.display()))
                 .help("paths are relative to the scenario file")
         })?;
-        let docs = service_doc::parse_json(&text).map_err(|e| {
-            let mut err = InputError::new(&path, strip_serde_position(&e.to_string()));
-            if e.line() > 0 {
-                err = err.at(format!("line {}, column {}", e.line(), e.column()));
-            }
-            match suggest_for_unknown(&e.to_string()) {
-                Some(s) => err.help(s),
-                None => err,
-            }
-        })?;
+        let docs = service_doc::parse_json(&text).map_err(|e| json_file_error(&path, &e))?;
         let names: Vec<String> = docs.iter().map(|d| d.service_name.clone().unwrap_or_default()).collect();
         let position = match select {
             Some(name) => names.iter().position(|n| n == name).ok_or_else(|| {

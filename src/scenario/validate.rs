@@ -270,16 +270,7 @@ impl Validator<'_> {
                 self.error(format!("{field}.file"), format!("cannot read `{}`: {e}", path.display()))
                     .help("paths are relative to the scenario file")
             })?;
-            let doc = taskdef::parse_json(&text).map_err(|e| {
-                let mut err = InputError::new(&path, strip_serde_position(&e.to_string()));
-                if e.line() > 0 {
-                    err = err.at(format!("line {}, column {}", e.line(), e.column()));
-                }
-                match suggest_for_unknown(&e.to_string()) {
-                    Some(s) => err.help(s),
-                    None => err,
-                }
-            })?;
+            let doc = taskdef::parse_json(&text).map_err(|e| json_file_error(&path, &e))?;
             return doc.validate().map_err(|e| {
                 let location = match e.line_in(&text) {
                     Some(line) => format!("line {line}, field `{}`", e.field),
@@ -309,6 +300,19 @@ pub(super) fn find_task_definition(defs: &[TaskDef], name: &str) -> Option<usize
         .filter(|(_, d)| d.name() == name || d.family == name)
         .max_by_key(|(_, d)| (d.name() == name, d.revision))
         .map(|(i, _)| i)
+}
+
+/// A JSON file's parse error: its message without serde's position, the
+/// line and column as the location, and a suggestion for an unknown field.
+pub(super) fn json_file_error(path: &Path, e: &serde_json::Error) -> InputError {
+    let mut err = InputError::new(path, strip_serde_position(&e.to_string()));
+    if e.line() > 0 {
+        err = err.at(format!("line {}, column {}", e.line(), e.column()));
+    }
+    match suggest_for_unknown(&e.to_string()) {
+        Some(s) => err.help(s),
+        None => err,
+    }
 }
 
 /// serde_json appends "at line X column Y"; the caller reports the position itself.

@@ -6,7 +6,7 @@ use super::aggregate::{Metric, MetricStats, VariantStats, COST_DECIMALS, DECIMAL
 use super::spec::FloorRule;
 use super::{Sweep, SweepOutcome};
 use crate::error::Error;
-use crate::output::charts::{self, ChartCell, ChartSet, Envelope};
+use crate::output::charts::{self, ChartCell, ChartSet, RunSeries};
 use crate::output::files::{fixed, CsvFile};
 use crate::output::report::{Block, Report};
 use crate::stats::Estimate;
@@ -174,40 +174,22 @@ pub(super) fn chart_set(sweep: &Sweep, outcome: &SweepOutcome) -> ChartSet {
     let conditions = sweep.spec.conditions.len();
     let mut cells = Vec::new();
     let options = by_index(outcome);
-    for option in &options {
+    for (position, option) in options.iter().enumerate() {
         for cell in &option.cells {
-            let runs: Vec<&super::RunRecord> =
-                outcome.runs.iter().filter(|r| r.variant == option.variant && r.condition == cell.condition).collect();
-            let across = |f: fn(&super::RunRecord) -> &Envelope| {
-                Envelope::across(&runs.iter().map(|r| f(r)).collect::<Vec<_>>())
-            };
-            let hourly_pct = match runs.first() {
-                Some(first) => first
-                    .series
-                    .hourly_pct
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &(hours, _))| {
-                        let values: Vec<f64> =
-                            runs.iter().filter_map(|r| r.series.hourly_pct.get(i).map(|p| p.1)).collect();
-                        (hours, crate::output::files::as_written(values.iter().sum::<f64>() / values.len() as f64, 4))
-                    })
-                    .collect(),
-                None => Vec::new(),
-            };
+            let runs: Vec<&RunSeries> = outcome
+                .runs
+                .iter()
+                .filter(|r| r.variant == option.variant && r.condition == cell.condition)
+                .map(|r| &r.series)
+                .collect();
             cells.push(ChartCell {
-                option: options.iter().position(|o| o.variant == option.variant).unwrap_or(0),
+                option: position,
                 condition: cell.condition,
                 cost: cell.metric(Metric::Cost).estimate.unwrap_or_default(),
                 availability: cell.metric(Metric::Availability).estimate.unwrap_or_default(),
                 task_wait_p95: cell.metric(Metric::TaskWaitP95).estimate,
                 pareto: option.pareto,
-                instances: across(|r| &r.series.instances),
-                running_tasks: across(|r| &r.series.running_tasks),
-                cpu_pct: across(|r| &r.series.cpu_pct),
-                memory_pct: across(|r| &r.series.memory_pct),
-                ec2: runs.iter().any(|r| r.series.ec2),
-                hourly_pct,
+                series: RunSeries::across(&runs),
             });
         }
     }

@@ -74,8 +74,9 @@ impl Envelope {
     }
 }
 
-/// What the sweep's charts keep of one run.
-#[derive(Debug, Clone, Default)]
+/// What the sweep's charts keep of one run, or of the replications of one
+/// option under one condition ([`RunSeries::across`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RunSeries {
     /// Registered container instances.
     pub instances: Envelope,
@@ -93,6 +94,31 @@ pub struct RunSeries {
 }
 
 impl RunSeries {
+    /// Replications of one option under one condition: envelopes combined
+    /// bucket by bucket ([`Envelope::across`]), EC2 capacity if any run had
+    /// it, and each hour's mean served share (rounded as written).
+    pub fn across(runs: &[&RunSeries]) -> RunSeries {
+        let envelope =
+            |f: fn(&RunSeries) -> &Envelope| Envelope::across(&runs.iter().map(|r| f(r)).collect::<Vec<_>>());
+        let hours = runs.first().map_or(&[][..], |first| &first.hourly_pct[..]);
+        let hourly_pct = hours
+            .iter()
+            .enumerate()
+            .map(|(i, &(hour, _))| {
+                let values: Vec<f64> = runs.iter().filter_map(|r| r.hourly_pct.get(i).map(|p| p.1)).collect();
+                (hour, as_written(values.iter().sum::<f64>() / values.len() as f64, 4))
+            })
+            .collect();
+        RunSeries {
+            instances: envelope(|r| &r.instances),
+            running_tasks: envelope(|r| &r.running_tasks),
+            cpu_pct: envelope(|r| &r.cpu_pct),
+            memory_pct: envelope(|r| &r.memory_pct),
+            ec2: runs.iter().any(|r| r.ec2),
+            hourly_pct,
+        }
+    }
+
     /// The series of a run, with values as `timeseries.csv` writes them.
     pub fn of(result: &RunResult) -> RunSeries {
         let pick = |value: fn(&ClusterSample) -> f64| -> Envelope {
@@ -133,6 +159,16 @@ mod tests {
         assert_eq!(envelope.points.iter().map(|p| p.min).fold(f64::INFINITY, f64::min), 0.0);
         // Nothing that is not in the data: every bucket lies within the samples' range.
         assert!(envelope.points.iter().all(|p| p.min >= 0.0 && p.max <= 50.0 && p.min <= p.mean && p.mean <= p.max));
+    }
+
+    #[test]
+    fn a_cell_averages_its_replications_hours() {
+        let run =
+            |pct: f64, ec2: bool| RunSeries { ec2, hourly_pct: vec![(0.0, 100.0), (1.0, pct)], ..RunSeries::default() };
+        let (a, b) = (run(90.0, false), run(95.0, true));
+        let both = RunSeries::across(&[&a, &b]);
+        assert_eq!(both.hourly_pct, vec![(0.0, 100.0), (1.0, 92.5)]);
+        assert!(both.ec2, "EC2 capacity if any run had it");
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! averaged over the replications with their lowest and highest values.
 
 use super::{
-    colour, draw_legend, render, style_mesh, with_legend, Area, Drawn, Envelope, LegendEntry, Marker, TimeAxis, FONT,
-    LABEL_PX,
+    colour, draw_legend, render, style_mesh, with_legend, Area, Drawn, Envelope, LegendEntry, Marker, RunSeries,
+    TimeAxis, FONT, LABEL_PX,
 };
 use crate::error::Error;
 use crate::stats::Estimate;
@@ -42,18 +42,9 @@ pub struct ChartCell {
     pub task_wait_p95: Option<Estimate>,
     /// The option is on the cost-against-availability Pareto front.
     pub pareto: bool,
-    /// Registered instances, over the replications.
-    pub instances: Envelope,
-    /// RUNNING tasks, over the replications.
-    pub running_tasks: Envelope,
-    /// Reserved CPU, percent, over the replications.
-    pub cpu_pct: Envelope,
-    /// Reserved memory, percent, over the replications.
-    pub memory_pct: Envelope,
-    /// The runs had EC2 capacity.
-    pub ec2: bool,
-    /// Served share of each hour, mean over the replications: (hours, percent).
-    pub hourly_pct: Vec<(f64, f64)>,
+    /// Its series over the replications ([`RunSeries::across`]).
+    #[serde(flatten)]
+    pub series: RunSeries,
 }
 
 /// At most this many conditions get their own column in time charts.
@@ -64,11 +55,11 @@ impl ChartSet {
     /// nothing to show (no EC2 capacity, no service, no placed task) is left out.
     pub fn charts(&self) -> Vec<(&'static str, &'static str)> {
         let mut charts = vec![("cost_vs_availability.png", "Cost against availability")];
-        if self.cells.iter().any(|c| !c.hourly_pct.is_empty()) {
+        if self.cells.iter().any(|c| !c.series.hourly_pct.is_empty()) {
             charts.push(("availability_timeline.png", "Availability hour by hour"));
         }
         charts.push(("instances_tasks.png", "Instances and running tasks over time"));
-        if self.cells.iter().any(|c| c.ec2) {
+        if self.cells.iter().any(|c| c.series.ec2) {
             charts.push(("cpu_memory_reservation.png", "Reserved CPU and memory over time"));
         }
         if self.cells.iter().any(|c| c.task_wait_p95.is_some()) {
@@ -90,7 +81,7 @@ impl ChartSet {
     }
 
     fn hours(&self) -> f64 {
-        self.cells.iter().map(|c| c.instances.end_hours()).fold(0.0, f64::max)
+        self.cells.iter().map(|c| c.series.instances.end_hours()).fold(0.0, f64::max)
     }
 
     fn columns(&self) -> usize {
@@ -111,15 +102,15 @@ pub fn write_all(set: &ChartSet, out: &Path) -> Result<(), Error> {
                 "availability_timeline.png" => render(&path, |a| timeline_chart(set, a)),
                 "instances_tasks.png" => render(&path, |a| {
                     let panels = [
-                        Panel { name: "Container instances", value: |c| &c.instances, percent: false },
-                        Panel { name: "Running tasks", value: |c| &c.running_tasks, percent: false },
+                        Panel { name: "Container instances", value: |c| &c.series.instances, percent: false },
+                        Panel { name: "Running tasks", value: |c| &c.series.running_tasks, percent: false },
                     ];
                     time_chart(set, a, "instances and running tasks", &panels)
                 }),
                 "cpu_memory_reservation.png" => render(&path, |a| {
                     let panels = [
-                        Panel { name: "CPU reserved (%)", value: |c| &c.cpu_pct, percent: true },
-                        Panel { name: "Memory reserved (%)", value: |c| &c.memory_pct, percent: true },
+                        Panel { name: "CPU reserved (%)", value: |c| &c.series.cpu_pct, percent: true },
+                        Panel { name: "Memory reserved (%)", value: |c| &c.series.memory_pct, percent: true },
                     ];
                     time_chart(set, a, "reserved CPU and memory", &panels)
                 }),
@@ -282,13 +273,13 @@ fn timeline_chart(set: &ChartSet, area: &Area) -> Drawn {
     let columns = set.columns();
     let grid = plot.split_evenly((1, columns));
     let axis = TimeAxis::for_hours(set.hours().max(1.0));
-    let lowest = set.cells.iter().flat_map(|c| c.hourly_pct.iter().map(|&(_, p)| p)).fold(100.0, f64::min);
+    let lowest = set.cells.iter().flat_map(|c| c.series.hourly_pct.iter().map(|&(_, p)| p)).fold(100.0, f64::min);
     // Clamped to the domain: never above 100 %.
     let y_low = ((lowest - 0.5) / 5.0).floor().clamp(0.0, 19.0) * 5.0;
     for (column, panel) in grid.iter().enumerate().take(columns) {
         let mut chart = condition_panel(set, panel, column, axis, y_low..100.0, "Served share of the hour (%)")?;
         for option in 0..set.options.len() {
-            let points = set.cell(option, column).hourly_pct.iter().map(|&(h, p)| (axis.at(h), p.min(100.0)));
+            let points = set.cell(option, column).series.hourly_pct.iter().map(|&(h, p)| (axis.at(h), p.min(100.0)));
             chart.draw_series(LineSeries::new(points, colour(option).stroke_width(2)))?;
         }
     }
