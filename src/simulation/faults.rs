@@ -107,13 +107,26 @@ impl Simulation<'_> {
         for id in ids {
             self.cluster.set_status(id, InstanceStatus::Unreachable, now);
             self.log_instance(now, "INSTANCE_UNREACHABLE", id, "zone outage");
-            self.lose_tasks(|task| task.instance == Some(id), StopCode::InfrastructureHealth, now)?;
+            let lost = self.tasks_on(id, |_, task| task.number);
+            self.stop_tasks_now(lost, TaskOutcome::Lost, StopCode::InfrastructureHealth, now)?;
         }
-        self.lose_tasks(
-            |task| task.launch_type == LaunchType::Fargate && task.availability_zone == Some(zone),
-            StopCode::InfrastructureHealth,
-            now,
-        )?;
+        // Fargate tasks are on no instance: one look through the task table per outage.
+        let mut lost: Vec<(u64, TaskRef)> = self
+            .tasks
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| {
+                t.stopped.is_none()
+                    && t.placed.is_some()
+                    && t.state != TaskStatus::Stopped
+                    && t.launch_type == LaunchType::Fargate
+                    && t.availability_zone == Some(zone)
+            })
+            .map(|(slot, t)| (t.number, TaskRef { slot: slot as u32, generation: t.generation }))
+            .collect();
+        lost.sort_unstable();
+        let lost = lost.into_iter().map(|(_, t)| t).collect();
+        self.stop_tasks_now(lost, TaskOutcome::Lost, StopCode::InfrastructureHealth, now)?;
         self.request_all_evaluations();
         Ok(())
     }
@@ -184,7 +197,8 @@ impl Simulation<'_> {
     /// The instance is gone: its tasks are lost, and the fleet launches a
     /// replacement when the scenario says so.
     fn terminate_instance(&mut self, id: InstanceId, code: StopCode, now: SimTime) -> Result<(), Error> {
-        self.lose_tasks(|task| task.instance == Some(id), code, now)?;
+        let lost = self.tasks_on(id, |_, task| task.number);
+        self.stop_tasks_now(lost, TaskOutcome::Lost, code, now)?;
         self.cluster.set_status(id, InstanceStatus::Deregistered, now);
         self.log_instance(now, "INSTANCE_DEREGISTERED", id, code.as_str());
         let instance = &self.cluster.instances[id.0 as usize];
@@ -213,36 +227,24 @@ impl Simulation<'_> {
     /// The Auto Scaling group terminates an instance on scale-in; tasks still
     /// on it are lost.
     pub(super) fn retire_instance(&mut self, id: InstanceId, why: &str, now: SimTime) -> Result<(), Error> {
-        self.stop_tasks_now(|task| task.instance == Some(id), TaskOutcome::ScaledIn, StopCode::TerminationNotice, now)?;
+        let on_it = self.tasks_on(id, |_, task| task.number);
+        self.stop_tasks_now(on_it, TaskOutcome::ScaledIn, StopCode::TerminationNotice, now)?;
         self.cluster.set_status(id, InstanceStatus::Deregistered, now);
         self.log_instance(now, "INSTANCE_TERMINATED", id, why);
         self.request_all_evaluations();
         Ok(())
     }
 
-    /// Stops every live, placed task matching `lost` at once, as lost to a fault.
-    fn lose_tasks(&mut self, lost: impl Fn(&super::Task) -> bool, code: StopCode, now: SimTime) -> Result<(), Error> {
-        self.stop_tasks_now(lost, TaskOutcome::Lost, code, now)
-    }
-
-    /// Stops every live, placed task matching `which` at once, with the
-    /// given outcome and stop code.
+    /// Stops these placed tasks at once, in this order, with the given
+    /// outcome and stop code.
     fn stop_tasks_now(
         &mut self,
-        which: impl Fn(&super::Task) -> bool,
+        victims: Vec<TaskRef>,
         outcome: TaskOutcome,
         code: StopCode,
         now: SimTime,
     ) -> Result<(), Error> {
-        let mut victims: Vec<(u64, TaskRef)> = self
-            .tasks
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| t.stopped.is_none() && t.placed.is_some() && t.state != TaskStatus::Stopped && which(t))
-            .map(|(slot, t)| (t.number, TaskRef { slot: slot as u32, generation: t.generation }))
-            .collect();
-        victims.sort_unstable();
-        for (_, task_ref) in victims {
+        for task_ref in victims {
             let task = &mut self.tasks[task_ref.slot as usize];
             task.outcome = outcome;
             task.stop_code = code;
@@ -256,18 +258,11 @@ impl Simulation<'_> {
 
     /// DRAINING stops a service's PENDING tasks on the instance at once.
     fn stop_pending_service_tasks_on(&mut self, id: InstanceId, now: SimTime) {
-        let pending: Vec<TaskRef> = self
-            .tasks
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| {
-                t.stopped.is_none()
-                    && t.instance == Some(id)
-                    && t.state == TaskStatus::Pending
-                    && matches!(t.owner, Owner::Service(_))
-            })
-            .map(|(slot, t)| TaskRef { slot: slot as u32, generation: t.generation })
-            .collect();
+        let mut pending = self.tasks_on(id, |task_ref, _| task_ref.slot);
+        pending.retain(|t| {
+            let task = &self.tasks[t.slot as usize];
+            task.state == TaskStatus::Pending && matches!(task.owner, Owner::Service(_))
+        });
         for task_ref in pending {
             self.stop_service_task(task_ref, TaskOutcome::Replaced, StopCode::ServiceSchedulerInitiated, now);
         }

@@ -146,6 +146,7 @@ impl Simulation<'_> {
                     self.packing.release(id, cpu, memory);
                 }
                 self.note_change(id);
+                self.detach_from_instance(task_ref, id);
             }
             (LaunchType::Fargate, _) => {
                 if let Some(count) = task.availability_zone.and_then(|z| self.fargate_spread.get_mut(&(task.group, z)))

@@ -93,6 +93,7 @@ pub struct Simulation<'s> {
     instance_shapes: Vec<(u32, u32)>,
     pending_submission: Vec<Option<Submission>>,
     tasks: Vec<Task>,
+    tasks_by_instance: task::TasksByInstance,
     free_slots: Vec<u32>,
     next_number: u64,
     /// Waiting tasks per shape, each queue in submission order.

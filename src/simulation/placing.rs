@@ -80,6 +80,9 @@ impl Simulation<'_> {
         if task.launch_type == LaunchType::Fargate {
             *self.fargate_spread.entry((task.group, zone)).or_insert(0) += 1;
         }
+        if let Some(id) = instance {
+            self.attach_to_instance(task_ref, id);
+        }
         self.queue.schedule_in(provisioning + starting, Event::Running(task_ref));
         if self.recorder.keeps_events() {
             self.log_task(now, "TASK_PLACED", task_ref, None, "");

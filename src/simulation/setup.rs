@@ -74,7 +74,7 @@ impl<'s> Simulation<'s> {
                     if let Some(p) = provider {
                         let fleet = &scenario.fleets[scenario.capacity_providers[p].fleet].name;
                         let expression = format!("attribute:{FLEET_ATTRIBUTE} == \"{fleet}\"");
-                        let parsed = crate::placement::query::Expression::parse(&expression)
+                        let parsed = crate::cluster::query::Expression::parse(&expression)
                             .map_err(|e| InputError::new(&scenario.path, format!("fleet name `{fleet}`: {e}")))?;
                         constraints.push(Constraint::MemberOf(parsed));
                     }
@@ -163,6 +163,7 @@ impl<'s> Simulation<'s> {
             next_dag_id: 0,
             instance_shapes,
             tasks: Vec::new(),
+            tasks_by_instance: Default::default(),
             free_slots: Vec::new(),
             next_number: 1,
             waiting: BTreeMap::new(),

@@ -49,6 +49,9 @@ pub(super) struct Task {
     pub(super) stopped: Option<SimTime>,
     pub(super) run_for: SimDuration,
     pub(super) instance: Option<InstanceId>,
+    /// Its place in its instance's list of [`TasksByInstance`] while it holds
+    /// resources there.
+    pub(super) position_on_instance: u32,
     pub(super) availability_zone: Option<usize>,
     /// Its DAG node, when it came from a trace with dependencies.
     pub(super) dag: Option<u64>,
@@ -109,6 +112,7 @@ impl Task {
             stopped: None,
             run_for: SimDuration::ZERO,
             instance: None,
+            position_on_instance: 0,
             availability_zone: None,
             dag: None,
         }
@@ -131,7 +135,51 @@ pub(super) fn last_status(task: &Task, now: SimTime) -> TaskStatus {
     }
 }
 
+/// The tasks holding resources on each instance (placed, not yet
+/// released), so that whatever happens to an instance touches its own tasks
+/// only, never the whole task table.
+#[derive(Debug, Default)]
+pub(super) struct TasksByInstance {
+    lists: Vec<Vec<TaskRef>>,
+}
+
+impl TasksByInstance {
+    /// The tasks on an instance, in no particular order.
+    pub(super) fn on(&self, id: InstanceId) -> &[TaskRef] {
+        self.lists.get(id.0 as usize).map_or(&[], Vec::as_slice)
+    }
+}
+
 impl Simulation<'_> {
+    /// Lists a task just placed on an instance.
+    pub(super) fn attach_to_instance(&mut self, task_ref: TaskRef, id: InstanceId) {
+        let lists = &mut self.tasks_by_instance.lists;
+        if lists.len() <= id.0 as usize {
+            lists.resize_with(id.0 as usize + 1, Vec::new);
+        }
+        let list = &mut lists[id.0 as usize];
+        self.tasks[task_ref.slot as usize].position_on_instance = list.len() as u32;
+        list.push(task_ref);
+    }
+
+    /// Takes a task off its instance's list as its resources return.
+    pub(super) fn detach_from_instance(&mut self, task_ref: TaskRef, id: InstanceId) {
+        let position = self.tasks[task_ref.slot as usize].position_on_instance as usize;
+        let list = &mut self.tasks_by_instance.lists[id.0 as usize];
+        debug_assert_eq!(list.get(position), Some(&task_ref));
+        list.swap_remove(position);
+        if let Some(&moved) = list.get(position) {
+            self.tasks[moved.slot as usize].position_on_instance = position as u32;
+        }
+    }
+
+    /// The tasks holding resources on an instance, ordered by `key`.
+    pub(super) fn tasks_on<K: Ord>(&self, id: InstanceId, key: impl Fn(TaskRef, &Task) -> K) -> Vec<TaskRef> {
+        let mut list = self.tasks_by_instance.on(id).to_vec();
+        list.sort_by_cached_key(|&t| key(t, &self.tasks[t.slot as usize]));
+        list
+    }
+
     pub(super) fn task(&self, task: TaskRef) -> Option<&Task> {
         self.tasks.get(task.slot as usize).filter(|t| t.generation == task.generation)
     }
