@@ -3,10 +3,10 @@
 //! against the plain scan-filter-rank definition.
 
 use ecs_sim::catalog::{Architecture, Catalog, InstanceType};
+use ecs_sim::cluster::query::Expression;
 use ecs_sim::cluster::{Cluster, GroupId, InstanceId};
 use ecs_sim::engine::{rng_stream, SimTime};
 use ecs_sim::model::{HostPort, NetworkMode, Protocol};
-use ecs_sim::placement::query::Expression;
 use ecs_sim::placement::{
     reference_best, BinpackField, Constraint, PlacementPlan, Placer, Rejection, Strategy, TaskNeeds,
 };

@@ -6,6 +6,12 @@
 //! gets a [`Partition`] holding its members and two ordered sets keyed by free
 //! CPU and free memory. Spec 0 partitions by nothing: one partition of all
 //! placeable instances.
+//!
+//! A spec may also hold only the instances a *filter* admits: a `memberOf`
+//! expression over facts an instance keeps for life (its attributes, type,
+//! zone, id, registration time), evaluated once as the instance becomes
+//! placeable. Placement under that constraint then searches the admitted
+//! instances only, so an instance the expression excludes costs it nothing.
 
 use super::{AttrId, Instance, InstanceId, ValueId};
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,11 +29,19 @@ pub struct Partition {
     pub by_memory: BTreeSet<(u32, InstanceId)>,
 }
 
+/// A static `memberOf` expression that an index keeps its members to, by
+/// its position in the cluster's list of filters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FilterId(pub u32);
+
 /// One way of partitioning placeable instances.
 #[derive(Debug, Clone, Default)]
 pub struct PartitionSpec {
     /// The attributes partitioned on.
     pub attributes: Vec<AttrId>,
+    /// The filter whose admitted instances alone are members (all placeable
+    /// instances when `None`).
+    pub filter: Option<FilterId>,
     /// Partitions, in order of creation.
     pub partitions: Vec<Partition>,
     by_key: BTreeMap<Vec<ValueId>, usize>,
@@ -40,7 +54,15 @@ impl PartitionSpec {
         self.attributes.iter().map(|&a| instance.attribute(a)).collect()
     }
 
-    fn insert(&mut self, instance: &Instance) {
+    /// Adds a placeable instance if the spec's filter admits it;
+    /// `admitted[f]` says whether filter `f` does.
+    fn insert(&mut self, instance: &Instance, admitted: &[bool]) {
+        if self.filter.is_none_or(|f| admitted[f.0 as usize]) {
+            self.add(instance);
+        }
+    }
+
+    fn add(&mut self, instance: &Instance) {
         let key = self.key_of(instance);
         let partition = match self.by_key.get(&key) {
             Some(&p) => p,
@@ -109,15 +131,28 @@ impl Default for PlacementIndex {
 }
 
 impl PlacementIndex {
-    /// The id of the spec partitioning by `attributes`, creating (and
-    /// filling) it if new.
-    pub fn spec_for(&mut self, attributes: &[AttrId], instances: &[Instance]) -> usize {
-        if let Some(i) = self.specs.iter().position(|s| s.attributes == attributes) {
+    /// The id of the spec partitioning by `attributes` among the instances
+    /// `filter` admits, if it exists.
+    pub fn find_spec(&self, attributes: &[AttrId], filter: Option<FilterId>) -> Option<usize> {
+        self.specs.iter().position(|s| s.attributes == attributes && s.filter == filter)
+    }
+
+    /// The id of the spec partitioning by `attributes` among the instances
+    /// `filter` admits, creating (and filling) it if new; `admits(i)` says
+    /// whether the filter admits instance `i`.
+    pub fn spec_for(
+        &mut self,
+        attributes: &[AttrId],
+        filter: Option<FilterId>,
+        instances: &[Instance],
+        admits: impl Fn(&Instance) -> bool,
+    ) -> usize {
+        if let Some(i) = self.find_spec(attributes, filter) {
             return i;
         }
-        let mut spec = PartitionSpec { attributes: attributes.to_vec(), ..PartitionSpec::default() };
-        for instance in instances.iter().filter(|i| i.is_placeable()) {
-            spec.insert(instance);
+        let mut spec = PartitionSpec { attributes: attributes.to_vec(), filter, ..PartitionSpec::default() };
+        for instance in instances.iter().filter(|i| i.is_placeable() && admits(i)) {
+            spec.add(instance);
         }
         self.specs.push(spec);
         self.specs.len() - 1
@@ -133,9 +168,10 @@ impl PlacementIndex {
         self.specs[0].partitions.first()
     }
 
-    /// Adds a newly placeable instance.
-    pub fn insert(&mut self, instance: &Instance) {
-        self.specs.iter_mut().for_each(|s| s.insert(instance));
+    /// Adds a newly placeable instance; `admitted[f]` says whether filter
+    /// `f` admits it.
+    pub fn insert(&mut self, instance: &Instance, admitted: &[bool]) {
+        self.specs.iter_mut().for_each(|s| s.insert(instance, admitted));
     }
 
     /// Removes an instance that stops taking tasks. Call before its free

@@ -3,11 +3,13 @@
 //! through a method here, which keeps the placement index in step.
 
 pub mod index;
+pub mod query;
 
 use crate::catalog::InstanceType;
 use crate::engine::SimTime;
 use crate::model::{HostPort, Protocol, AGENT_RESERVED_PORTS};
-use index::PlacementIndex;
+use index::{FilterId, PlacementIndex};
+use query::Expression;
 use std::collections::HashMap;
 
 /// Index of a container instance in [`Cluster::instances`].
@@ -204,6 +206,9 @@ pub struct Cluster {
     spread_counts: HashMap<(GroupId, AttrId, ValueId), u32>,
     /// The indexes placement searches.
     pub index: PlacementIndex,
+    /// Static `memberOf` expressions that indexes keep their members to, by
+    /// [`FilterId`].
+    filters: Vec<Expression>,
     totals: Totals,
     /// Epoch of simulated time zero, in Unix ms, for `registeredAt` queries.
     pub epoch_unix_ms: i64,
@@ -227,6 +232,7 @@ impl Cluster {
             tracked_attributes: Vec::new(),
             spread_counts: HashMap::new(),
             index: PlacementIndex::default(),
+            filters: Vec::new(),
             totals: Totals::default(),
             epoch_unix_ms: DEFAULT_EPOCH_UNIX_MS,
         }
@@ -276,10 +282,38 @@ impl Cluster {
     }
 
     /// Registers an index partitioned by these attributes (the leading
-    /// spread fields of a strategy chain) and returns its id.
-    pub fn partition_by(&mut self, attributes: &[AttrId]) -> usize {
+    /// spread fields of a strategy chain), holding only the instances that
+    /// `filter` admits when given (a static `memberOf` expression, see
+    /// [`Expression::is_static`]), and returns its id.
+    pub fn partition_by(&mut self, attributes: &[AttrId], filter: Option<&Expression>) -> usize {
+        let filter = filter.map(|expression| {
+            debug_assert!(expression.is_static());
+            match self.filters.iter().position(|f| f.source() == expression.source()) {
+                Some(i) => FilterId(i as u32),
+                None => {
+                    self.filters.push(expression.clone());
+                    FilterId(self.filters.len() as u32 - 1)
+                }
+            }
+        });
+        if let Some(spec) = self.index.find_spec(attributes, filter) {
+            return spec;
+        }
+        let admitted: Vec<bool> = match filter {
+            Some(f) => self.instances.iter().map(|i| self.admits(f, i)).collect(),
+            None => Vec::new(),
+        };
         let instances = &self.instances;
-        self.index.spec_for(attributes, instances)
+        self.index.spec_for(attributes, filter, instances, |i| filter.is_none() || admitted[i.id.0 as usize])
+    }
+
+    fn admits(&self, filter: FilterId, instance: &Instance) -> bool {
+        self.filters[filter.0 as usize].evaluate(&InstanceView { cluster: self, instance })
+    }
+
+    /// Whether each filter admits the instance, by [`FilterId`].
+    fn admitted(&self, instance: &Instance) -> Vec<bool> {
+        (0..self.filters.len()).map(|f| self.admits(FilterId(f as u32), instance)).collect()
     }
 
     /// Tasks of `group` on instances whose `attr` is `value`.
@@ -370,7 +404,9 @@ impl Cluster {
         self.totals.registered_cpu += u64::from(instance.registered_cpu);
         self.totals.registered_memory += u64::from(instance.registered_memory);
         self.instances.push(instance);
-        self.index.insert(&self.instances[id.0 as usize]);
+        let instance = &self.instances[id.0 as usize];
+        let admitted = self.admitted(instance);
+        self.index.insert(instance, &admitted);
         id
     }
 
@@ -454,7 +490,8 @@ impl Cluster {
         }
         let instance = &self.instances[id.0 as usize];
         if !was_placeable && instance.is_placeable() {
-            self.index.insert(instance);
+            let admitted = self.admitted(instance);
+            self.index.insert(instance, &admitted);
         }
     }
 
@@ -466,5 +503,38 @@ impl Cluster {
         } else {
             instance.running_tasks -= 1;
         }
+    }
+}
+
+/// What a `memberOf` expression can ask about one instance.
+pub struct InstanceView<'a> {
+    /// The cluster.
+    pub cluster: &'a Cluster,
+    /// The instance.
+    pub instance: &'a Instance,
+}
+
+impl query::InstanceFacts for InstanceView<'_> {
+    fn attribute(&self, name: &str) -> Option<&str> {
+        let attr = self.cluster.find_attribute(name)?;
+        self.cluster.value_name(self.instance.attribute(attr))
+    }
+    fn ec2_instance_id(&self) -> &str {
+        &self.instance.ec2_instance_id
+    }
+    fn agent_connected(&self) -> bool {
+        !matches!(self.instance.status, InstanceStatus::Deregistered | InstanceStatus::Unreachable)
+    }
+    fn agent_version(&self) -> &str {
+        &self.cluster.agent_version
+    }
+    fn registered_at_unix_ms(&self) -> i64 {
+        self.cluster.epoch_unix_ms + self.instance.registered_at.as_millis() as i64
+    }
+    fn running_tasks_count(&self) -> u32 {
+        self.instance.running_tasks
+    }
+    fn any_task_group(&self, f: &mut dyn FnMut(&str) -> bool) -> bool {
+        self.instance.groups.iter().any(|(g, _)| f(self.cluster.group_name(*g)))
     }
 }

@@ -11,13 +11,11 @@
 //! [`reference_best`] is the plain definition (scan, filter, rank) that tests
 //! hold the fast path to.
 
-pub mod query;
-
 use crate::cluster::index::Partition;
-use crate::cluster::{AttrId, Cluster, GroupId, Instance, InstanceId, InstanceStatus, Reservation};
+use crate::cluster::query::Expression;
+use crate::cluster::{AttrId, Cluster, GroupId, Instance, InstanceId, InstanceView, Reservation};
 use crate::engine::SimRng;
 use crate::model::HostPort;
-use query::Expression;
 use rand::Rng;
 
 /// A strategy field for binpack.
@@ -261,7 +259,14 @@ impl Placer {
                 _ => None,
             })
             .collect();
-        let partition_spec = cluster.partition_by(&prefix);
+        // A static memberOf is kept by the index itself: placement then
+        // searches only the instances it admits (it is still checked, at no
+        // cost, with the other constraints).
+        let filter = constraints.iter().find_map(|c| match c {
+            Constraint::MemberOf(expression) if expression.is_static() => Some(expression),
+            _ => None,
+        });
+        let partition_spec = cluster.partition_by(&prefix, filter);
         // Checked in the order failures are ranked (distinctInstance, then
         // memberOf), so an instance's first failure is also its furthest.
         let mut constraints: Vec<CompiledConstraint> = constraints
@@ -651,37 +656,4 @@ pub fn reference_best(
         .collect();
     let best = keys.iter().min().copied().unwrap_or_default();
     Ok(fitting.into_iter().zip(keys).filter(|(_, k)| *k == best).map(|(id, _)| id).collect())
-}
-
-/// What a memberOf expression can ask about one instance.
-pub struct InstanceView<'a> {
-    /// The cluster.
-    pub cluster: &'a Cluster,
-    /// The instance.
-    pub instance: &'a Instance,
-}
-
-impl query::InstanceFacts for InstanceView<'_> {
-    fn attribute(&self, name: &str) -> Option<&str> {
-        let attr = self.cluster.find_attribute(name)?;
-        self.cluster.value_name(self.instance.attribute(attr))
-    }
-    fn ec2_instance_id(&self) -> &str {
-        &self.instance.ec2_instance_id
-    }
-    fn agent_connected(&self) -> bool {
-        !matches!(self.instance.status, InstanceStatus::Deregistered | InstanceStatus::Unreachable)
-    }
-    fn agent_version(&self) -> &str {
-        &self.cluster.agent_version
-    }
-    fn registered_at_unix_ms(&self) -> i64 {
-        self.cluster.epoch_unix_ms + self.instance.registered_at.as_millis() as i64
-    }
-    fn running_tasks_count(&self) -> u32 {
-        self.instance.running_tasks
-    }
-    fn any_task_group(&self, f: &mut dyn FnMut(&str) -> bool) -> bool {
-        self.instance.groups.iter().any(|(g, _)| f(self.cluster.group_name(*g)))
-    }
 }

@@ -2,8 +2,8 @@
 
 use super::raw::{RawPlacementConstraint, RawPlacementStrategy};
 use super::validate::Validator;
+use crate::cluster::query::Expression;
 use crate::error::{best_match, InputError};
-use crate::placement::query::Expression;
 use crate::placement::{BinpackField, Constraint, Strategy};
 
 impl Validator<'_> {

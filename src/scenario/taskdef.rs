@@ -8,8 +8,8 @@
 
 use crate::catalog::fargate::{validate_fargate_size, FargateSize};
 use crate::catalog::Architecture;
+use crate::cluster::query::Expression;
 use crate::model::{HostPort, NetworkMode, Protocol};
-use crate::placement::query::Expression;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 

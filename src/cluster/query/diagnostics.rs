@@ -115,8 +115,8 @@ pub(super) fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::placement::query::test_support::*;
-    use crate::placement::query::Expression;
+    use crate::cluster::query::test_support::*;
+    use crate::cluster::query::Expression;
 
     #[test]
     fn error_unknown_subject_suggests_a_fix() {

@@ -218,7 +218,7 @@ impl<'a> Actual<'a> {
 
 #[cfg(test)]
 mod tests {
-    use crate::placement::query::test_support::*;
+    use crate::cluster::query::test_support::*;
 
     #[test]
     fn every_operator_in_symbol_and_word_form() {

@@ -227,7 +227,7 @@ impl Expression {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::placement::query::test_support::*;
+    use crate::cluster::query::test_support::*;
 
     #[test]
     fn error_length_and_depth_limits() {

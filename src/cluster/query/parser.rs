@@ -422,7 +422,7 @@ pub(super) fn compile_regex(pattern: &str, start: usize) -> Result<Regex, QueryE
 
 #[cfg(test)]
 mod tests {
-    use crate::placement::query::test_support::*;
+    use crate::cluster::query::test_support::*;
 
     #[test]
     fn error_unsupported_operator_names_subject() {

@@ -88,7 +88,7 @@ pub(super) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::placement::query::test_support::*;
+    use crate::cluster::query::test_support::*;
 
     #[test]
     fn versions_compare_numerically() {
