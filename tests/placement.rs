@@ -299,11 +299,13 @@ fn assert_consistent(cluster: &Cluster) {
     }
     let everything = cluster.index.everything().unwrap();
     assert_eq!(everything.members.len(), cluster.instances.len());
-    for &(free, id) in &everything.by_memory {
+    for ((free, id), cpu) in everything.by_memory.entries() {
         assert_eq!(cluster.instances[id.0 as usize].free_memory, free, "stale memory index");
+        assert_eq!(cluster.instances[id.0 as usize].free_cpu, cpu, "stale CPU in the memory index");
     }
-    for &(free, id) in &everything.by_cpu {
+    for ((free, id), memory) in everything.by_cpu.entries() {
         assert_eq!(cluster.instances[id.0 as usize].free_cpu, free, "stale CPU index");
+        assert_eq!(cluster.instances[id.0 as usize].free_memory, memory, "stale memory in the CPU index");
     }
 }
 

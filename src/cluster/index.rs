@@ -13,8 +13,9 @@
 //! placeable. Placement under that constraint then searches the admitted
 //! instances only, so an instance the expression excludes costs it nothing.
 
+use super::fit_index::FitIndex;
 use super::{AttrId, Instance, InstanceId, ValueId};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// The placeable instances sharing one tuple of attribute values.
 #[derive(Debug, Clone)]
@@ -23,10 +24,10 @@ pub struct Partition {
     pub key: Vec<ValueId>,
     /// Members, in no particular order (for uniform sampling).
     pub members: Vec<InstanceId>,
-    /// Members ordered by free CPU units.
-    pub by_cpu: BTreeSet<(u32, InstanceId)>,
-    /// Members ordered by free MiB.
-    pub by_memory: BTreeSet<(u32, InstanceId)>,
+    /// Members ordered by free CPU units, each with its free MiB.
+    pub by_cpu: FitIndex,
+    /// Members ordered by free MiB, each with its free CPU units.
+    pub by_memory: FitIndex,
 }
 
 /// A static `memberOf` expression that an index keeps its members to, by
@@ -70,8 +71,8 @@ impl PartitionSpec {
                 self.partitions.push(Partition {
                     key: key.clone(),
                     members: Vec::new(),
-                    by_cpu: BTreeSet::new(),
-                    by_memory: BTreeSet::new(),
+                    by_cpu: FitIndex::default(),
+                    by_memory: FitIndex::default(),
                 });
                 self.by_key.insert(key, self.partitions.len() - 1);
                 self.partitions.len() - 1
@@ -84,8 +85,8 @@ impl PartitionSpec {
         }
         self.slots[index] = Some((partition as u32, part.members.len() as u32));
         part.members.push(instance.id);
-        part.by_cpu.insert((instance.free_cpu, instance.id));
-        part.by_memory.insert((instance.free_memory, instance.id));
+        part.by_cpu.insert((instance.free_cpu, instance.id), instance.free_memory);
+        part.by_memory.insert((instance.free_memory, instance.id), instance.free_cpu);
     }
 
     fn remove(&mut self, instance: &Instance) {
@@ -98,8 +99,8 @@ impl PartitionSpec {
             self.slots[moved.0 as usize] = Some((partition, position));
         }
         self.slots[instance.id.0 as usize] = None;
-        part.by_cpu.remove(&(instance.free_cpu, instance.id));
-        part.by_memory.remove(&(instance.free_memory, instance.id));
+        part.by_cpu.remove((instance.free_cpu, instance.id));
+        part.by_memory.remove((instance.free_memory, instance.id));
     }
 
     fn update(&mut self, instance: &Instance, old_cpu: u32, old_memory: u32) {
@@ -107,13 +108,18 @@ impl PartitionSpec {
             return;
         };
         let part = &mut self.partitions[partition as usize];
-        if old_cpu != instance.free_cpu {
-            part.by_cpu.remove(&(old_cpu, instance.id));
-            part.by_cpu.insert((instance.free_cpu, instance.id));
+        let (id, cpu, memory) = (instance.id, instance.free_cpu, instance.free_memory);
+        if old_cpu != cpu {
+            part.by_cpu.remove((old_cpu, id));
+            part.by_cpu.insert((cpu, id), memory);
+        } else if old_memory != memory {
+            part.by_cpu.set_other((cpu, id), memory);
         }
-        if old_memory != instance.free_memory {
-            part.by_memory.remove(&(old_memory, instance.id));
-            part.by_memory.insert((instance.free_memory, instance.id));
+        if old_memory != memory {
+            part.by_memory.remove((old_memory, id));
+            part.by_memory.insert((memory, id), cpu);
+        } else if old_cpu != cpu {
+            part.by_memory.set_other((memory, id), cpu);
         }
     }
 }
@@ -189,6 +195,6 @@ impl PlacementIndex {
     /// necessarily the same one): a quick bound before searching.
     pub fn max_free(&self) -> (u32, u32) {
         self.everything()
-            .map_or((0, 0), |p| (p.by_cpu.last().map_or(0, |(c, _)| *c), p.by_memory.last().map_or(0, |(m, _)| *m)))
+            .map_or((0, 0), |p| (p.by_cpu.last().map_or(0, |(c, _)| c), p.by_memory.last().map_or(0, |(m, _)| m)))
     }
 }

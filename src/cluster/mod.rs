@@ -2,6 +2,7 @@
 //! attributes, and the task groups running on them. Every change of state goes
 //! through a method here, which keeps the placement index in step.
 
+pub mod fit_index;
 pub mod index;
 pub mod query;
 

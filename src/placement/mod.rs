@@ -427,11 +427,11 @@ impl Placer {
         None
     }
 
-    /// Binpack: walk the packed resource's index upward from the task's need;
-    /// the first fitting instance fixes the best key. The other resource's
-    /// range is walked in step, and if it runs out first its instances are
-    /// the only candidates, so a scarce second resource never forces a long
-    /// walk. Ties on the best key are then ranked by the remaining levels.
+    /// Binpack: the packed resource's index lists, from the task's need
+    /// upward, the instances that also have enough of the other resource
+    /// (skipping whole blocks that have none); the first of them that passes every
+    /// check fixes the best key. Ties on the best key are then ranked by the
+    /// remaining levels.
     fn binpack(
         &mut self,
         cluster: &Cluster,
@@ -442,34 +442,33 @@ impl Placer {
     ) -> Option<InstanceId> {
         let spec = cluster.index.spec(task.plan.partition_spec);
         let on_cpu = level == Level::FreeCpu;
-        let free = |id: InstanceId| {
-            let instance = &cluster.instances[id.0 as usize];
+        let (need, other_need) = if on_cpu { (task.cpu, task.memory) } else { (task.memory, task.cpu) };
+        let packed = |p: usize| {
+            let part = &spec.partitions[p];
             if on_cpu {
-                instance.free_cpu
+                &part.by_cpu
             } else {
-                instance.free_memory
+                &part.by_memory
             }
         };
         let mut best: Option<u32> = None;
         for &p in class {
-            let part = &spec.partitions[p];
-            let (packed, other) = if on_cpu {
-                (part.by_cpu.range((task.cpu, InstanceId(0))..), part.by_memory.range((task.memory, InstanceId(0))..))
-            } else {
-                (part.by_memory.range((task.memory, InstanceId(0))..), part.by_cpu.range((task.cpu, InstanceId(0))..))
-            };
-            let found = self.first_fit_in_step(cluster, task, packed, other, free);
-            if let Some(value) = found {
-                best = Some(best.map_or(value, |b| b.min(value)));
+            for (value, id) in packed(p).fits_from((need, InstanceId(0)), other_need) {
+                if best.is_some_and(|b| value >= b) {
+                    break;
+                }
+                if self.fits(cluster, id, task) {
+                    best = Some(value);
+                    break;
+                }
             }
         }
         let best = best?;
         let mut ties = std::mem::take(&mut self.candidates);
         ties.clear();
         for &p in class {
-            let part = &spec.partitions[p];
-            let index = if on_cpu { &part.by_cpu } else { &part.by_memory };
-            for &(_, id) in index.range((best, InstanceId(0))..=(best, InstanceId(u32::MAX))) {
+            let at_best = packed(p).fits_from((best, InstanceId(0)), other_need);
+            for (_, id) in at_best.take_while(|&(value, _)| value == best) {
                 if self.fits(cluster, id, task) {
                     ties.push(id);
                 }
@@ -478,39 +477,6 @@ impl Placer {
         let chosen = self.best_of(cluster, task.group, &ties, rest);
         self.candidates = ties;
         chosen
-    }
-
-    /// The least packed-resource value of a fitting instance, walking the
-    /// packed range and the other range in step (see [`binpack`](Placer::binpack)).
-    fn first_fit_in_step<'i>(
-        &mut self,
-        cluster: &Cluster,
-        task: &TaskNeeds<'_>,
-        mut packed: impl Iterator<Item = &'i (u32, InstanceId)>,
-        mut other: impl Iterator<Item = &'i (u32, InstanceId)>,
-        free: impl Fn(InstanceId) -> u32,
-    ) -> Option<u32> {
-        let mut others = Vec::new();
-        loop {
-            let &(value, id) = packed.next()?;
-            if self.fits(cluster, id, task) {
-                return Some(value);
-            }
-            match other.next() {
-                Some(&(_, id)) => others.push(id),
-                None => {
-                    // Every instance with enough of the other resource is in `others`.
-                    let mut least = None;
-                    for id in others {
-                        let value = free(id);
-                        if least.is_none_or(|l| value < l) && self.fits(cluster, id, task) {
-                            least = Some(value);
-                        }
-                    }
-                    return least;
-                }
-            }
-        }
     }
 
     /// Enumerates every fitting instance of the class and ranks them.
@@ -526,7 +492,7 @@ impl Placer {
         fitting.clear();
         for &p in class {
             let start = fitting.len();
-            with_enough_resources(cluster, &spec.partitions[p], task.cpu, task.memory, &mut fitting);
+            with_enough_resources(&spec.partitions[p], task.cpu, task.memory, &mut fitting);
             let mut keep = start;
             for i in start..fitting.len() {
                 if self.fits(cluster, fitting[i], task) {
@@ -570,11 +536,11 @@ impl Placer {
         let Some(all) = cluster.index.everything().filter(|p| !p.members.is_empty()) else {
             return Rejection::NoInstances;
         };
-        if all.by_cpu.range((task.cpu, InstanceId(0))..).next().is_none() {
+        if all.by_cpu.count_from((task.cpu, InstanceId(0))) == 0 {
             return Rejection::Cpu;
         }
         let mut candidates = Vec::new();
-        with_enough_resources(cluster, all, task.cpu, task.memory, &mut candidates);
+        with_enough_resources(all, task.cpu, task.memory, &mut candidates);
         let mut furthest = Rejection::Memory;
         for id in candidates {
             if let Err(reason) = self.check(cluster, &cluster.instances[id.0 as usize], task) {
@@ -586,48 +552,16 @@ impl Placer {
 }
 
 /// Appends the partition's instances with at least `cpu` free CPU units and
-/// `memory` free MiB. The two index ranges are walked in step and the one
-/// that ends first supplies the candidates, so the cost is about twice the
-/// shorter range, whichever resource is scarce.
-pub fn with_enough_resources(
-    cluster: &Cluster,
-    partition: &Partition,
-    cpu: u32,
-    memory: u32,
-    out: &mut Vec<InstanceId>,
-) {
-    let mut by_cpu = partition.by_cpu.range((cpu, InstanceId(0))..);
-    let mut by_memory = partition.by_memory.range((memory, InstanceId(0))..);
-    let start = out.len();
-    let enough = |id: &InstanceId| {
-        let instance = &cluster.instances[id.0 as usize];
-        instance.free_cpu >= cpu && instance.free_memory >= memory
-    };
-    let mut seen_memory = Vec::new();
-    loop {
-        match by_cpu.next() {
-            Some(&(_, id)) => out.push(id),
-            None => {
-                // Every instance with enough CPU has been seen.
-                let mut keep = start;
-                for i in start..out.len() {
-                    if enough(&out[i]) {
-                        out[keep] = out[i];
-                        keep += 1;
-                    }
-                }
-                out.truncate(keep);
-                return;
-            }
-        }
-        match by_memory.next() {
-            Some(&(_, id)) => seen_memory.push(id),
-            None => {
-                out.truncate(start);
-                out.extend(seen_memory.into_iter().filter(enough));
-                return;
-            }
-        }
+/// `memory` free MiB, in the order of whichever index has fewer instances
+/// with enough of its own resource (CPU on a tie). Only the instances with
+/// enough of both are visited (whole blocks without one are skipped).
+pub fn with_enough_resources(partition: &Partition, cpu: u32, memory: u32, out: &mut Vec<InstanceId>) {
+    let enough_cpu = partition.by_cpu.count_from((cpu, InstanceId(0)));
+    let enough_memory = partition.by_memory.count_from((memory, InstanceId(0)));
+    if enough_cpu <= enough_memory {
+        out.extend(partition.by_cpu.fits_from((cpu, InstanceId(0)), memory).map(|(_, id)| id));
+    } else {
+        out.extend(partition.by_memory.fits_from((memory, InstanceId(0)), cpu).map(|(_, id)| id));
     }
 }
 
