@@ -57,7 +57,7 @@ impl Simulation<'_> {
         self.summary.spot_interruptions += 1;
         self.log_instance(now, "SPOT_INTERRUPTION_NOTICE", id, "reclaimed in two minutes");
         if self.scenario.faults.spot_draining && status == InstanceStatus::Active {
-            self.cluster.set_status(id, InstanceStatus::Draining, now);
+            self.set_instance_status(id, InstanceStatus::Draining, now);
             self.log_instance(now, "INSTANCE_DRAINING", id, "ECS_ENABLE_SPOT_INSTANCE_DRAINING");
             self.stop_pending_service_tasks_on(id, now);
             self.request_all_evaluations();
@@ -105,7 +105,7 @@ impl Simulation<'_> {
             .map(|i| i.id)
             .collect();
         for id in ids {
-            self.cluster.set_status(id, InstanceStatus::Unreachable, now);
+            self.set_instance_status(id, InstanceStatus::Unreachable, now);
             self.log_instance(now, "INSTANCE_UNREACHABLE", id, "zone outage");
             let lost = self.tasks_on(id, |_, task| task.number);
             self.stop_tasks_now(lost, TaskOutcome::Lost, StopCode::InfrastructureHealth, now)?;
@@ -146,7 +146,7 @@ impl Simulation<'_> {
             .map(|i| i.id)
             .collect();
         for id in ids {
-            self.cluster.set_status(id, InstanceStatus::Active, now);
+            self.set_instance_status(id, InstanceStatus::Active, now);
             self.log_instance(now, "INSTANCE_REACHABLE", id, "zone recovered");
             self.instance_ready(id, now)?;
         }
@@ -171,7 +171,7 @@ impl Simulation<'_> {
         self.log_instance(now, "INSTANCE_REGISTERED", id, why);
         self.arm_instance_faults(id);
         if self.zone_down[zone] > 0 {
-            self.cluster.set_status(id, InstanceStatus::Unreachable, now);
+            self.set_instance_status(id, InstanceStatus::Unreachable, now);
             return Ok(());
         }
         self.instance_ready(id, now)
@@ -199,7 +199,7 @@ impl Simulation<'_> {
     fn terminate_instance(&mut self, id: InstanceId, code: StopCode, now: SimTime) -> Result<(), Error> {
         let lost = self.tasks_on(id, |_, task| task.number);
         self.stop_tasks_now(lost, TaskOutcome::Lost, code, now)?;
-        self.cluster.set_status(id, InstanceStatus::Deregistered, now);
+        self.set_instance_status(id, InstanceStatus::Deregistered, now);
         self.log_instance(now, "INSTANCE_DEREGISTERED", id, code.as_str());
         let instance = &self.cluster.instances[id.0 as usize];
         let managed = self.scenario.capacity_providers.iter().any(|p| p.fleet == instance.fleet);
@@ -229,7 +229,7 @@ impl Simulation<'_> {
     pub(super) fn retire_instance(&mut self, id: InstanceId, why: &str, now: SimTime) -> Result<(), Error> {
         let on_it = self.tasks_on(id, |_, task| task.number);
         self.stop_tasks_now(on_it, TaskOutcome::ScaledIn, StopCode::TerminationNotice, now)?;
-        self.cluster.set_status(id, InstanceStatus::Deregistered, now);
+        self.set_instance_status(id, InstanceStatus::Deregistered, now);
         self.log_instance(now, "INSTANCE_TERMINATED", id, why);
         self.request_all_evaluations();
         Ok(())

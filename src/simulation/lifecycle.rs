@@ -26,12 +26,16 @@ impl Simulation<'_> {
             self.unstarted_tasks -= 1;
             return self.stop_now(task_ref, now);
         }
-        task.state = TaskStatus::Running;
-        task.started = Some(now);
-        self.start_delays.record(now.since(task.submitted));
+        let submitted = task.submitted;
+        self.change_task(task_ref, |task| {
+            task.state = TaskStatus::Running;
+            task.started = Some(now);
+        });
+        self.start_delays.record(now.since(submitted));
         self.summary.tasks_started += 1;
         self.unstarted_tasks -= 1;
         self.running_tasks += 1;
+        let task = &self.tasks[task_ref.slot as usize];
         if task.launch_type == LaunchType::Fargate {
             self.running_fargate += 1;
         }
@@ -84,7 +88,7 @@ impl Simulation<'_> {
             task.stop_code = StopCode::EssentialContainerExited;
         }
         self.leave_running(task_ref);
-        self.tasks[task_ref.slot as usize].state = TaskStatus::Stopping;
+        self.change_task(task_ref, |task| task.state = TaskStatus::Stopping);
         let stop = self.stop_delay(task_ref);
         self.queue.schedule_in(stop, Event::Stopped(task_ref));
         if let Owner::Service(service) = self.tasks[task_ref.slot as usize].owner {
@@ -106,9 +110,11 @@ impl Simulation<'_> {
             self.leave_running(task_ref);
         }
         self.release(task_ref);
-        let task = &mut self.tasks[task_ref.slot as usize];
-        task.state = TaskStatus::Stopped;
-        task.stopped = Some(now);
+        self.change_task(task_ref, |task| {
+            task.state = TaskStatus::Stopped;
+            task.stopped = Some(now);
+        });
+        let task = &self.tasks[task_ref.slot as usize];
         let (owner, outcome, code, instance) = (task.owner, task.outcome, task.stop_code, task.instance);
         if outcome == TaskOutcome::Completed {
             self.summary.tasks_completed += 1;

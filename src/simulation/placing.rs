@@ -70,12 +70,14 @@ impl Simulation<'_> {
                 pull + start.as_ref().map_or(SimDuration::ZERO, |d| d.sample_duration(&mut rng))
             }
         };
-        let task = &mut self.tasks[task_ref.slot as usize];
-        task.instance = instance;
-        task.availability_zone = Some(zone);
-        task.placed = Some(now);
-        task.pending = Some(now + provisioning);
-        task.state = TaskStatus::Pending;
+        self.change_task(task_ref, |task| {
+            task.instance = instance;
+            task.availability_zone = Some(zone);
+            task.placed = Some(now);
+            task.pending = Some(now + provisioning);
+            task.state = TaskStatus::Pending;
+        });
+        let task = &self.tasks[task_ref.slot as usize];
         self.waits.record(now.since(task.submitted));
         if task.launch_type == LaunchType::Fargate {
             *self.fargate_spread.entry((task.group, zone)).or_insert(0) += 1;

@@ -109,9 +109,8 @@ impl Simulation<'_> {
         let spec = &self.scenario.services[service];
         let auto = spec.auto_scaling.as_ref().expect("targets exist only for auto scaling services");
         let state = &self.services[service];
-        let running =
-            state.tasks.values().filter(|t| self.tasks[t.slot as usize].state == TaskStatus::Running).count() as u32;
-        let healthy = state.tasks.values().filter(|t| self.tasks[t.slot as usize].healthy).count() as u32;
+        let running = state.tally.count(|k| k.state == TaskStatus::Running);
+        let healthy = state.tally.count(|k| k.healthy);
         // The datapoint covers the minute that just ended.
         let minute_ago = SimTime(now.0.saturating_sub(1));
         let demand = spec.demand.as_ref().map_or(0.0, |d| d.at(minute_ago));
@@ -277,7 +276,7 @@ impl Simulation<'_> {
                 };
                 let victim = candidates.remove(position);
                 if spec.managed_draining && self.non_daemon_tasks(victim, daemons) > 0 {
-                    self.cluster.set_status(victim, InstanceStatus::Draining, now);
+                    self.set_instance_status(victim, InstanceStatus::Draining, now);
                     self.log_instance(now, "INSTANCE_DRAINING", victim, "managed draining before scale-in");
                     self.providers[provider].terminating.insert(victim);
                     self.request_all_evaluations();

@@ -34,16 +34,16 @@ impl Simulation<'_> {
         };
         let steady = phase_done
             && view.old_alive == 0
-            && view.old_healthy.is_empty()
-            && view.old_unhealthy.is_empty()
-            && view.new_active.len() as u32 == state.desired
+            && view.old_healthy == 0
+            && view.old_unhealthy == 0
+            && view.new_active == state.desired
             && view.new_healthy == state.desired;
         if steady {
             return self.complete_deployment(service, p, now);
         }
         // Blue/green: green fully healthy starts the traffic shift.
         if let DeploymentKind::BlueGreen { phase: BlueGreenPhase::ScalingUp, .. } = &primary.kind {
-            if view.new_healthy >= state.desired && view.new_active.len() as u32 >= state.desired {
+            if view.new_healthy >= state.desired && view.new_active >= state.desired {
                 let id = primary.id;
                 if let DeploymentKind::BlueGreen { phase, .. } = &mut self.services[service].deployments[p].kind {
                     *phase = BlueGreenPhase::Shifting;
@@ -53,7 +53,7 @@ impl Simulation<'_> {
             }
             return Ok(());
         }
-        let stuck = idle && !state.waiting_for_capacity && !view.old_healthy.is_empty();
+        let stuck = idle && !state.waiting_for_capacity && view.old_healthy > 0;
         if stuck && !primary.reported_stuck {
             self.services[service].deployments[p].reported_stuck = true;
             self.log_deployment(

@@ -141,6 +141,7 @@ impl Simulation<'_> {
         state.tasks.insert(number, task_ref);
         state.counts.tasks_started += 1;
         state.deployments[p].tasks_started += 1;
+        self.tally_add(service, task_ref);
         Ok(true)
     }
 
@@ -193,7 +194,7 @@ impl Simulation<'_> {
         }
         let Owner::Service(service) = task.owner else { return Ok(()) };
         let deployment = task.deployment;
-        self.tasks[task_ref.slot as usize].healthy = true;
+        self.change_task(task_ref, |task| task.healthy = true);
         let state = &mut self.services[service];
         if let Some(d) = state.deployments.iter_mut().find(|d| d.id == deployment) {
             // The breaker counts failures until the deployment's first healthy task.
@@ -219,7 +220,7 @@ impl Simulation<'_> {
     /// The target left the load balancer: DEACTIVATING → STOPPING.
     pub(in crate::simulation) fn on_deregistered(&mut self, task_ref: TaskRef) {
         if self.task(task_ref).is_some_and(|t| t.state == TaskStatus::Deactivating) {
-            self.tasks[task_ref.slot as usize].state = TaskStatus::Stopping;
+            self.change_task(task_ref, |task| task.state = TaskStatus::Stopping);
             let stop = self.stop_delay(task_ref);
             self.queue.schedule_in(stop, Event::Stopped(task_ref));
         }
@@ -241,15 +242,16 @@ impl Simulation<'_> {
         }
         task.outcome = outcome;
         task.stop_code = code;
-        task.healthy = false;
+        let owner = task.owner;
+        self.change_task(task_ref, |task| task.healthy = false);
         let spot_interruption = code == StopCode::SpotInterruption;
-        let deregistration = match task.owner {
+        let deregistration = match owner {
             Owner::Service(s) => self.scenario.services[s].target_group.map(|tg| tg.deregistration_delay),
             Owner::Workload(_) => None,
         };
         match state {
             TaskStatus::Provisioning | TaskStatus::Pending => {
-                if task.placed.is_none() {
+                if self.tasks[task_ref.slot as usize].placed.is_none() {
                     self.dequeue_waiting(task_ref);
                 }
                 self.unstarted_tasks -= 1;
@@ -259,13 +261,13 @@ impl Simulation<'_> {
                 self.leave_running(task_ref);
                 match deregistration {
                     Some(delay) => {
-                        self.tasks[task_ref.slot as usize].state = TaskStatus::Deactivating;
+                        self.change_task(task_ref, |task| task.state = TaskStatus::Deactivating);
                         // Fargate Spot gives two minutes, whatever the target group says.
                         let delay = if spot_interruption { delay.min(SPOT_WARNING) } else { delay };
                         self.queue.schedule_in(delay, Event::Deregistered(task_ref));
                     }
                     None => {
-                        self.tasks[task_ref.slot as usize].state = TaskStatus::Stopping;
+                        self.change_task(task_ref, |task| task.state = TaskStatus::Stopping);
                         let stop = self.stop_delay(task_ref);
                         self.queue.schedule_in(stop, Event::Stopped(task_ref));
                     }
@@ -288,6 +290,7 @@ impl Simulation<'_> {
     ) -> Result<(), Error> {
         let task = &self.tasks[task_ref.slot as usize];
         let (number, outcome, deployment) = (task.number, task.outcome, task.deployment);
+        self.tally_remove(service, task_ref);
         let state = &mut self.services[service];
         state.tasks.remove(&number);
         match outcome {

@@ -4,7 +4,6 @@
 use super::SampleFacts;
 use crate::engine::SimTime;
 use crate::metrics::Served;
-use crate::model::LaunchType;
 use crate::record::{
     DeploymentRecord, EventRecord, EventSubject, Owner, ServiceReport, ServiceSample, StopCode, TaskStatus,
 };
@@ -52,25 +51,13 @@ impl Simulation<'_> {
             let green_share = primary.traffic_percent() / 100.0;
             let blue_green =
                 matches!(primary.kind, DeploymentKind::BlueGreen { .. }) && primary.rollout == RolloutState::InProgress;
-            let (mut running, mut healthy, mut green, mut blue) = (0_u32, 0_u32, 0_u32, 0_u32);
-            let mut reserved_cpu = 0_u64;
-            for task_ref in state.tasks.values() {
-                let task = &self.tasks[task_ref.slot as usize];
-                if task.launch_type == LaunchType::Ec2 && task.placed.is_some() && task.state != TaskStatus::Stopped {
-                    reserved_cpu += u64::from(task.cpu);
-                }
-                if task.state == TaskStatus::Running {
-                    running += 1;
-                    if task.healthy {
-                        healthy += 1;
-                        if task.deployment == primary.id {
-                            green += 1;
-                        } else {
-                            blue += 1;
-                        }
-                    }
-                }
-            }
+            let tally = &state.tally;
+            let running = tally.count(|k| k.state == TaskStatus::Running);
+            let healthy = tally.count(|k| k.state == TaskStatus::Running && k.healthy);
+            let green = tally.count(|k| k.state == TaskStatus::Running && k.healthy && k.deployment == primary.id);
+            let blue = healthy - green;
+            let reserved_cpu: u64 =
+                tally.by_key.iter().filter(|(k, _)| k.state != TaskStatus::Stopped).map(|(_, t)| t.ec2_cpu).sum();
             let capacity_per_task = spec.capacity_per_task;
             let capacity = f64::from(healthy) * capacity_per_task;
             let desired = state.desired;
@@ -193,19 +180,10 @@ impl Simulation<'_> {
         }
         let state = &self.services[service];
         let d = &state.deployments[deployment];
-        let (mut new_running, mut new_healthy, mut old_running) = (0, 0, 0);
-        for task_ref in state.tasks.values() {
-            let task = &self.tasks[task_ref.slot as usize];
-            if task.state != TaskStatus::Running {
-                continue;
-            }
-            if task.deployment == d.id {
-                new_running += 1;
-                new_healthy += u32::from(task.healthy);
-            } else {
-                old_running += 1;
-            }
-        }
+        let tally = &state.tally;
+        let new_running = tally.count(|k| k.state == TaskStatus::Running && k.deployment == d.id);
+        let new_healthy = tally.count(|k| k.state == TaskStatus::Running && k.deployment == d.id && k.healthy);
+        let old_running = tally.count(|k| k.state == TaskStatus::Running && k.deployment != d.id);
         let record = DeploymentRecord {
             time: now,
             service,

@@ -6,7 +6,7 @@
 
 use super::{Event, Simulation, Task, TaskRef, TaskStatus};
 use crate::cluster::{GroupId, InstanceId, InstanceStatus};
-use crate::engine::{SimDuration, SimRng, SimTime};
+use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;
 use crate::metrics::{aligned_windows, slo_budget_used_pct, worst_window_pct, Served};
 use crate::placement::{BinpackField, Strategy};
@@ -17,12 +17,15 @@ use crate::scheduler::{
     minimum_healthy, plan_rolling, BlueGreenPhase, Deployment, DeploymentKind, DeploymentStatus, RollingCounts,
     RolloutState,
 };
-use rand::Rng;
 
 mod deployments;
 mod launch;
 mod measure;
+mod tally;
+mod victims;
 use std::collections::BTreeMap;
+use tally::{is_stopping, ServiceTally};
+use victims::{choose_victims, Candidate};
 
 /// Tasks a service may launch per minute on EC2 (the 2022 default quota).
 const LAUNCHES_PER_MINUTE_EC2: u32 = 250;
@@ -48,6 +51,8 @@ pub(super) struct ServiceState {
     pub deployments: Vec<Deployment>,
     /// Live tasks by task number.
     pub tasks: BTreeMap<u64, TaskRef>,
+    /// The live tasks counted by deployment, state, health, zone and instance.
+    pub tally: ServiceTally,
     pub evaluation_scheduled: bool,
     pub waiting_for_capacity: bool,
     /// Consecutive tasks that stopped before RUNNING (the back-off count).
@@ -82,6 +87,7 @@ impl ServiceState {
             desired: spec.desired_count(),
             deployments: Vec::new(),
             tasks: BTreeMap::new(),
+            tally: ServiceTally::default(),
             evaluation_scheduled: false,
             waiting_for_capacity: false,
             launch_failures: 0,
@@ -203,15 +209,15 @@ impl Exposure {
     }
 }
 
-/// A service's tasks sorted for one evaluation.
+/// A service's tasks counted for one evaluation (from its tally).
 #[derive(Debug, Default)]
 struct ServiceView {
     /// New-deployment tasks that stay, not stopping.
-    new_active: Vec<TaskRef>,
+    new_active: u32,
     new_healthy: u32,
     /// Tasks that must go (older deployment or draining instance), by health.
-    old_healthy: Vec<TaskRef>,
-    old_unhealthy: Vec<TaskRef>,
+    old_healthy: u32,
+    old_unhealthy: u32,
     /// Tasks counted against maximumPercent.
     counted: u32,
     healthy: u32,
@@ -221,6 +227,27 @@ struct ServiceView {
     /// Tasks of older deployments still alive (stopping included).
     old_alive: u32,
     running: u32,
+}
+
+/// Where a task stands in an evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    /// Stopping, stopped, or a blue task held until the traffic moves.
+    Left,
+    /// Of the new deployment, on an ACTIVE instance, not stopping.
+    NewActive,
+    /// Must go, healthy.
+    OldHealthy,
+    /// Must go, not healthy.
+    OldUnhealthy,
+}
+
+/// The tasks of the view's three lists, in task-number order.
+#[derive(Debug, Default)]
+struct ViewLists {
+    new_active: Vec<TaskRef>,
+    old_healthy: Vec<TaskRef>,
+    old_unhealthy: Vec<TaskRef>,
 }
 
 impl Simulation<'_> {
@@ -290,52 +317,83 @@ impl Simulation<'_> {
         task.instance.is_some_and(|id| self.cluster.instances[id.0 as usize].status != InstanceStatus::Active)
     }
 
-    fn view(&self, service: usize) -> ServiceView {
+    /// Whether the primary deployment is blue/green and still holds blue.
+    fn holding_blue(&self, service: usize) -> bool {
         let state = &self.services[service];
         let primary = &state.deployments[state.primary()];
-        let holding_blue = matches!(
+        matches!(
             &primary.kind,
             DeploymentKind::BlueGreen { phase, .. } if *phase != BlueGreenPhase::CleaningUp
-        ) && primary.rollout == RolloutState::InProgress;
+        ) && primary.rollout == RolloutState::InProgress
+    }
+
+    /// The counts of one evaluation, read from the service's tally.
+    fn view(&self, service: usize) -> ServiceView {
+        #[cfg(test)]
+        self.check_tally(service);
+        let state = &self.services[service];
+        let primary = state.deployments[state.primary()].id;
+        let holding_blue = self.holding_blue(service);
         let mut view = ServiceView::default();
-        for &task_ref in state.tasks.values() {
-            let task = &self.tasks[task_ref.slot as usize];
-            let old_deployment = task.deployment != primary.id;
-            if old_deployment {
-                view.old_alive += 1;
+        for &(key, tallied) in &state.tally.by_key {
+            let n = tallied.tasks;
+            if n == 0 {
+                continue;
             }
-            match task.state {
+            let old_deployment = key.deployment != primary;
+            if old_deployment {
+                view.old_alive += n;
+            }
+            match standing(key.state, key.healthy, old_deployment, key.draining, holding_blue) {
+                Standing::NewActive => {
+                    view.new_active += n;
+                    view.new_healthy += if key.healthy { n } else { 0 };
+                }
+                Standing::OldHealthy => view.old_healthy += n,
+                Standing::OldUnhealthy => view.old_unhealthy += n,
+                Standing::Left => {}
+            }
+            match key.state {
                 TaskStatus::Deactivating | TaskStatus::Stopping => {
-                    view.counted += 1;
+                    view.counted += n;
                     view.in_flight = true;
                     continue;
                 }
                 TaskStatus::Stopped => continue,
                 TaskStatus::Provisioning | TaskStatus::Pending => view.in_flight = true,
                 TaskStatus::Running => {
-                    view.running += 1;
-                    if !task.healthy {
+                    view.running += n;
+                    if !key.healthy {
                         view.in_flight = true;
                     }
                 }
             }
-            view.counted += 1;
-            if task.healthy {
-                view.healthy += 1;
-            }
-            let draining = self.on_draining_instance(task);
-            if !old_deployment && !draining {
-                view.new_active.push(task_ref);
-                view.new_healthy += u32::from(task.healthy);
-            } else if holding_blue && !draining {
-                // Blue tasks stay until the traffic has moved.
-            } else if task.healthy {
-                view.old_healthy.push(task_ref);
-            } else {
-                view.old_unhealthy.push(task_ref);
+            view.counted += n;
+            if key.healthy {
+                view.healthy += n;
             }
         }
         view
+    }
+
+    /// The tasks behind the view's lists, gathered only when the scheduler acts on them.
+    fn view_lists(&self, service: usize) -> ViewLists {
+        let state = &self.services[service];
+        let primary = state.deployments[state.primary()].id;
+        let holding_blue = self.holding_blue(service);
+        let mut lists = ViewLists::default();
+        for &task_ref in state.tasks.values() {
+            let task = &self.tasks[task_ref.slot as usize];
+            let old_deployment = task.deployment != primary;
+            let draining = self.on_draining_instance(task);
+            match standing(task.state, task.healthy, old_deployment, draining, holding_blue) {
+                Standing::NewActive => lists.new_active.push(task_ref),
+                Standing::OldHealthy => lists.old_healthy.push(task_ref),
+                Standing::OldUnhealthy => lists.old_unhealthy.push(task_ref),
+                Standing::Left => {}
+            }
+        }
+        lists
     }
 
     /// One scheduler evaluation of a service.
@@ -367,10 +425,10 @@ impl Simulation<'_> {
             // A blue/green deployment scales green up in full beside blue.
             maximum_percent: if blue_green { config.maximum_percent.max(200) + 100 } else { config.maximum_percent },
             counted_against_maximum: view.counted,
-            new_tasks: view.new_active.len() as u32,
+            new_tasks: view.new_active,
             healthy: view.healthy,
-            old_healthy: view.old_healthy.len() as u32,
-            old_unhealthy: view.old_unhealthy.len() as u32,
+            old_healthy: view.old_healthy,
+            old_unhealthy: view.old_unhealthy,
             may_launch,
         };
         let mut step = plan_rolling(&counts);
@@ -381,11 +439,13 @@ impl Simulation<'_> {
             step.stop_healthy = 0; // a failed deployment without rollback just stops
         }
         // Scale-in of the current deployment.
-        let excess = (view.new_active.len() as u32).saturating_sub(desired);
+        let excess = view.new_active.saturating_sub(desired);
         let mut stopped = 0;
+        let acts = excess > 0 || view.old_unhealthy > 0 || (step.stop_healthy > 0 && view.old_healthy > 0);
+        let lists = if acts { self.view_lists(service) } else { ViewLists::default() };
         if excess > 0 {
             let (unhealthy, healthy): (Vec<TaskRef>, Vec<TaskRef>) =
-                view.new_active.iter().partition(|t| !self.tasks[t.slot as usize].healthy);
+                lists.new_active.iter().partition(|t| !self.tasks[t.slot as usize].healthy);
             let mut victims = self.pick_victims(service, unhealthy, excess);
             let more = excess - victims.len() as u32;
             victims.extend(self.pick_victims(service, healthy, more));
@@ -394,11 +454,11 @@ impl Simulation<'_> {
                 stopped += 1;
             }
         }
-        for task in view.old_unhealthy.iter().copied() {
+        for task in lists.old_unhealthy.iter().copied() {
             self.stop_service_task(task, TaskOutcome::Replaced, StopCode::ServiceSchedulerInitiated, now);
             stopped += 1;
         }
-        let victims = self.pick_victims(service, view.old_healthy.clone(), step.stop_healthy);
+        let victims = self.pick_victims(service, lists.old_healthy, step.stop_healthy);
         for task in victims {
             self.stop_service_task(task, TaskOutcome::Replaced, StopCode::ServiceSchedulerInitiated, now);
             stopped += 1;
@@ -531,40 +591,19 @@ impl Simulation<'_> {
     /// with the most of the service's tasks, then the instance with the most,
     /// at random among equals.
     ///
-    /// Each candidate's zone, instance and binpack value are looked up once
-    /// into flat arrays, so each choice is two tight passes over them
+    /// The zone and instance counts come from the service's tally; each
+    /// candidate's zone, instance and binpack value are looked up once
     /// ([`choose_victims`]).
     fn pick_victims(&mut self, service: usize, candidates: Vec<TaskRef>, count: u32) -> Vec<TaskRef> {
         if count == 0 || candidates.is_empty() {
             return Vec::new();
         }
         let levels: Vec<Strategy> = self.scenario.services[service].strategy.iter().take(2).cloned().collect();
-        let mut zone_counts: Vec<i64> = Vec::new();
-        // Instances of the service's tasks and of the candidates, to dense indexes.
+        let tally = &self.services[service].tally;
+        let mut zone_counts = tally.zones.clone();
+        // The candidates' instances, to dense indexes.
         let mut instances: BTreeMap<InstanceId, usize> = BTreeMap::new();
         let mut instance_counts: Vec<i64> = Vec::new();
-        let mut dense = |id: InstanceId, counts: &mut Vec<i64>| {
-            *instances.entry(id).or_insert_with(|| {
-                counts.push(0);
-                counts.len() - 1
-            })
-        };
-        for task_ref in self.services[service].tasks.values() {
-            let task = &self.tasks[task_ref.slot as usize];
-            if matches!(task.state, TaskStatus::Deactivating | TaskStatus::Stopping | TaskStatus::Stopped) {
-                continue;
-            }
-            if let Some(zone) = task.availability_zone {
-                if zone_counts.len() <= zone {
-                    zone_counts.resize(zone + 1, 0);
-                }
-                zone_counts[zone] += 1;
-            }
-            if let Some(id) = task.instance {
-                let i = dense(id, &mut instance_counts);
-                instance_counts[i] += 1;
-            }
-        }
         let cluster = &self.cluster;
         let flat: Vec<Candidate> = candidates
             .iter()
@@ -588,148 +627,32 @@ impl Simulation<'_> {
                     Some(Strategy::Binpack(field)) => binpack(field),
                     _ => 0,
                 };
-                Candidate {
-                    task: *t,
-                    zone,
-                    instance: task.instance.map(|id| dense(id, &mut instance_counts)),
-                    fixed: [fixed(levels.first()), fixed(levels.get(1))],
-                }
+                let instance = task.instance.map(|id| {
+                    *instances.entry(id).or_insert_with(|| {
+                        instance_counts.push(tally.active_on(id));
+                        instance_counts.len() - 1
+                    })
+                });
+                Candidate { task: *t, zone, instance, fixed: [fixed(levels.first()), fixed(levels.get(1))] }
             })
             .collect();
         choose_victims(flat, zone_counts, instance_counts, &levels, count, &mut self.service_rng)
     }
 }
 
-/// The key of one chain level for a candidate, from the current counts.
-fn level_key(c: &Candidate, zones: &[i64], instances: &[i64], levels: &[Strategy], l: usize) -> i64 {
-    match levels.get(l) {
-        Some(Strategy::SpreadInstance) => c.instance.map_or(0, |i| instances[i]),
-        // Spreading over an attribute: the zone is the one ECS documents.
-        Some(Strategy::SpreadAttribute(_)) => c.zone.map_or(0, |z| zones[z]),
-        _ => c.fixed[l],
-    }
-}
-
-/// Chooses `count` victims: each time the candidate with the highest key,
-/// the nth of the ties in candidate order for a random n, removed by
-/// `swap_remove`; then its zone and instance count one task fewer.
-/// `zones` and `instances` hold a count for every candidate's zone and instance.
-fn choose_victims(
-    mut flat: Vec<Candidate>,
-    mut zones: Vec<i64>,
-    mut instances: Vec<i64>,
-    levels: &[Strategy],
-    count: u32,
-    rng: &mut SimRng,
-) -> Vec<TaskRef> {
-    let mut victims = Vec::new();
-    while (victims.len() as u32) < count && !flat.is_empty() {
-        let key =
-            |c: &Candidate| (level_key(c, &zones, &instances, levels, 0), level_key(c, &zones, &instances, levels, 1));
-        let best = flat.iter().map(key).max().unwrap_or((0, 0));
-        let ties = flat.iter().filter(|c| key(c) == best).count();
-        let nth = rng.gen_range(0..ties);
-        let chosen = flat.iter().enumerate().filter(|(_, c)| key(c) == best).nth(nth).map_or(0, |(i, _)| i);
-        let victim = flat.swap_remove(chosen);
-        if let Some(zone) = victim.zone {
-            zones[zone] -= 1;
-        }
-        if let Some(i) = victim.instance {
-            instances[i] -= 1;
-        }
-        victims.push(victim.task);
-    }
-    victims
-}
-
-/// The plain definition [`choose_victims`] is held to (the scheduler's
-/// earlier code): counts in maps, every candidate's key recomputed for
-/// every choice, ties gathered by index.
-#[cfg(test)]
-fn choose_victims_reference(
-    mut candidates: Vec<Candidate>,
-    zones: &[i64],
-    instances: &[i64],
-    levels: &[Strategy],
-    count: u32,
-    rng: &mut SimRng,
-) -> Vec<TaskRef> {
-    let mut zone_counts: BTreeMap<usize, i64> = zones.iter().copied().enumerate().collect();
-    let mut instance_counts: BTreeMap<usize, i64> = instances.iter().copied().enumerate().collect();
-    let mut victims = Vec::new();
-    while (victims.len() as u32) < count && !candidates.is_empty() {
-        let level = |c: &Candidate, l: usize| match levels.get(l) {
-            Some(Strategy::SpreadInstance) => c.instance.map_or(0, |i| instance_counts.get(&i).copied().unwrap_or(0)),
-            Some(Strategy::SpreadAttribute(_)) => c.zone.map_or(0, |z| zone_counts.get(&z).copied().unwrap_or(0)),
-            _ => c.fixed[l],
-        };
-        let keys: Vec<(i64, i64)> = candidates.iter().map(|c| (level(c, 0), level(c, 1))).collect();
-        let best = keys.iter().copied().max().unwrap_or((0, 0));
-        let ties: Vec<usize> = (0..candidates.len()).filter(|&i| keys[i] == best).collect();
-        let chosen = ties[rng.gen_range(0..ties.len())];
-        let victim = candidates.swap_remove(chosen);
-        if let Some(zone) = victim.zone {
-            *zone_counts.entry(zone).or_insert(0) -= 1;
-        }
-        if let Some(i) = victim.instance {
-            *instance_counts.entry(i).or_insert(0) -= 1;
-        }
-        victims.push(victim.task);
-    }
-    victims
-}
-
-/// One scale-in candidate, looked up once: its zone, its instance (as a
-/// dense index) and its binpack keys.
-#[derive(Debug, Clone)]
-struct Candidate {
-    task: TaskRef,
-    zone: Option<usize>,
-    instance: Option<usize>,
-    /// The level's key when it does not change as victims are chosen (binpack), else 0.
-    fixed: [i64; 2],
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::engine::rng_stream;
-    use crate::placement::Strategy as Level;
-    use proptest::prelude::{prop_assert_eq, prop_oneof, proptest, Just, Strategy};
-
-    fn level() -> impl Strategy<Value = Level> {
-        prop_oneof![
-            Just(Level::Random),
-            Just(Level::Binpack(BinpackField::Cpu)),
-            Just(Level::SpreadInstance),
-            Just(Level::SpreadAttribute("attribute:ecs.availability-zone".into())),
-        ]
-    }
-
-    proptest! {
-        #[test]
-        fn flat_choice_matches_the_plain_one(
-            levels in proptest::collection::vec(level(), 0..3),
-            tasks in proptest::collection::vec((proptest::option::of(0_usize..3), proptest::option::of(0_usize..8), 0_i64..4, 0_i64..4), 0..40),
-            zones in proptest::collection::vec(0_i64..20, 3),
-            instances in proptest::collection::vec(0_i64..6, 8),
-            count in 0_u32..45,
-            seed in 0_u64..1000,
-        ) {
-            let flat: Vec<Candidate> = tasks
-                .iter()
-                .enumerate()
-                .map(|(i, &(zone, instance, a, b))| Candidate {
-                    task: TaskRef { slot: i as u32, generation: 0 },
-                    zone,
-                    instance,
-                    fixed: [a, b],
-                })
-                .collect();
-            let levels: Vec<Level> = levels.into_iter().take(2).collect();
-            let fast = choose_victims(flat.clone(), zones.clone(), instances.clone(), &levels, count, &mut rng_stream(seed, "t"));
-            let plain = choose_victims_reference(flat, &zones, &instances, &levels, count, &mut rng_stream(seed, "t"));
-            prop_assert_eq!(fast, plain);
-        }
+/// Where a task stands in an evaluation, from its state, health, deployment
+/// and instance.
+fn standing(state: TaskStatus, healthy: bool, old_deployment: bool, draining: bool, holding_blue: bool) -> Standing {
+    if is_stopping(state) {
+        Standing::Left
+    } else if !old_deployment && !draining {
+        Standing::NewActive
+    } else if holding_blue && !draining {
+        // Blue tasks stay until the traffic has moved.
+        Standing::Left
+    } else if healthy {
+        Standing::OldHealthy
+    } else {
+        Standing::OldUnhealthy
     }
 }
