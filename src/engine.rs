@@ -31,8 +31,7 @@
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::num::NonZeroU64;
 use std::ops::{Add, Sub};
@@ -219,21 +218,80 @@ struct Entry<E> {
     event: E,
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.sequence == other.sequence
+impl<E> Entry<E> {
+    /// Earlier first; at the same instant, scheduled first.
+    #[inline]
+    fn before(&self, other: &Self) -> bool {
+        (self.time, self.sequence) < (other.time, other.sequence)
     }
 }
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
+
+/// A 4-ary min-heap of entries by (time, sequence). Keys are unique, so the
+/// order of pops is fully determined by them. Four children per node halve
+/// the height of a binary heap, and a node's children sit side by side in
+/// memory, so a pop touches half as many cache lines in a large queue.
+struct Heap<E> {
+    entries: Vec<Entry<E>>,
 }
-impl<E> Ord for Entry<E> {
-    /// Reversed, so that the max-heap pops the earliest (time, sequence) first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.sequence).cmp(&(self.time, self.sequence))
+
+const ARITY: usize = 4;
+
+impl<E> Heap<E> {
+    fn new() -> Heap<E> {
+        Heap { entries: Vec::new() }
+    }
+
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn peek(&self) -> Option<&Entry<E>> {
+        self.entries.first()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Entry<E>> {
+        self.entries.iter()
+    }
+
+    fn push(&mut self, entry: Entry<E>) {
+        self.entries.push(entry);
+        let mut child = self.entries.len() - 1;
+        while child > 0 {
+            let parent = (child - 1) / ARITY;
+            if !self.entries[child].before(&self.entries[parent]) {
+                break;
+            }
+            self.entries.swap(child, parent);
+            child = parent;
+        }
+    }
+
+    fn pop(&mut self) -> Option<Entry<E>> {
+        let last = self.entries.pop()?;
+        if self.entries.is_empty() {
+            return Some(last);
+        }
+        let top = std::mem::replace(&mut self.entries[0], last);
+        let len = self.entries.len();
+        let mut parent = 0;
+        loop {
+            let first = parent * ARITY + 1;
+            if first >= len {
+                break;
+            }
+            let mut least = first;
+            for child in first + 1..(first + ARITY).min(len) {
+                if self.entries[child].before(&self.entries[least]) {
+                    least = child;
+                }
+            }
+            if !self.entries[least].before(&self.entries[parent]) {
+                break;
+            }
+            self.entries.swap(parent, least);
+            parent = least;
+        }
+        Some(top)
     }
 }
 
@@ -252,7 +310,7 @@ struct Series<E> {
 /// sequence), beside a short list of periodic series, with keyed
 /// cancellation. See the module documentation for the ordering contract.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: Heap<E>,
     /// Periodic series still running.
     series: Vec<Series<E>>,
     /// The index in `series` of the earliest pending occurrence.
@@ -271,7 +329,7 @@ pub struct EventQueue<E> {
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
-            heap: BinaryHeap::new(),
+            heap: Heap::new(),
             series: Vec::new(),
             earliest_series: None,
             next_sequence: 0,
@@ -538,6 +596,30 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use rand::Rng;
+
+    proptest! {
+        /// The 4-ary heap pops in the order a plain binary heap of the same
+        /// keys does, whatever the interleaving of pushes and pops.
+        #[test]
+        fn the_heap_pops_as_a_binary_heap(ops in proptest::collection::vec(prop::option::of(0_u64..50), 0..400)) {
+            let mut heap = Heap::new();
+            let mut plain = std::collections::BinaryHeap::new();
+            for (sequence, op) in ops.into_iter().enumerate() {
+                match op {
+                    Some(time) => {
+                        heap.push(Entry { time: SimTime(time), sequence: sequence as u64, event: () });
+                        plain.push(std::cmp::Reverse((time, sequence as u64)));
+                    }
+                    None => {
+                        let got = heap.pop().map(|e| (e.time.0, e.sequence));
+                        prop_assert_eq!(got, plain.pop().map(|r| r.0));
+                    }
+                }
+                prop_assert_eq!(heap.len(), plain.len());
+                prop_assert_eq!(heap.peek().map(|e| (e.time.0, e.sequence)), plain.peek().map(|r| r.0));
+            }
+        }
+    }
 
     #[test]
     fn durations_parse_in_every_unit() {
