@@ -222,7 +222,8 @@ impl<E> Entry<E> {
     /// Earlier first; at the same instant, scheduled first.
     #[inline]
     fn before(&self, other: &Self) -> bool {
-        (self.time, self.sequence) < (other.time, other.sequence)
+        let key = |e: &Self| u128::from(e.time.0) << 64 | u128::from(e.sequence);
+        key(self) < key(other)
     }
 }
 
@@ -266,30 +267,41 @@ impl<E> Heap<E> {
         }
     }
 
+    /// Takes the least entry. The last entry fills the root's place and is
+    /// carried down along the least children to a leaf, then back up the
+    /// little it needs (it came from the bottom, so usually not at all):
+    /// three comparisons per level instead of four.
     fn pop(&mut self) -> Option<Entry<E>> {
         let last = self.entries.pop()?;
         if self.entries.is_empty() {
             return Some(last);
         }
         let top = std::mem::replace(&mut self.entries[0], last);
-        let len = self.entries.len();
-        let mut parent = 0;
+        let entries = self.entries.as_mut_slice();
+        let len = entries.len();
+        let mut hole = 0;
         loop {
-            let first = parent * ARITY + 1;
+            let first = hole * ARITY + 1;
             if first >= len {
                 break;
             }
-            let mut least = first;
-            for child in first + 1..(first + ARITY).min(len) {
-                if self.entries[child].before(&self.entries[least]) {
-                    least = child;
+            let children = &entries[first..(first + ARITY).min(len)];
+            let mut least = 0;
+            for (i, child) in children.iter().enumerate().skip(1) {
+                if child.before(&children[least]) {
+                    least = i;
                 }
             }
-            if !self.entries[least].before(&self.entries[parent]) {
+            entries.swap(hole, first + least);
+            hole = first + least;
+        }
+        while hole > 0 {
+            let parent = (hole - 1) / ARITY;
+            if !entries[hole].before(&entries[parent]) {
                 break;
             }
-            self.entries.swap(parent, least);
-            parent = least;
+            entries.swap(hole, parent);
+            hole = parent;
         }
         Some(top)
     }
