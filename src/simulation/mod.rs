@@ -107,6 +107,8 @@ pub struct Simulation<'s> {
     /// Instances that may take more tasks than at the last retry pass (kept
     /// only while tasks wait).
     touched: Vec<InstanceId>,
+    /// Which instances are among `touched` in the retry pass under way.
+    touched_marks: waiting::TouchedMarks,
     /// Whether some memberOf depends on tasks (`task:group`,
     /// `runningTasksCount`), so that placing or starting a task can make an
     /// instance eligible, not only stopping one.

@@ -172,6 +172,7 @@ impl<'s> Simulation<'s> {
             waiting_count: 0,
             retry_scheduled: false,
             touched: Vec::new(),
+            touched_marks: Default::default(),
             dynamic_constraints,
             fargate_placement: rng_stream(seed, "fargate-placement"),
             fargate_spread: BTreeMap::new(),

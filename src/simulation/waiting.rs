@@ -12,6 +12,7 @@ use super::Simulation;
 use crate::cluster::{Cluster, GroupId, InstanceId};
 use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;
+use crate::placement::{Placer, TaskNeeds};
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
@@ -127,6 +128,100 @@ impl Dominance {
     }
 }
 
+/// The most free CPU and the most free memory among the changed instances,
+/// each with an instance that has it. Placements only take resources, so the
+/// figures can only fall, and only when a task lands on an instance holding
+/// one of them: only then are they looked for again.
+#[derive(Debug, Clone, Copy)]
+struct MostFree {
+    cpu: (u32, Option<InstanceId>),
+    memory: (u32, Option<InstanceId>),
+}
+
+impl MostFree {
+    fn of(cluster: &Cluster, touched: &[InstanceId]) -> MostFree {
+        let mut most = MostFree { cpu: (0, None), memory: (0, None) };
+        for &id in touched {
+            let instance = &cluster.instances[id.0 as usize];
+            if most.cpu.1.is_none() || instance.free_cpu > most.cpu.0 {
+                most.cpu = (instance.free_cpu, Some(id));
+            }
+            if most.memory.1.is_none() || instance.free_memory > most.memory.0 {
+                most.memory = (instance.free_memory, Some(id));
+            }
+        }
+        most
+    }
+
+    fn held_by(&self, id: InstanceId) -> bool {
+        self.cpu.1 == Some(id) || self.memory.1 == Some(id)
+    }
+}
+
+/// The instances changed since the last retry pass, marked by pass so that
+/// "is this instance one of them" costs one look.
+struct Changed {
+    pass: u32,
+}
+
+/// Below this many changed instances, checking each is cheaper than asking
+/// the placement index.
+const FEW_CHANGED: usize = 32;
+
+impl Changed {
+    fn new(marks: &mut TouchedMarks, touched: &[InstanceId]) -> Changed {
+        marks.pass = marks.pass.wrapping_add(1);
+        if marks.pass == 0 {
+            marks.by_instance.iter_mut().for_each(|m| *m = 0);
+            marks.pass = 1;
+        }
+        for id in touched {
+            let slot = id.0 as usize;
+            if marks.by_instance.len() <= slot {
+                marks.by_instance.resize(slot + 1, 0);
+            }
+            marks.by_instance[slot] = marks.pass;
+        }
+        Changed { pass: marks.pass }
+    }
+
+    /// Whether some changed instance can take the task. With many changed
+    /// instances, only those of the plan's index with enough CPU and memory
+    /// are looked at (a task that passes every check has enough of both and
+    /// is in that index).
+    fn any_fits(
+        &self,
+        cluster: &Cluster,
+        placer: &mut Placer,
+        touched: &[InstanceId],
+        marks: &TouchedMarks,
+        needs: &TaskNeeds<'_>,
+    ) -> bool {
+        let check = |placer: &mut Placer, id: InstanceId| {
+            placer.check(cluster, &cluster.instances[id.0 as usize], needs).is_ok()
+        };
+        if touched.len() <= FEW_CHANGED {
+            return touched.iter().any(|&id| check(placer, id));
+        }
+        let spec = cluster.index.spec(needs.plan.partition_spec);
+        let enough = spec.partitions.iter().map(|p| p.by_cpu.count_from((needs.cpu, InstanceId(0)))).sum::<usize>();
+        if touched.len() <= enough {
+            return touched.iter().any(|&id| check(placer, id));
+        }
+        let changed = |id: InstanceId| marks.by_instance.get(id.0 as usize) == Some(&self.pass);
+        spec.partitions.iter().any(|p| {
+            p.by_cpu.fits_from((needs.cpu, InstanceId(0)), needs.memory).any(|(_, id)| changed(id) && check(placer, id))
+        })
+    }
+}
+
+/// Per instance, the retry pass in which it was last among the changed ones.
+#[derive(Debug, Default)]
+pub(super) struct TouchedMarks {
+    pass: u32,
+    by_instance: Vec<u32>,
+}
+
 impl Simulation<'_> {
     /// Retries waiting tasks, oldest shape first; within a shape, stops at the
     /// first task that still does not fit (the rest are identical). Every
@@ -142,41 +237,37 @@ impl Simulation<'_> {
         touched.sort_unstable();
         touched.dedup();
         touched.retain(|id| self.cluster.instances[id.0 as usize].is_placeable());
-        let most_free = |cluster: &Cluster, touched: &[InstanceId]| {
-            touched.iter().fold((0, 0), |(cpu, memory), id| {
-                let instance = &cluster.instances[id.0 as usize];
-                (cpu.max(instance.free_cpu), memory.max(instance.free_memory))
-            })
-        };
-        let (mut most_cpu, mut most_memory) = most_free(&self.cluster, &touched);
+        let changed = Changed::new(&mut self.touched_marks, &touched);
+        let mut most = MostFree::of(&self.cluster, &touched);
         // Shapes that placed tasks this pass: their oldest task is now a later
         // one, so they show up again further on in age order, and are skipped.
         let mut retried: Vec<Shape> = Vec::new();
         let mut after = None;
-        while self.dominance.any_within(&self.waiting, most_cpu, most_memory) {
+        while self.dominance.any_within(&self.waiting, most.cpu.0, most.memory.0) {
             let from = after.map_or(Bound::Unbounded, Bound::Excluded);
             let next = self
                 .waiting_order
                 .range((from, Bound::Unbounded))
-                .find(|(_, shape)| shape.0 <= most_cpu && shape.1 <= most_memory && !retried.contains(shape));
+                .find(|(_, shape)| shape.0 <= most.cpu.0 && shape.1 <= most.memory.0 && !retried.contains(shape));
             let Some((&age, &shape)) = next else { break };
             after = Some(age);
             let Some(&head) = self.waiting.get(&shape).and_then(|q| q.front()) else { continue };
             let needs = self.tasks[head.slot as usize].needs(self.scenario, &self.plans);
-            let (cluster, placer) = (&self.cluster, &mut self.placer);
-            let fits_a_changed_instance =
-                touched.iter().any(|&id| placer.check(cluster, &cluster.instances[id.0 as usize], &needs).is_ok());
-            if !fits_a_changed_instance {
+            if !changed.any_fits(&self.cluster, &mut self.placer, &touched, &self.touched_marks, &needs) {
                 continue;
             }
             retried.push(shape);
+            let mut hit_most = false;
             while let Some(&head) = self.waiting.get(&shape).and_then(|q| q.front()) {
                 if !self.try_place(head, now) {
                     break;
                 }
+                hit_most |= self.tasks[head.slot as usize].instance.is_some_and(|id| most.held_by(id));
                 self.dequeue_waiting(head);
             }
-            (most_cpu, most_memory) = most_free(&self.cluster, &touched);
+            if hit_most {
+                most = MostFree::of(&self.cluster, &touched);
+            }
         }
         Ok(())
     }
