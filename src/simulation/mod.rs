@@ -11,6 +11,7 @@ use crate::scenario::Scenario;
 use crate::workload::{Submission, SubmissionSource};
 use std::collections::{BTreeMap, VecDeque};
 
+mod age_order;
 mod dag;
 mod draws;
 mod event;
@@ -99,7 +100,7 @@ pub struct Simulation<'s> {
     /// Waiting tasks per shape, each queue in submission order.
     waiting: BTreeMap<Shape, VecDeque<TaskRef>>,
     /// Waiting shapes by the submission number of their oldest task.
-    waiting_order: BTreeMap<u64, Shape>,
+    waiting_order: age_order::AgeOrder,
     /// Whether any waiting shape is small enough (CPU and memory) for an instance.
     dominance: waiting::Dominance,
     waiting_count: u64,

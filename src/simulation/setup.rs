@@ -167,7 +167,7 @@ impl<'s> Simulation<'s> {
             free_slots: Vec::new(),
             next_number: 1,
             waiting: BTreeMap::new(),
-            waiting_order: BTreeMap::new(),
+            waiting_order: Default::default(),
             dominance: Default::default(),
             waiting_count: 0,
             retry_scheduled: false,

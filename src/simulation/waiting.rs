@@ -14,7 +14,6 @@ use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;
 use crate::placement::{Placer, TaskNeeds};
 use std::collections::BTreeMap;
-use std::ops::Bound;
 
 /// Tasks with the same size, plan and group are interchangeable for
 /// placement: (CPU units, MiB, plan, group). Size comes first so that the
@@ -244,12 +243,8 @@ impl Simulation<'_> {
         let mut retried: Vec<Shape> = Vec::new();
         let mut after = None;
         while self.dominance.any_within(&self.waiting, most.cpu.0, most.memory.0) {
-            let from = after.map_or(Bound::Unbounded, Bound::Excluded);
-            let next = self
-                .waiting_order
-                .range((from, Bound::Unbounded))
-                .find(|(_, shape)| shape.0 <= most.cpu.0 && shape.1 <= most.memory.0 && !retried.contains(shape));
-            let Some((&age, &shape)) = next else { break };
+            let next = self.waiting_order.oldest_within(after, most.cpu.0, most.memory.0, |s| !retried.contains(s));
+            let Some((age, shape)) = next else { break };
             after = Some(age);
             let Some(&head) = self.waiting.get(&shape).and_then(|q| q.front()) else { continue };
             let needs = self.tasks[head.slot as usize].needs(self.scenario, &self.plans);
@@ -305,7 +300,7 @@ impl Simulation<'_> {
         let shape = (task.cpu, task.memory, task.plan, task.group);
         let Some(queue) = self.waiting.get_mut(&shape) else { return };
         if queue.front() == Some(&task_ref) {
-            self.waiting_order.remove(&task.number);
+            self.waiting_order.remove(task.number);
             queue.pop_front();
             match queue.front() {
                 Some(next) => {
