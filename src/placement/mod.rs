@@ -336,6 +336,14 @@ impl Placer {
         self.check(cluster, &cluster.instances[id.0 as usize], task).is_ok()
     }
 
+    /// Whether an instance the resource index lists (enough CPU and memory)
+    /// takes the task. When the task has no static host port, no ENI to
+    /// attach and no constraint, CPU and memory are all there is to check.
+    fn fits_listed(&mut self, cluster: &Cluster, id: InstanceId, task: &TaskNeeds<'_>) -> bool {
+        let resources_decide = task.host_ports.is_empty() && !task.awsvpc && task.plan.constraints.is_empty();
+        resources_decide || self.fits(cluster, id, task)
+    }
+
     /// Chooses an instance for the task, or `None` when no instance can take
     /// it (then [`closest_rejection`](Placer::closest_rejection) says why).
     pub fn select(&mut self, cluster: &Cluster, task: &TaskNeeds<'_>) -> Option<InstanceId> {
@@ -457,7 +465,7 @@ impl Placer {
                 if best.is_some_and(|b| value >= b) {
                     break;
                 }
-                if self.fits(cluster, id, task) {
+                if self.fits_listed(cluster, id, task) {
                     best = Some(value);
                     break;
                 }
@@ -469,7 +477,7 @@ impl Placer {
         for &p in class {
             let at_best = packed(p).fits_from((best, InstanceId(0)), other_need);
             for (_, id) in at_best.take_while(|&(value, _)| value == best) {
-                if self.fits(cluster, id, task) {
+                if self.fits_listed(cluster, id, task) {
                     ties.push(id);
                 }
             }
@@ -495,7 +503,7 @@ impl Placer {
             with_enough_resources(&spec.partitions[p], task.cpu, task.memory, &mut fitting);
             let mut keep = start;
             for i in start..fitting.len() {
-                if self.fits(cluster, fitting[i], task) {
+                if self.fits_listed(cluster, fitting[i], task) {
                     fitting[keep] = fitting[i];
                     keep += 1;
                 }
