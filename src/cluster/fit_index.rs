@@ -96,8 +96,17 @@ impl FitIndex {
     /// Removes a key; false when it was not in the set.
     pub fn remove(&mut self, key: FitKey) -> bool {
         let b = self.block_of(key);
+        match self.blocks[b].entries.binary_search_by(|e| e.0.cmp(&key)) {
+            Ok(at) => {
+                self.remove_at(b, at);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn remove_at(&mut self, b: usize, at: usize) {
         let block = &mut self.blocks[b];
-        let Ok(at) = block.entries.binary_search_by(|e| e.0.cmp(&key)) else { return false };
         let (_, other) = block.entries.remove(at);
         if other == block.most_other {
             block.recount();
@@ -106,7 +115,43 @@ impl FitIndex {
         if block.entries.is_empty() && self.blocks.len() > 1 {
             self.blocks.remove(b);
         }
-        true
+    }
+
+    /// Moves a key in the set to `new` with a new amount of the other
+    /// resource. When the new key falls in the same block (the usual case:
+    /// a task's worth of change), only the entries between the two places
+    /// shift.
+    pub fn rekey(&mut self, old: FitKey, new: FitKey, other: u32) {
+        let b = self.block_of(old);
+        let last_block = b + 1 == self.blocks.len();
+        let block = &mut self.blocks[b];
+        let stays = (b == 0 || block.entries.first().is_some_and(|f| f.0 <= new))
+            && (last_block || block.last_key().is_some_and(|l| new <= l));
+        let Ok(at) = block.entries.binary_search_by(|e| e.0.cmp(&old)) else {
+            self.insert(new, other);
+            return;
+        };
+        if !stays {
+            self.remove_at(b, at);
+            self.insert(new, other);
+            return;
+        }
+        let old_other = block.entries[at].1;
+        let to = if new > old {
+            let to = block.entries.partition_point(|e| e.0 <= new) - 1;
+            block.entries[at..=to].rotate_left(1);
+            to
+        } else {
+            let to = block.entries.partition_point(|e| e.0 < new);
+            block.entries[to..=at].rotate_right(1);
+            to
+        };
+        block.entries[to] = (new, other);
+        if other >= block.most_other {
+            block.most_other = other;
+        } else if old_other == block.most_other {
+            block.recount();
+        }
     }
 
     /// Changes the other resource's amount of a key in the set.
@@ -178,6 +223,7 @@ mod tests {
         Insert(u32, u32, u32),
         Remove(usize),
         SetOther(usize, u32),
+        Rekey(usize, u32, u32),
         FirstFit(u32, u32, u32),
         CountFrom(u32, u32),
     }
@@ -187,6 +233,7 @@ mod tests {
             (0_u32..50, 0_u32..40, 0_u32..60).prop_map(|(v, id, o)| Op::Insert(v, id, o)),
             (0_usize..100).prop_map(Op::Remove),
             (0_usize..100, 0_u32..60).prop_map(|(i, o)| Op::SetOther(i, o)),
+            (0_usize..100, 0_u32..50, 0_u32..60).prop_map(|(i, v, o)| Op::Rekey(i, v, o)),
             (0_u32..55, 0_u32..42, 0_u32..65).prop_map(|(v, id, m)| Op::FirstFit(v, id, m)),
             (0_u32..55, 0_u32..42).prop_map(|(v, id)| Op::CountFrom(v, id)),
         ]
@@ -221,6 +268,16 @@ mod tests {
                         if let Some(key) = key {
                             plain.insert(key, other);
                             index.set_other(key, other);
+                        }
+                    }
+                    Op::Rekey(i, value, other) => {
+                        let key = plain.keys().nth(i % plain.len().max(1)).copied();
+                        // Keys are unique in a real index (one per instance).
+                        if let Some(key) = key.filter(|k| !plain.contains_key(&(value, k.1)) || k.0 == value) {
+                            let new = (value, key.1);
+                            plain.remove(&key);
+                            plain.insert(new, other);
+                            index.rekey(key, new, other);
                         }
                     }
                     Op::FirstFit(v, id, m) => {

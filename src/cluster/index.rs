@@ -110,14 +110,12 @@ impl PartitionSpec {
         let part = &mut self.partitions[partition as usize];
         let (id, cpu, memory) = (instance.id, instance.free_cpu, instance.free_memory);
         if old_cpu != cpu {
-            part.by_cpu.remove((old_cpu, id));
-            part.by_cpu.insert((cpu, id), memory);
+            part.by_cpu.rekey((old_cpu, id), (cpu, id), memory);
         } else if old_memory != memory {
             part.by_cpu.set_other((cpu, id), memory);
         }
         if old_memory != memory {
-            part.by_memory.remove((old_memory, id));
-            part.by_memory.insert((memory, id), cpu);
+            part.by_memory.rekey((old_memory, id), (memory, id), cpu);
         } else if old_cpu != cpu {
             part.by_memory.set_other((memory, id), cpu);
         }

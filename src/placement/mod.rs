@@ -221,13 +221,22 @@ const SAMPLE_TRIES: usize = 8;
 pub struct Placer {
     rng: SimRng,
     expressions: Expressions,
+    /// Buffers kept between calls, so that a placement allocates nothing.
     candidates: Vec<InstanceId>,
+    ranked: Vec<(Key, usize)>,
+    class: Vec<usize>,
 }
 
 impl Placer {
     /// A placer drawing from `rng`.
     pub fn new(rng: SimRng) -> Placer {
-        Placer { rng, expressions: Expressions::default(), candidates: Vec::new() }
+        Placer {
+            rng,
+            expressions: Expressions::default(),
+            candidates: Vec::new(),
+            ranked: Vec::new(),
+            class: Vec::new(),
+        }
     }
 
     /// Compiles a strategy chain and constraints against the cluster,
@@ -355,33 +364,35 @@ impl Placer {
         let spec = cluster.index.spec(plan.partition_spec);
         let prefix = &plan.levels[..plan.partitioned_levels];
         // Rank partitions by the group's count on their attribute values.
-        let mut ranked: Vec<(Key, usize)> = spec
-            .partitions
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| !p.members.is_empty())
-            .map(|(i, p)| {
-                let mut key = [0; 5];
-                for (slot, (level, value)) in key.iter_mut().zip(prefix.iter().zip(&p.key)) {
-                    if let Level::GroupOnValue(attr) = level {
-                        *slot = u64::from(cluster.spread_count(task.group, *attr, *value));
-                    }
+        let mut ranked = std::mem::take(&mut self.ranked);
+        ranked.clear();
+        ranked.extend(spec.partitions.iter().enumerate().filter(|(_, p)| !p.members.is_empty()).map(|(i, p)| {
+            let mut key = [0; 5];
+            for (slot, (level, value)) in key.iter_mut().zip(prefix.iter().zip(&p.key)) {
+                if let Level::GroupOnValue(attr) = level {
+                    *slot = u64::from(cluster.spread_count(task.group, *attr, *value));
                 }
-                (key, i)
-            })
-            .collect();
+            }
+            (key, i)
+        }));
         ranked.sort_unstable();
         let dynamic = &plan.levels[plan.partitioned_levels..];
+        let mut class = std::mem::take(&mut self.class);
+        let mut chosen = None;
         let mut start = 0;
         while start < ranked.len() {
             let end = start + ranked[start..].iter().take_while(|(k, _)| *k == ranked[start].0).count();
-            let class: Vec<usize> = ranked[start..end].iter().map(|(_, p)| *p).collect();
-            if let Some(id) = self.select_in_class(cluster, task, &class, dynamic) {
-                return Some(id);
+            class.clear();
+            class.extend(ranked[start..end].iter().map(|(_, p)| *p));
+            chosen = self.select_in_class(cluster, task, &class, dynamic);
+            if chosen.is_some() {
+                break;
             }
             start = end;
         }
-        None
+        self.ranked = ranked;
+        self.class = class;
+        chosen
     }
 
     /// Best instance among the partitions of one tie class.

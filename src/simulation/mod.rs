@@ -88,7 +88,7 @@ pub struct Simulation<'s> {
     deferred: BTreeMap<u64, (usize, Submission)>,
     next_deferred: u64,
     /// DAG nodes with tasks still to finish, by id.
-    dag_pending: std::collections::HashMap<u64, DagPending>,
+    dag_pending: rustc_hash::FxHashMap<u64, DagPending>,
     next_dag_id: u64,
     /// Registered (CPU units, MiB) of each instance type in the fleets.
     instance_shapes: Vec<(u32, u32)>,

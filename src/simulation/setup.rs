@@ -159,7 +159,7 @@ impl<'s> Simulation<'s> {
             released: VecDeque::new(),
             deferred: BTreeMap::new(),
             next_deferred: 0,
-            dag_pending: std::collections::HashMap::new(),
+            dag_pending: Default::default(),
             next_dag_id: 0,
             instance_shapes,
             tasks: Vec::new(),
