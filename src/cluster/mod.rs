@@ -11,6 +11,7 @@ use crate::engine::SimTime;
 use crate::model::{HostPort, Protocol, AGENT_RESERVED_PORTS};
 use index::{FilterId, PlacementIndex};
 use query::Expression;
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 
 /// Index of a container instance in [`Cluster::instances`].
@@ -204,9 +205,11 @@ pub struct Cluster {
     /// Attributes whose per-value group counts are tracked (spread fields).
     tracked_attributes: Vec<AttrId>,
     /// Tasks of a group on instances with an attribute value (lookups only).
-    spread_counts: HashMap<(GroupId, AttrId, ValueId), u32>,
+    spread_counts: FxHashMap<(GroupId, AttrId, ValueId), u32>,
     /// The indexes placement searches.
     pub index: PlacementIndex,
+    /// Per fleet, its instances not yet deregistered, by id.
+    fleet_members: Vec<Vec<InstanceId>>,
     /// Static `memberOf` expressions that indexes keep their members to, by
     /// [`FilterId`].
     filters: Vec<Expression>,
@@ -231,8 +234,9 @@ impl Cluster {
             attribute_values: Interner::default(),
             groups: Interner::default(),
             tracked_attributes: Vec::new(),
-            spread_counts: HashMap::new(),
+            spread_counts: FxHashMap::default(),
             index: PlacementIndex::default(),
+            fleet_members: Vec::new(),
             filters: Vec::new(),
             totals: Totals::default(),
             epoch_unix_ms: DEFAULT_EPOCH_UNIX_MS,
@@ -322,6 +326,11 @@ impl Cluster {
         self.spread_counts.get(&(group, attr, value)).copied().unwrap_or(0)
     }
 
+    /// A fleet's instances that are not deregistered, by id.
+    pub fn fleet_instances(&self, fleet: usize) -> &[InstanceId] {
+        self.fleet_members.get(fleet).map_or(&[], Vec::as_slice)
+    }
+
     /// Cluster-wide totals.
     pub fn totals(&self) -> Totals {
         self.totals
@@ -405,6 +414,10 @@ impl Cluster {
         self.totals.registered_cpu += u64::from(instance.registered_cpu);
         self.totals.registered_memory += u64::from(instance.registered_memory);
         self.instances.push(instance);
+        if self.fleet_members.len() <= fleet {
+            self.fleet_members.resize_with(fleet + 1, Vec::new);
+        }
+        self.fleet_members[fleet].push(id);
         let instance = &self.instances[id.0 as usize];
         let admitted = self.admitted(instance);
         self.index.insert(instance, &admitted);
@@ -485,6 +498,10 @@ impl Cluster {
         instance.status = status;
         if was_registered && status == InstanceStatus::Deregistered {
             instance.terminated_at = Some(now);
+            let members = &mut self.fleet_members[instance.fleet];
+            if let Ok(at) = members.binary_search(&id) {
+                members.remove(at);
+            }
             self.totals.instances -= 1;
             self.totals.registered_cpu -= u64::from(instance.registered_cpu);
             self.totals.registered_memory -= u64::from(instance.registered_memory);

@@ -55,14 +55,9 @@ pub(super) fn scalable_target(spec: &crate::scenario::service_spec::ServiceSpec)
 }
 
 impl Simulation<'_> {
-    /// Instances of a fleet that have not been terminated.
+    /// Instances of a fleet that have not been terminated, by id.
     fn fleet_instances(&self, fleet: usize) -> Vec<InstanceId> {
-        self.cluster
-            .instances
-            .iter()
-            .filter(|i| i.fleet == fleet && i.status != InstanceStatus::Deregistered)
-            .map(|i| i.id)
-            .collect()
+        self.cluster.fleet_instances(fleet).to_vec()
     }
 
     /// Daemon tasks holding resources, per instance (one pass over the
