@@ -157,45 +157,44 @@ impl MostFree {
     }
 }
 
-/// The instances changed since the last retry pass, marked by pass so that
-/// "is this instance one of them" costs one look.
-struct Changed {
-    pass: u32,
-}
-
 /// Below this many changed instances, checking each is cheaper than asking
 /// the placement index.
 const FEW_CHANGED: usize = 32;
 
-impl Changed {
-    fn new(marks: &mut TouchedMarks, touched: &[InstanceId]) -> Changed {
-        marks.pass = marks.pass.wrapping_add(1);
-        if marks.pass == 0 {
-            marks.by_instance.iter_mut().for_each(|m| *m = 0);
-            marks.pass = 1;
+/// Per instance, the retry pass in which it was last among the changed
+/// (touched) ones, so that "is this instance one of them" costs one look.
+#[derive(Debug, Default)]
+pub(super) struct TouchedMarks {
+    pass: u32,
+    by_instance: Vec<u32>,
+}
+
+impl TouchedMarks {
+    /// Starts a retry pass over these changed instances.
+    fn start_pass(&mut self, touched: &[InstanceId]) {
+        self.pass = self.pass.wrapping_add(1);
+        if self.pass == 0 {
+            self.by_instance.iter_mut().for_each(|m| *m = 0);
+            self.pass = 1;
         }
         for id in touched {
             let slot = id.0 as usize;
-            if marks.by_instance.len() <= slot {
-                marks.by_instance.resize(slot + 1, 0);
+            if self.by_instance.len() <= slot {
+                self.by_instance.resize(slot + 1, 0);
             }
-            marks.by_instance[slot] = marks.pass;
+            self.by_instance[slot] = self.pass;
         }
-        Changed { pass: marks.pass }
+    }
+
+    fn is_touched(&self, id: InstanceId) -> bool {
+        self.by_instance.get(id.0 as usize) == Some(&self.pass)
     }
 
     /// Whether some changed instance can take the task. With many changed
     /// instances, only those of the plan's index with enough CPU and memory
     /// are looked at (a task that passes every check has enough of both and
     /// is in that index).
-    fn any_fits(
-        &self,
-        cluster: &Cluster,
-        placer: &mut Placer,
-        touched: &[InstanceId],
-        marks: &TouchedMarks,
-        needs: &TaskNeeds<'_>,
-    ) -> bool {
+    fn any_fits(&self, cluster: &Cluster, placer: &mut Placer, touched: &[InstanceId], needs: &TaskNeeds<'_>) -> bool {
         let check = |placer: &mut Placer, id: InstanceId| {
             placer.check(cluster, &cluster.instances[id.0 as usize], needs).is_ok()
         };
@@ -207,18 +206,11 @@ impl Changed {
         if touched.len() <= enough {
             return touched.iter().any(|&id| check(placer, id));
         }
-        let changed = |id: InstanceId| marks.by_instance.get(id.0 as usize) == Some(&self.pass);
         spec.partitions.iter().any(|p| {
-            p.by_cpu.fits_from((needs.cpu, InstanceId(0)), needs.memory).any(|(_, id)| changed(id) && check(placer, id))
+            let mut listed = p.by_cpu.fits_from((needs.cpu, InstanceId(0)), needs.memory);
+            listed.any(|(_, id)| self.is_touched(id) && check(placer, id))
         })
     }
-}
-
-/// Per instance, the retry pass in which it was last among the changed ones.
-#[derive(Debug, Default)]
-pub(super) struct TouchedMarks {
-    pass: u32,
-    by_instance: Vec<u32>,
 }
 
 impl Simulation<'_> {
@@ -236,7 +228,7 @@ impl Simulation<'_> {
         touched.sort_unstable();
         touched.dedup();
         touched.retain(|id| self.cluster.instances[id.0 as usize].is_placeable());
-        let changed = Changed::new(&mut self.touched_marks, &touched);
+        self.touched_marks.start_pass(&touched);
         let mut most = MostFree::of(&self.cluster, &touched);
         // Shapes that placed tasks this pass: their oldest task is now a later
         // one, so they show up again further on in age order, and are skipped.
@@ -248,7 +240,7 @@ impl Simulation<'_> {
             after = Some(age);
             let Some(&head) = self.waiting.get(&shape).and_then(|q| q.front()) else { continue };
             let needs = self.tasks[head.slot as usize].needs(self.scenario, &self.plans);
-            if !changed.any_fits(&self.cluster, &mut self.placer, &touched, &self.touched_marks, &needs) {
+            if !self.touched_marks.any_fits(&self.cluster, &mut self.placer, &touched, &needs) {
                 continue;
             }
             retried.push(shape);
