@@ -3,9 +3,9 @@
 //!
 //! A *partition spec* names attributes (the leading `spread` fields of a
 //! strategy chain, e.g. the availability zone). Each distinct tuple of values
-//! gets a [`Partition`] holding its members and two ordered sets keyed by free
-//! CPU and free memory. Spec 0 partitions by nothing: one partition of all
-//! placeable instances.
+//! gets a [`Partition`] holding its members and two [`FitIndex`]es, ordered
+//! by free CPU and by free memory. Spec 0 partitions by nothing: one
+//! partition of all placeable instances.
 //!
 //! A spec may also hold only the instances a *filter* admits: a `memberOf`
 //! expression over facts an instance keeps for life (its attributes, type,
