@@ -5,6 +5,7 @@
 use crate::catalog::fargate::{FargatePricing, FargateSize};
 use crate::catalog::Architecture;
 use crate::engine::SimTime;
+use serde::{Deserialize, Serialize};
 
 /// Seconds billed for a usage span: whole seconds rounded up, at least 60.
 pub(crate) fn billed_seconds(from: SimTime, to: SimTime) -> u64 {
@@ -30,7 +31,7 @@ pub(crate) fn fargate_task_cost(
 }
 
 /// Costs of a run, in USD.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Costs {
     /// EC2 cost per fleet, in scenario order.
     pub by_fleet: Vec<f64>,

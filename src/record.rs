@@ -12,6 +12,7 @@ use crate::cluster::{GroupId, InstanceId};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::LaunchType;
 use crate::placement::Rejection;
+use serde::{Deserialize, Serialize};
 
 /// How a task ended (the `outcome` column of `tasks.csv`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -412,7 +413,7 @@ pub struct ServiceCounts {
 /// time spent in trouble. For a service, measured from its first steady
 /// state (docs/scenario.md, "Incident metrics"); for a run, the worst service
 /// per window and the time any service was in trouble.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Incidents {
     /// Lowest served share over any five consecutive minutes, percent.
     pub worst_5m_pct: Option<f64>,
@@ -483,7 +484,7 @@ pub struct ServiceReport {
 }
 
 /// Headline figures of a run (`summary.csv`).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RunSummary {
     /// Events processed (deterministic).
     pub events: u64,

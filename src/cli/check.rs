@@ -71,6 +71,7 @@ pub(super) fn check(args: CheckArgs, verbosity: Verbosity) -> Result<i32, Error>
     let options = SweepOptions {
         threads: threads.map(usize::from),
         only: None,
+        shard: None,
         progress: !quiet && std::io::stderr().is_terminal(),
     };
     let started = Instant::now();

@@ -1,5 +1,5 @@
 //! The command line: the parser, one module per subcommand (`run`,
-//! `check`, `validate`, `trace stats`; `completions` and `schema` are a few
+//! `merge`, `check`, `validate`, `trace stats`; `completions` and `schema` are a few
 //! lines here), the global `-v`/`-q` flags, and the exit codes.
 
 use crate::error::Error;
@@ -23,11 +23,13 @@ macro_rules! out {
 
 // The subcommands come after the macros, which they use.
 mod check;
+mod merge;
 mod run;
 mod trace;
 mod validate;
 
 use check::CheckArgs;
+use merge::MergeArgs;
 use run::RunArgs;
 use trace::StatsArgs;
 use validate::ValidateArgs;
@@ -92,6 +94,9 @@ pub(crate) enum Command {
     /// scenario with a [sweep] section runs every variant and replication and
     /// also writes variants.csv, runs.csv, charts and report.md.
     Run(RunArgs),
+    /// Combine the shard folders of a sweep run with `run --shard` into the
+    /// outputs a one-machine run writes, byte for byte.
+    Merge(MergeArgs),
     /// Rerun a sweep and compare it with a baseline variants.csv; exit 1 if a
     /// variant got dearer or less available than the tolerances allow.
     Check(CheckArgs),
@@ -151,6 +156,7 @@ pub fn main() -> i32 {
     };
     let result = match cli.command {
         Command::Run(args) => run::run(args, verbosity),
+        Command::Merge(args) => merge::merge(args, verbosity),
         Command::Check(args) => check::check(args, verbosity),
         Command::Validate(args) => validate::validate(args, verbosity),
         Command::Trace { command: TraceCommand::Stats(args) } => trace::stats(args, verbosity),

@@ -8,7 +8,7 @@ use crate::placement::Rejection;
 use crate::record::RunSummary;
 use crate::scenario::Scenario;
 use crate::simulation::run_scenario;
-use crate::sweep::{self, Loaded, Sweep, SweepOptions, SweepOutcome};
+use crate::sweep::{self, Loaded, Shard, Sweep, SweepOptions, SweepOutcome};
 use clap::Args;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -29,8 +29,14 @@ pub(crate) struct RunArgs {
     pub(crate) threads: Option<u16>,
     /// Sweeps: replay only the variant with this label (same seeds and run files as in the
     /// full sweep; variants.csv, charts and report.md are left untouched).
-    #[arg(long, value_name = "VARIANT")]
+    #[arg(long, value_name = "VARIANT", conflicts_with = "shard")]
     pub(crate) only: Option<String>,
+    /// Sweeps: run only the runs whose index is INDEX modulo COUNT, into a shard folder that
+    /// `ecs-sim merge` combines with the other shards. `auto/COUNT` takes INDEX from
+    /// JOB_COMPLETION_INDEX (Kubernetes), AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch) or
+    /// SLURM_ARRAY_TASK_ID (Slurm).
+    #[arg(long, value_name = "INDEX/COUNT")]
+    pub(crate) shard: Option<String>,
     /// How to print the summary.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
@@ -42,7 +48,7 @@ pub(crate) struct RunArgs {
 
 /// Runs the scenario (or its sweep), writes its results and prints a summary.
 pub(super) fn run(args: RunArgs, verbosity: Verbosity) -> Result<i32, Error> {
-    let RunArgs { scenario: path, out, seed, threads, only, format, strict } = args;
+    let RunArgs { scenario: path, out, seed, threads, only, shard, format, strict } = args;
     let quiet = verbosity == Verbosity::Quiet;
     match sweep::load(&path)? {
         Loaded::Single(mut scenario) => {
@@ -55,6 +61,15 @@ pub(super) fn run(args: RunArgs, verbosity: Verbosity) -> Result<i32, Error> {
                     "`--only` picks a sweep variant, but the scenario has no [sweep] section",
                 )
                 .at("option `--only`")
+                .into());
+            }
+            if shard.is_some() {
+                return Err(InputError::new(
+                    &path,
+                    "`--shard` splits a sweep's runs, but the scenario has no [sweep] section: it is one run",
+                )
+                .at("option `--shard`")
+                .help("run it without `--shard`, or add a [sweep] section (docs/scenario.md)")
                 .into());
             }
             if let Some(seed) = seed {
@@ -81,38 +96,103 @@ pub(super) fn run(args: RunArgs, verbosity: Verbosity) -> Result<i32, Error> {
                 sweep.set_seed(seed);
             }
             if strict {
-                sweep.variants.iter_mut().flat_map(|v| &mut v.scenarios).for_each(|s| s.make_traces_strict());
+                sweep.make_strict();
             }
-            let out = out.unwrap_or_else(|| Path::new("results").join(&sweep.base.name));
+            let shard = shard
+                .map(|text| {
+                    Shard::parse(&text, |name| std::env::var(name).ok())
+                        .map_err(|why| InputError::new(&path, why).at("option `--shard`"))
+                })
+                .transpose()?;
+            let out = out.unwrap_or_else(|| match shard {
+                Some(shard) => Path::new("results").join(&sweep.base.name).join(format!("shard-{}", shard.index)),
+                None => Path::new("results").join(&sweep.base.name),
+            });
             let options = SweepOptions {
                 threads: threads.map(usize::from),
                 only,
+                shard,
                 progress: !quiet && std::io::stderr().is_terminal(),
             };
             let started = Instant::now();
             let outcome = sweep::run_sweep(&sweep, &out, &options)?;
             let wall = started.elapsed().as_secs_f64();
-            match format {
-                Format::Json => outln!("{:#}", sweep::to_json(&sweep, &outcome, &out)),
-                Format::Text if !quiet => {
-                    outln!("{}", sweep_heading(&sweep, outcome.runs.len()));
-                    if verbosity == Verbosity::Verbose {
-                        out!("{}", run_lines(&sweep, &outcome));
-                    }
-                    out!("{}", sweep::to_text(&outcome));
-                    outln!(
-                        "  {} runs in {:.3} s wall on {} thread(s), peak memory {}",
-                        outcome.runs.len(),
-                        wall,
-                        outcome.threads,
-                        peak_memory().unwrap_or_else(|| "unknown".into())
-                    );
-                    outln!("  results in {}", out.display());
-                }
-                Format::Text => {}
+            if let Some(shard) = shard {
+                print_shard(&sweep, shard, &outcome, &out, wall, format, quiet);
+                return Ok(0);
             }
+            print_sweep(&sweep, &outcome, &out, wall, format, verbosity);
             Ok(0)
         }
+    }
+}
+
+/// Prints what a shard ran, and how to merge it.
+fn print_shard(
+    sweep: &Sweep,
+    shard: Shard,
+    outcome: &SweepOutcome,
+    out: &Path,
+    wall: f64,
+    format: Format,
+    quiet: bool,
+) {
+    match format {
+        Format::Json => outln!(
+            "{:#}",
+            serde_json::json!({
+                "scenario": sweep.base.name,
+                "shard": shard.index,
+                "shards": shard.count,
+                "runs": outcome.runs.len(),
+                "total_runs": sweep.total_runs(),
+                "digest": sweep.digest(),
+                "results": out.display().to_string(),
+            })
+        ),
+        Format::Text if !quiet => {
+            outln!(
+                "{}: shard {shard}, {} of {} runs in {wall:.3} s wall on {} thread(s)",
+                sweep.base.name,
+                outcome.runs.len(),
+                sweep.total_runs(),
+                outcome.threads
+            );
+            outln!("  results in {}", out.display());
+            outln!("  when every shard has run: ecs-sim merge SHARD_DIR... --out DIR");
+        }
+        Format::Text => {}
+    }
+}
+
+/// Prints a sweep's comparison (after a run or a merge).
+pub(super) fn print_sweep(
+    sweep: &Sweep,
+    outcome: &SweepOutcome,
+    out: &Path,
+    wall: f64,
+    format: Format,
+    verbosity: Verbosity,
+) {
+    let quiet = verbosity == Verbosity::Quiet;
+    match format {
+        Format::Json => outln!("{:#}", sweep::to_json(sweep, outcome, out)),
+        Format::Text if !quiet => {
+            outln!("{}", sweep_heading(sweep, outcome.runs.len()));
+            if verbosity == Verbosity::Verbose {
+                out!("{}", run_lines(sweep, outcome));
+            }
+            out!("{}", sweep::to_text(outcome));
+            outln!(
+                "  {} runs in {:.3} s wall on {} thread(s), peak memory {}",
+                outcome.runs.len(),
+                wall,
+                outcome.threads,
+                peak_memory().unwrap_or_else(|| "unknown".into())
+            );
+            outln!("  results in {}", out.display());
+        }
+        Format::Text => {}
     }
 }
 

@@ -35,12 +35,14 @@ mod aggregate;
 mod patch;
 mod render;
 mod run;
+mod shard;
 mod spec;
 
 pub use aggregate::{CellStats, Metric, MetricStats, VariantStats, METRICS};
 pub use patch::apply_setting;
 pub use render::{comparison_header, to_json, to_text, SWEEP_FILES, VARIANTS_HEADER};
 pub use run::{run_dir, RunRecord};
+pub use shard::{merge, Shard, SHARD_INDEX_VARIABLES, SHARD_MANIFEST};
 use spec::{build_variants, parse_spec};
 pub use spec::{Condition, FloorMetric, FloorRule, Objective, Setting, SweepSpec};
 
@@ -72,6 +74,10 @@ pub struct Sweep {
     pub spec: SweepSpec,
     /// Every variant, in index order.
     pub variants: Vec<Variant>,
+    /// SHA-256 of the scenario file's text, in hex.
+    pub text_sha256: String,
+    /// Whether bad trace rows are fatal (`--strict`).
+    pub strict: bool,
 }
 
 /// A scenario file: one run, or a sweep.
@@ -96,13 +102,33 @@ pub fn load(path: &Path) -> Result<Loaded, InputError> {
     };
     let spec = parse_spec(raw, path)?;
     let variants = build_variants(&root, &spec, path)?;
-    Ok(Loaded::Sweep(Box::new(Sweep { base, spec, variants })))
+    let text_sha256 = shard::sha256_hex(text.as_bytes());
+    Ok(Loaded::Sweep(Box::new(Sweep { base, spec, variants, text_sha256, strict: false })))
 }
 
 impl Sweep {
     /// Sets the base seed every run's seed is derived from.
     pub fn set_seed(&mut self, seed: u64) {
         self.base.seed = seed;
+    }
+
+    /// Makes bad rows in every variant's traces fatal (`--strict`).
+    pub fn make_strict(&mut self) {
+        self.strict = true;
+        self.variants.iter_mut().flat_map(|v| &mut v.scenarios).for_each(Scenario::make_traces_strict);
+    }
+
+    /// What identifies the runs of this sweep: the scenario text, the seed,
+    /// `--strict` and the ecs-sim version. Shards of one sweep share it.
+    pub fn digest(&self) -> String {
+        let identity = format!(
+            "ecs-sim {}\nscenario sha256 {}\nseed {}\nstrict {}\n",
+            env!("CARGO_PKG_VERSION"),
+            self.text_sha256,
+            self.base.seed,
+            self.strict
+        );
+        shard::sha256_hex(identity.as_bytes())
     }
 
     /// Runs in the whole sweep.
@@ -149,6 +175,9 @@ pub struct SweepOptions {
     /// Replay only the variant with this label: its runs, with their seeds
     /// in the full sweep, and no aggregate files.
     pub only: Option<String>,
+    /// Run only this shard's slice of the runs, into a shard folder that
+    /// [`merge`] combines with the others.
+    pub shard: Option<Shard>,
     /// Show a progress bar on stderr (only drawn when stderr is a terminal).
     pub progress: bool,
 }
@@ -158,9 +187,10 @@ pub struct SweepOptions {
 pub struct SweepOutcome {
     /// Every run, in run index order.
     pub runs: Vec<RunRecord>,
-    /// The variants run, in rank order.
+    /// The variants run, in rank order (none for a shard).
     pub variants: Vec<VariantStats>,
-    /// Why the first-ranked variant is recommended (empty for a `--only` replay).
+    /// Why the first-ranked variant is recommended (empty for a `--only`
+    /// replay and for a shard).
     pub reason: String,
     /// Threads used.
     pub threads: usize,
@@ -169,7 +199,8 @@ pub struct SweepOutcome {
 /// Runs the sweep and writes `runs/`, `runs.csv`, `variants.csv`, the charts
 /// and `report.md` into `out`. With [`SweepOptions::only`] it runs that one
 /// variant, with the seeds it has in the full sweep, and writes only its
-/// `runs/<label>/` files.
+/// `runs/<label>/` files. With [`SweepOptions::shard`] it runs that shard's
+/// runs and writes their files and the shard's manifest and records.
 pub fn run_sweep(sweep: &Sweep, out: &Path, options: &SweepOptions) -> Result<SweepOutcome, Error> {
     let selected: Vec<&Variant> = match &options.only {
         Some(label) => vec![sweep.variant(label)?],
@@ -177,16 +208,29 @@ pub fn run_sweep(sweep: &Sweep, out: &Path, options: &SweepOptions) -> Result<Sw
     };
     std::fs::create_dir_all(out).map_err(|source| Error::Output { path: out.to_path_buf(), source })?;
     let pool = run::worker_pool(options.threads, out)?;
-    let runs = run::run_all(&pool, sweep, &selected, out, options.progress)?;
-    let variants = aggregate::aggregate(sweep, &selected, &runs);
+    let jobs = run::jobs(sweep, &selected, options.shard);
+    let runs = run::run_all(&pool, sweep, &jobs, out, options.progress)?;
     let threads = pool.current_num_threads();
+    if let Some(shard) = options.shard {
+        shard::write_shard(sweep, shard, &runs, out)?;
+        return Ok(SweepOutcome { runs, variants: Vec::new(), reason: String::new(), threads });
+    }
     if options.only.is_some() {
         // A replay: per-run files only, so the full sweep's tables, charts
         // and report are left as they were.
+        let variants = aggregate::aggregate(sweep, &selected, &runs);
         return Ok(SweepOutcome { runs, variants, reason: String::new(), threads });
     }
+    finish(sweep, runs, out, &pool)
+}
+
+/// Compares the runs of the whole sweep and writes the sweep's tables,
+/// charts and report beside their `runs/` folder.
+fn finish(sweep: &Sweep, runs: Vec<RunRecord>, out: &Path, pool: &rayon::ThreadPool) -> Result<SweepOutcome, Error> {
+    let all: Vec<&Variant> = sweep.variants.iter().collect();
+    let variants = aggregate::aggregate(sweep, &all, &runs);
     let reason = aggregate::recommendation(sweep, &runs, &variants);
-    let outcome = SweepOutcome { runs, variants, reason, threads };
+    let outcome = SweepOutcome { runs, variants, reason, threads: pool.current_num_threads() };
     pool.install(|| render::write_outputs(sweep, &outcome, out))?;
     Ok(outcome)
 }

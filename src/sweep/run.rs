@@ -1,7 +1,7 @@
 //! Running a sweep: every (option, condition, replication) in parallel on
 //! rayon, collected in run order, each run's figures kept in memory.
 
-use super::{Sweep, Variant};
+use super::{Shard, Sweep, Variant};
 use crate::error::Error;
 use crate::output::charts::RunSeries;
 use crate::record::RunSummary;
@@ -9,6 +9,7 @@ use crate::scenario::RunFiles;
 use crate::simulation::run_scenario;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Where a run writes its CSVs: `<out>/runs/<option>/rep-<k>/`, or
@@ -23,7 +24,7 @@ pub fn run_dir(out: &Path, label: &str, condition: Option<&str>, replication: u3
 }
 
 /// The figures of one run that the sweep compares.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunRecord {
     /// Run index in the full sweep.
     pub run: u64,
@@ -63,21 +64,30 @@ pub(super) fn worker_pool(threads: Option<usize>, out: &Path) -> Result<rayon::T
         .map_err(|e| output_error(out, format!("cannot start worker threads: {e}")))
 }
 
-/// Runs every replication of the selected variants on `pool`, writing each
-/// run's files under `out`, and returns the records in run order.
+/// One run to do: an option, a condition index and a replication.
+pub(super) type Job<'a> = (&'a Variant, usize, u32);
+
+/// Every run of the selected variants, under every condition, in run index
+/// order; with a shard, only the runs whose index falls in it.
+pub(super) fn jobs<'a>(sweep: &Sweep, selected: &[&'a Variant], shard: Option<Shard>) -> Vec<Job<'a>> {
+    let replications = sweep.spec.replications;
+    let conditions = sweep.spec.conditions.len();
+    selected
+        .iter()
+        .flat_map(|&v| (0..conditions).flat_map(move |c| (0..replications).map(move |r| (v, c, r))))
+        .filter(|&(v, c, r)| shard.is_none_or(|s| s.holds(sweep.run_index(v.index, c, r))))
+        .collect()
+}
+
+/// Runs the jobs on `pool`, writing each run's files under `out`, and
+/// returns the records in job order.
 pub(super) fn run_all(
     pool: &rayon::ThreadPool,
     sweep: &Sweep,
-    selected: &[&Variant],
+    jobs: &[Job<'_>],
     out: &Path,
     show_progress: bool,
 ) -> Result<Vec<RunRecord>, Error> {
-    let replications = sweep.spec.replications;
-    let conditions = sweep.spec.conditions.len();
-    let jobs: Vec<(&Variant, usize, u32)> = selected
-        .iter()
-        .flat_map(|&v| (0..conditions).flat_map(move |c| (0..replications).map(move |r| (v, c, r))))
-        .collect();
     let progress = if show_progress {
         let bar = ProgressBar::with_draw_target(Some(jobs.len() as u64), ProgressDrawTarget::stderr());
         if let Ok(style) =

@@ -9,7 +9,7 @@ use ecs_sim::scenario::Scenario;
 use ecs_sim::simulation::run_scenario;
 use ecs_sim::traces::{TraceReader, TraceTask};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The `metric,value` rows of `out/summary.csv`, by metric.
 pub(crate) fn read_summary(out: &Path) -> BTreeMap<String, String> {
@@ -76,4 +76,21 @@ pub(crate) fn run_text_in(text: &str, dir: &Path) -> RunSummary {
     std::fs::write(&path, text).unwrap();
     let scenario = Scenario::from_toml(text, &path).unwrap_or_else(|e| panic!("{e}"));
     run_to_dir(&scenario, dir).unwrap()
+}
+
+/// Every file under `dir`, by path relative to it, with its bytes.
+pub(crate) fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.insert(path.strip_prefix(root).unwrap().to_path_buf(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
 }

@@ -5,13 +5,13 @@
 
 use crate::output::files::as_written;
 use crate::record::{ClusterSample, RunResult};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// At most this many buckets per series.
 pub const MAX_POINTS: usize = 600;
 
 /// One bucket of consecutive samples.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct EnvelopePoint {
     /// Simulated time of the bucket's first sample, hours.
     pub hours: f64,
@@ -24,7 +24,7 @@ pub struct EnvelopePoint {
 }
 
 /// A series as buckets of consecutive samples.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Envelope {
     /// The buckets, in time order.
     pub points: Vec<EnvelopePoint>,
@@ -76,7 +76,7 @@ impl Envelope {
 
 /// What the sweep's charts keep of one run, or of the replications of one
 /// option under one condition ([`RunSeries::across`]).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunSeries {
     /// Registered container instances.
     pub instances: Envelope,
