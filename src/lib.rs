@@ -7,7 +7,9 @@
 //! [`scenario`] (TOML read raw, then validated) → [`simulation`] (the world
 //! and its event loop) → [`record`] (typed rows and the in-memory
 //! [`record::RunResult`]) → [`output`] (CSV files and charts). [`sweep`] runs
-//! many simulations in parallel and compares their results in memory;
+//! many simulations in parallel and compares their results in memory (on
+//! one machine or in shards merged later); [`optimize`] searches a sweep's
+//! options for the cheapest that meets constraints;
 //! [`cli`] is the `ecs-sim` command over all of it.
 //!
 //! The public modules are what a program or a test drives: the layers above,
@@ -21,10 +23,12 @@ pub mod catalog;
 pub(crate) mod check;
 pub mod cli;
 pub mod cluster;
+pub(crate) mod digest;
 pub mod engine;
 pub mod error;
 pub(crate) mod metrics;
 pub mod model;
+pub mod optimize;
 pub mod output;
 pub mod placement;
 pub mod record;

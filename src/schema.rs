@@ -37,6 +37,7 @@ pub fn scenario_schema() -> Value {
         ("output", output()),
         ("slo", slo()),
         ("sweep", sweep()),
+        ("optimize", optimize()),
     ]);
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
@@ -879,6 +880,70 @@ fn sweep() -> Value {
                     &["every_condition", "weighted"],
                 ),
             ),
+        ],
+    )
+}
+
+fn optimize() -> Value {
+    let variable = table(
+        "A decision variable: where it goes and its candidate values (or a numeric range).",
+        &[],
+        vec![
+            ("path", string("Where the value goes, e.g. \"service.web.desiredCount\".")),
+            ("paths", strings("Several places that take the same value.")),
+            ("labels", strings("A label per value (not with range).")),
+            ("values", json!({ "type": "array", "description": "The candidate values, in order." })),
+            (
+                "range",
+                table(
+                    "Numeric candidates from min to max in steps.",
+                    &["min", "max"],
+                    vec![
+                        ("min", number("The first value.")),
+                        ("max", number("The last value, at most.")),
+                        ("step", number("The step (default 1).")),
+                    ],
+                ),
+            ),
+            ("monotone", boolean("Later values cost more and make the constraints easier to meet (bisected).")),
+        ],
+    );
+    let constraint = table(
+        "A bound on a metric that every condition's mean must meet.",
+        &["metric"],
+        vec![
+            (
+                "metric",
+                string("A metric column stem, e.g. availability_pct, worst_5m_availability_pct, task_wait_p95_s."),
+            ),
+            ("min", number("At least this much.")),
+            ("max", number("At most this much.")),
+        ],
+    );
+    let condition = table(
+        "A condition every option must face: a named change to the scenario.",
+        &["label"],
+        vec![
+            ("label", string("Names the condition in tables.")),
+            ("weight", number("Its weight in the cost across conditions (default 1).")),
+            (
+                "set",
+                json!({ "type": "object", "description": "Setting paths (quoted keys) and the values the condition gives them." }),
+            ),
+        ],
+    );
+    table(
+        "Search for the cheapest option that meets the constraints (ecs-sim optimize).",
+        &[],
+        vec![
+            ("search", words("How options are explored (default structured).", &["structured", "grid"])),
+            ("objective", words("What is minimised.", &["cost"])),
+            ("replications", integer("Replications of an option judged in full, 1–1000 (default 4).")),
+            ("min_replications", integer("Replications of the first rung of successive halving (default 2).")),
+            ("budget_runs", integer("At most this many runs (default: the full grid's).")),
+            ("variable", array(variable, "The decision variables ([[optimize.variable]]).")),
+            ("constraint", array(constraint, "The constraints ([[optimize.constraint]]).")),
+            ("condition", array(condition, "The conditions every option faces ([[optimize.condition]]).")),
         ],
     )
 }

@@ -7,14 +7,14 @@ use std::path::Path;
 
 /// Top-level modules by layer, lowest first, as docs/architecture.md lists them.
 const LAYERS: [&[&str]; 9] = [
-    &["model", "catalog", "engine", "error", "stats"],
+    &["model", "catalog", "engine", "error", "stats", "digest"],
     &["cluster"],
     &["placement", "scaling", "traces", "billing", "metrics"],
     &["scenario", "schema", "workload", "scheduler"],
     &["record"],
     &["simulation"],
     &["output"],
-    &["sweep", "check"],
+    &["sweep", "check", "optimize"],
     &["cli"],
 ];
 

@@ -194,6 +194,9 @@ fn probe(steps: &[Step], key: &str, value: toml::Value) -> String {
 fn load_error(dir: &Path, text: &str) -> Option<String> {
     let path = dir.join("probe.toml");
     std::fs::write(&path, text).unwrap();
+    if text.contains("[optimize") || text.contains("optimize =") || text.contains("\noptimize.") {
+        return ecs_sim::optimize::load(&path).err().map(|e| e.to_string());
+    }
     ecs_sim::sweep::load(&path).err().map(|e| e.to_string())
 }
 

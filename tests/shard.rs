@@ -147,3 +147,22 @@ fn merge_refuses_a_scenario_changed_since_the_shards_ran() {
     let err = invalid(&["merge", arg(&shards[0]), arg(&shards[1]), "--out", arg(&out)]);
     assert!(err.contains("not the one the shards ran"), "{err}");
 }
+
+#[test]
+fn merge_refuses_shards_that_read_different_data_files() {
+    let root = tempfile::tempdir().unwrap();
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    std::fs::create_dir(root.path().join("traces")).unwrap();
+    let trace = root.path().join("traces/web-diurnal.csv");
+    std::fs::copy(scenarios.join("traces/web-diurnal.csv"), &trace).unwrap();
+    let scenario = root.path().join("outage.toml");
+    std::fs::copy(scenarios.join("outage-at-peak.toml"), &scenario).unwrap();
+    let scenario_arg = scenario.to_str().unwrap().to_string();
+    let first = shard(&scenario_arg, 0, 2, root.path(), &[]);
+    // One machine had another copy of the demand curve.
+    let curve = std::fs::read_to_string(&trace).unwrap();
+    std::fs::write(&trace, format!("{curve}\n")).unwrap();
+    let second = shard(&scenario_arg, 1, 2, root.path(), &[]);
+    let err = invalid(&["merge", arg(&first), arg(&second), "--out", arg(&root.path().join("merged"))]);
+    assert!(err.contains("another sweep"), "{err}");
+}

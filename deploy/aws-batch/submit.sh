@@ -67,6 +67,7 @@ echo "array job $array_id: $SHARDS shards of $SCENARIO into $WORK/shard-0..$((SH
 # sh expands the shard folders in the container, so the command stays short
 # however many shards there are; merge checks that all SHARDS are there,
 # once each.
+# shellcheck disable=SC2016 # $1 and $2 are for the container's sh
 overrides=$(printf '{"command": ["sh", "-c", %s, "ecs-sim-merge", %s, %s]}' \
   "$(json 'exec ecs-sim merge "$1"/shard-* --out "$2"')" "$(json "$WORK")" "$(json "$OUT")")
 merge_id=$(aws batch submit-job \

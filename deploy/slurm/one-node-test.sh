@@ -90,8 +90,9 @@ cleanup() {
   trap - EXIT INT TERM HUP
   if [ -s "$SLURM_CONF" ] && [ "${#pids[@]}" -gt 0 ]; then
     # Jobs still queued or running (after an interrupt or a time-out).
-    if [ -n "$(squeue -h -o %i 2>/dev/null)" ]; then
-      scancel --quiet $(squeue -h -o %i 2>/dev/null | sort -u) 2>/dev/null
+    mapfile -t jobs < <(squeue -h -o %i 2>/dev/null | sort -u)
+    if [ "${#jobs[@]}" -gt 0 ]; then
+      scancel --quiet "${jobs[@]}" 2>/dev/null
       for _ in $(seq 20); do [ -z "$(squeue -h -o %i 2>/dev/null)" ] && break; sleep 0.5; done
     fi
   fi
@@ -246,8 +247,9 @@ done < <(job_states "$jobid")
 [ "$seen" = "$COUNT" ] || fail "slurmctld lists $seen tasks of job $jobid, not $COUNT"
 [ "$failed" = 0 ] || fail "$failed of $COUNT array tasks did not complete (their logs are below)"
 read -r _ merge_state merge_code < <(job_states "$merge_job") || true
-[ "${merge_state:-}" = COMPLETED ] && [ "$merge_rc" = 0 ] ||
+if [ "${merge_state:-}" != COMPLETED ] || [ "$merge_rc" != 0 ]; then
   fail "the merge job ${merge_job:-?} is ${merge_state:-unknown} (exit ${merge_code:-?}; sbatch --wait exit $merge_rc)"
+fi
 for ((i = 0; i < COUNT; i++)); do
   [ -f "$work/shard-$i/shard.json" ] || fail "shard $i wrote no shard.json"
 done
@@ -274,7 +276,7 @@ expect_exit2() {
     cat "$tmp/log/refused.out"
     fail "merge with $what exited $rc, not 2"
   fi
-  say "merge with $what: exit 2 ($(grep -m1 -i 'error' "$tmp/log/refused.out" | cut -c1-90))"
+  say "merge with $what: exit 2 ($(grep -m1 -i 'error' "$tmp/log/refused.out" | cut -c1-120))"
 }
 shards=()
 for ((i = 0; i < COUNT; i++)); do shards+=("$work/shard-$i"); done

@@ -1,5 +1,5 @@
 //! The command line: the parser, one module per subcommand (`run`,
-//! `merge`, `check`, `validate`, `trace stats`; `completions` and `schema` are a few
+//! `merge`, `optimize`, `check`, `validate`, `trace stats`; `completions` and `schema` are a few
 //! lines here), the global `-v`/`-q` flags, and the exit codes.
 
 use crate::error::Error;
@@ -24,12 +24,14 @@ macro_rules! out {
 // The subcommands come after the macros, which they use.
 mod check;
 mod merge;
+mod optimize;
 mod run;
 mod trace;
 mod validate;
 
 use check::CheckArgs;
 use merge::MergeArgs;
+use optimize::OptimizeArgs;
 use run::RunArgs;
 use trace::StatsArgs;
 use validate::ValidateArgs;
@@ -94,6 +96,10 @@ pub(crate) enum Command {
     /// scenario with a [sweep] section runs every variant and replication and
     /// also writes variants.csv, runs.csv, charts and report.md.
     Run(RunArgs),
+    /// Search for the cheapest configuration that meets the constraints of
+    /// the scenario's [optimize] section; writes explored.csv, frontier.csv,
+    /// runs.csv, best.toml and the report.
+    Optimize(OptimizeArgs),
     /// Combine the shard folders of a sweep run with `run --shard` into the
     /// outputs a one-machine run writes, byte for byte.
     Merge(MergeArgs),
@@ -157,6 +163,7 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Run(args) => run::run(args, verbosity),
         Command::Merge(args) => merge::merge(args, verbosity),
+        Command::Optimize(args) => optimize::optimize(args, verbosity),
         Command::Check(args) => check::check(args, verbosity),
         Command::Validate(args) => validate::validate(args, verbosity),
         Command::Trace { command: TraceCommand::Stats(args) } => trace::stats(args, verbosity),

@@ -21,6 +21,7 @@ mod validate;
 pub mod workload_spec;
 
 use crate::catalog::fargate::FargatePricing;
+use crate::digest::sha256_hex;
 use crate::engine::SimDuration;
 use crate::error::{suggest_for_unknown, InputError};
 use crate::model::ProviderShare;
@@ -205,6 +206,67 @@ pub fn read_text(path: &Path) -> Result<String, InputError> {
         InputError::new(path, format!("cannot read the scenario: {e}"))
             .help("check the path; scenarios are TOML files such as scenarios/quickstart.toml")
     })
+}
+
+/// The file references of a scenario's TOML, as written:
+/// `cluster.instance_catalog`, each `task_definition` and `service` `file`,
+/// each service's `demand.file`, each workload's `trace`.
+fn file_references(scenario: &mut toml::Table) -> Vec<&mut String> {
+    let mut found = Vec::new();
+    for (section, value) in scenario.iter_mut() {
+        match (section.as_str(), value) {
+            ("cluster", toml::Value::Table(cluster)) => {
+                if let Some(toml::Value::String(path)) = cluster.get_mut("instance_catalog") {
+                    found.push(path);
+                }
+            }
+            (array @ ("task_definition" | "service" | "workload"), toml::Value::Array(items)) => {
+                let file_key = if array == "workload" { "trace" } else { "file" };
+                for item in items.iter_mut().filter_map(toml::Value::as_table_mut) {
+                    for (key, value) in item.iter_mut() {
+                        match (key.as_str(), value) {
+                            (key, toml::Value::String(path)) if key == file_key => found.push(path),
+                            ("demand", toml::Value::Table(demand)) if array == "service" => {
+                                if let Some(toml::Value::String(path)) = demand.get_mut("file") {
+                                    found.push(path);
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// Makes the relative file references of a scenario's TOML absolute, from
+/// `base` (the folder they were relative to), so the scenario can be written
+/// and run elsewhere.
+pub fn anchor_file_references(scenario: &mut toml::Table, base: &Path) {
+    for path in file_references(scenario) {
+        if Path::new(path.as_str()).is_relative() {
+            *path = base.join(path.as_str()).to_string_lossy().into_owned();
+        }
+    }
+}
+
+/// SHA-256 over the files a scenario's TOML names, each read from `base`
+/// (its folder) where relative: what, besides the scenario's own text, its
+/// runs read. A file that cannot be read counts by its name alone.
+pub fn referenced_files_sha256(scenario: &toml::Table, base: &Path) -> String {
+    let mut scenario = scenario.clone();
+    let mut names: Vec<String> = file_references(&mut scenario).into_iter().map(|p| p.clone()).collect();
+    names.sort();
+    names.dedup();
+    let mut listing = String::new();
+    for name in names {
+        let digest = std::fs::read(base.join(&name)).map(|bytes| sha256_hex(&bytes));
+        listing.push_str(&format!("{name} {}\n", digest.unwrap_or_else(|_| "unreadable".into())));
+    }
+    sha256_hex(listing.as_bytes())
 }
 
 /// Turns a TOML syntax or shape error into an [`InputError`], with its line

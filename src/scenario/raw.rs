@@ -40,6 +40,8 @@ pub struct RawScenario {
     pub slo: Option<RawSlo>,
     /// `[sweep]`: read by [`crate::sweep`]; ignored by validation.
     pub sweep: Option<toml::Value>,
+    /// `[optimize]`: read by [`crate::optimize`]; ignored by validation.
+    pub optimize: Option<toml::Value>,
 }
 
 /// `[simulation]`.

@@ -26,6 +26,7 @@
 //! `derive_seed(scenario seed, i)`, so every run can be replayed alone
 //! (`--only VARIANT`), and outputs do not depend on the number of threads.
 
+use crate::digest::sha256_hex;
 use crate::engine::derive_seed;
 use crate::error::{best_match, Error, InputError};
 use crate::scenario::{toml_error, Scenario};
@@ -36,13 +37,14 @@ mod patch;
 mod render;
 mod run;
 mod shard;
-mod spec;
+pub(crate) mod spec;
 
 pub use aggregate::{CellStats, Metric, MetricStats, VariantStats, METRICS};
 pub use patch::apply_setting;
 pub use render::{comparison_header, to_json, to_text, SWEEP_FILES, VARIANTS_HEADER};
 pub use run::{run_dir, RunRecord};
 pub use shard::{merge, Shard, SHARD_INDEX_VARIABLES, SHARD_MANIFEST};
+pub(crate) use spec::build_variant;
 use spec::{build_variants, parse_spec};
 pub use spec::{Condition, FloorMetric, FloorRule, Objective, Setting, SweepSpec};
 
@@ -74,7 +76,9 @@ pub struct Sweep {
     pub spec: SweepSpec,
     /// Every variant, in index order.
     pub variants: Vec<Variant>,
-    /// SHA-256 of the scenario file's text, in hex.
+    /// SHA-256 of the scenario file's text and of the files it names
+    /// (traces, demand curves, task and service definitions, the instance
+    /// catalog), in hex.
     pub text_sha256: String,
     /// Whether bad trace rows are fatal (`--strict`).
     pub strict: bool,
@@ -102,7 +106,11 @@ pub fn load(path: &Path) -> Result<Loaded, InputError> {
     };
     let spec = parse_spec(raw, path)?;
     let variants = build_variants(&root, &spec, path)?;
-    let text_sha256 = shard::sha256_hex(text.as_bytes());
+    let base_dir = path.parent().unwrap_or(Path::new("."));
+    let text_sha256 = sha256_hex(
+        format!("{}\n{}", sha256_hex(text.as_bytes()), crate::scenario::referenced_files_sha256(&root, base_dir))
+            .as_bytes(),
+    );
     Ok(Loaded::Sweep(Box::new(Sweep { base, spec, variants, text_sha256, strict: false })))
 }
 
@@ -118,17 +126,18 @@ impl Sweep {
         self.variants.iter_mut().flat_map(|v| &mut v.scenarios).for_each(Scenario::make_traces_strict);
     }
 
-    /// What identifies the runs of this sweep: the scenario text, the seed,
-    /// `--strict` and the ecs-sim version. Shards of one sweep share it.
+    /// What identifies the runs of this sweep: the scenario text and the
+    /// files it names, the seed, `--strict` and the ecs-sim version. Shards
+    /// of one sweep share it.
     pub fn digest(&self) -> String {
         let identity = format!(
-            "ecs-sim {}\nscenario sha256 {}\nseed {}\nstrict {}\n",
+            "ecs-sim {}\nscenario and files sha256 {}\nseed {}\nstrict {}\n",
             env!("CARGO_PKG_VERSION"),
             self.text_sha256,
             self.base.seed,
             self.strict
         );
-        shard::sha256_hex(identity.as_bytes())
+        sha256_hex(identity.as_bytes())
     }
 
     /// Runs in the whole sweep.

@@ -4,7 +4,7 @@
 use super::{Shard, Sweep, Variant};
 use crate::error::Error;
 use crate::output::charts::RunSeries;
-use crate::record::RunSummary;
+use crate::record::{RunResult, RunSummary};
 use crate::scenario::RunFiles;
 use crate::simulation::run_scenario;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -131,23 +131,37 @@ fn execute_run(
     if let Some(dir) = &dir {
         crate::output::write_run_files(&scenario, &result, dir, scenario.run_files)?;
     }
-    let availability_pct = result.summary.availability_pct();
-    let task_wait_s = result.summary.task_wait.map(|q| q.map(|d| d.as_secs_f64()));
-    let series = RunSeries::of(&result);
-    let service_costs = result.services.iter().map(|s| s.cost_usd).collect();
-    let summary = result.summary;
-    Ok(RunRecord {
-        run,
-        variant: variant.index,
-        condition,
-        replication,
-        seed,
-        dir,
-        cost_usd: summary.costs.total(),
-        availability_pct,
-        task_wait_s,
-        summary,
-        service_costs,
-        series,
-    })
+    Ok(RunRecord::of(run, (variant.index, condition, replication), seed, dir, result))
+}
+
+impl RunRecord {
+    /// What the comparison keeps of a finished run: run index `run` of
+    /// `(option, condition, replication)`, with its seed and files' folder.
+    pub(crate) fn of(
+        run: u64,
+        (variant, condition, replication): (usize, usize, u32),
+        seed: u64,
+        dir: Option<PathBuf>,
+        result: RunResult,
+    ) -> RunRecord {
+        let availability_pct = result.summary.availability_pct();
+        let task_wait_s = result.summary.task_wait.map(|q| q.map(|d| d.as_secs_f64()));
+        let series = RunSeries::of(&result);
+        let service_costs = result.services.iter().map(|s| s.cost_usd).collect();
+        let summary = result.summary;
+        RunRecord {
+            run,
+            variant,
+            condition,
+            replication,
+            seed,
+            dir,
+            cost_usd: summary.costs.total(),
+            availability_pct,
+            task_wait_s,
+            summary,
+            service_costs,
+            series,
+        }
+    }
 }

@@ -15,7 +15,6 @@ use super::run::{output_error, RunRecord};
 use super::{finish, load, Loaded, Sweep, SweepOutcome};
 use crate::error::{Error, InputError};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
@@ -46,7 +45,8 @@ pub struct Shard {
 
 impl Shard {
     /// Reads `INDEX/COUNT`, or `auto/COUNT` with the index taken from the
-    /// first of [`SHARD_INDEX_VARIABLES`] that is set (`env` looks one up).
+    /// first of [`SHARD_INDEX_VARIABLES`] that is set and not empty (`env`
+    /// looks one up).
     pub fn parse(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Shard, String> {
         let usage = "write `--shard INDEX/COUNT` with 0 <= INDEX < COUNT, e.g. `--shard 0/4`, or `--shard auto/4` \
                      to take INDEX from JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX or SLURM_ARRAY_TASK_ID";
@@ -58,8 +58,9 @@ impl Shard {
             _ => return Err(format!("the shard count `{count}` is not a whole number of at least 1; {usage}")),
         };
         let (index, from) = if index.trim() == "auto" {
-            let Some((name, value)) =
-                SHARD_INDEX_VARIABLES.iter().find_map(|&name| env(name).map(|value| (name, value)))
+            let Some((name, value)) = SHARD_INDEX_VARIABLES
+                .iter()
+                .find_map(|&name| env(name).filter(|v| !v.trim().is_empty()).map(|value| (name, value)))
             else {
                 return Err(format!(
                     "`--shard auto/{count}` needs the shard index in one of {}, and none is set; {usage}",
@@ -86,11 +87,6 @@ impl std::fmt::Display for Shard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}", self.index, self.count)
     }
-}
-
-/// SHA-256 of `bytes`, as lowercase hex.
-pub(super) fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What a shard folder says about itself.

@@ -134,6 +134,9 @@ pub struct SweepSpec {
     pub availability_tolerance_points: f64,
     /// The settings, in file order.
     pub settings: Vec<Setting>,
+    /// What errors call a setting and a condition (`sweep.setting`,
+    /// `sweep.condition`; `optimize.variable`, `optimize.condition`).
+    pub sections: [&'static str; 2],
 }
 
 #[derive(Debug, Deserialize)]
@@ -153,22 +156,24 @@ pub(super) struct RawSweep {
     conditions: Vec<RawCondition>,
 }
 
+/// A `[[sweep.condition]]` as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawCondition {
+pub(crate) struct RawCondition {
     label: Option<String>,
     weight: Option<f64>,
     #[serde(default)]
     set: toml::Table,
 }
 
+/// A `[[sweep.setting]]` as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawSetting {
-    path: Option<String>,
-    paths: Option<Vec<String>>,
-    labels: Option<Vec<String>>,
-    values: Vec<toml::Value>,
+pub(crate) struct RawSetting {
+    pub(crate) path: Option<String>,
+    pub(crate) paths: Option<Vec<String>>,
+    pub(crate) labels: Option<Vec<String>>,
+    pub(crate) values: Vec<toml::Value>,
 }
 
 pub(super) fn sweep_error(path: &Path, field: &str, message: impl Into<String>) -> InputError {
@@ -231,49 +236,16 @@ pub(super) fn parse_spec(raw: toml::Value, path: &Path) -> Result<SweepSpec, Inp
                 .help("use \"every_condition\" (the default) or \"weighted\""));
         }
     };
-    let conditions = parse_conditions(raw.conditions, path)?;
+    let conditions = parse_conditions(raw.conditions, "sweep.condition", path)?;
     let cost_tolerance_pct = number("sweep.cost_tolerance_pct", raw.cost_tolerance_pct, 2.0, 1000.0)?;
     let availability_tolerance_points =
         number("sweep.availability_tolerance_points", raw.availability_tolerance_points, 0.1, 100.0)?;
-    let mut settings = Vec::new();
-    for (i, setting) in raw.settings.into_iter().enumerate() {
-        let field = |name: &str| format!("sweep.setting[{i}].{name}");
-        let paths = match (setting.path, setting.paths) {
-            (Some(one), None) => vec![one],
-            (None, Some(many)) if !many.is_empty() => many,
-            (Some(_), Some(_)) => {
-                return Err(sweep_error(path, &field("path"), "give `path` or `paths`, not both"));
-            }
-            _ => {
-                return Err(sweep_error(path, &field("path"), "the setting names no path")
-                    .help("e.g. path = \"workload.web.run_task.placementStrategy\""));
-            }
-        };
-        for p in &paths {
-            segments(p).map_err(|e| sweep_error(path, &field("path"), e))?;
-        }
-        if setting.values.is_empty() {
-            return Err(sweep_error(path, &field("values"), "list at least one value"));
-        }
-        let labels = match setting.labels {
-            Some(labels) if labels.len() != setting.values.len() => {
-                return Err(sweep_error(
-                    path,
-                    &field("labels"),
-                    format!("{} labels for {} values; give one label per value", labels.len(), setting.values.len()),
-                ));
-            }
-            Some(labels) => labels,
-            None => (0..setting.values.len()).map(|v| format!("v{v}")).collect(),
-        };
-        for (j, label) in labels.iter().enumerate() {
-            check_label(path, &field("labels"), label)?;
-            if labels[..j].contains(label) {
-                return Err(sweep_error(path, &field("labels"), format!("two values are labelled `{label}`")));
-            }
-        }
-        settings.push(Setting { paths, labels, values: setting.values });
-    }
+    let settings = raw
+        .settings
+        .into_iter()
+        .enumerate()
+        .map(|(i, setting)| parse_setting(setting, &format!("sweep.setting[{i}]"), path))
+        .collect::<Result<Vec<_>, _>>()?;
     let variants = settings.iter().try_fold(1usize, |n, s| n.checked_mul(s.values.len()));
     let cells = variants.and_then(|n| n.checked_mul(conditions.len().max(1)));
     match (variants, cells) {
@@ -312,7 +284,49 @@ pub(super) fn parse_spec(raw: toml::Value, path: &Path) -> Result<SweepSpec, Inp
         cost_tolerance_pct,
         availability_tolerance_points,
         settings,
+        sections: ["sweep.setting", "sweep.condition"],
     })
+}
+
+/// Reads one `[[sweep.setting]]` (or another section of the same shape,
+/// named by `field`, e.g. `optimize.variable[2]`).
+pub(crate) fn parse_setting(setting: RawSetting, field: &str, path: &Path) -> Result<Setting, InputError> {
+    let field = |name: &str| format!("{field}.{name}");
+    let paths = match (setting.path, setting.paths) {
+        (Some(one), None) => vec![one],
+        (None, Some(many)) if !many.is_empty() => many,
+        (Some(_), Some(_)) => {
+            return Err(sweep_error(path, &field("path"), "give `path` or `paths`, not both"));
+        }
+        _ => {
+            return Err(sweep_error(path, &field("path"), "the setting names no path")
+                .help("e.g. path = \"workload.web.run_task.placementStrategy\""));
+        }
+    };
+    for p in &paths {
+        segments(p).map_err(|e| sweep_error(path, &field("path"), e))?;
+    }
+    if setting.values.is_empty() {
+        return Err(sweep_error(path, &field("values"), "list at least one value"));
+    }
+    let labels = match setting.labels {
+        Some(labels) if labels.len() != setting.values.len() => {
+            return Err(sweep_error(
+                path,
+                &field("labels"),
+                format!("{} labels for {} values; give one label per value", labels.len(), setting.values.len()),
+            ));
+        }
+        Some(labels) => labels,
+        None => (0..setting.values.len()).map(|v| format!("v{v}")).collect(),
+    };
+    for (j, label) in labels.iter().enumerate() {
+        check_label(path, &field("labels"), label)?;
+        if labels[..j].contains(label) {
+            return Err(sweep_error(path, &field("labels"), format!("two values are labelled `{label}`")));
+        }
+    }
+    Ok(Setting { paths, labels, values: setting.values })
 }
 
 /// Label rules shared by setting values and conditions: they name folders.
@@ -330,10 +344,16 @@ fn check_label(path: &Path, field: &str, label: &str) -> Result<(), InputError> 
     }
 }
 
-fn parse_conditions(raw: Vec<RawCondition>, path: &Path) -> Result<Vec<Condition>, InputError> {
+/// Reads the conditions of a section (`section` names them in errors, e.g.
+/// `sweep.condition`).
+pub(crate) fn parse_conditions(
+    raw: Vec<RawCondition>,
+    section: &str,
+    path: &Path,
+) -> Result<Vec<Condition>, InputError> {
     let mut conditions: Vec<Condition> = Vec::new();
     for (i, condition) in raw.into_iter().enumerate() {
-        let field = |name: &str| format!("sweep.condition[{i}].{name}");
+        let field = |name: &str| format!("{section}[{i}].{name}");
         let label = condition.label.ok_or_else(|| {
             sweep_error(path, &field("label"), "the condition has no label")
                 .help("e.g. label = \"zone-outage\"; every option runs under every condition")
@@ -350,8 +370,9 @@ fn parse_conditions(raw: Vec<RawCondition>, path: &Path) -> Result<Vec<Condition
         let mut set = Vec::new();
         for (key, value) in condition.set {
             segments(&key).map_err(|e| sweep_error(path, &field("set"), e))?;
-            if segments(&key).map(|s| s.first().map(String::as_str) == Some("sweep")).unwrap_or(false) {
-                return Err(sweep_error(path, &field("set"), "a condition cannot set the sweep itself"));
+            let first = segments(&key).ok().and_then(|s| s.first().cloned());
+            if matches!(first.as_deref(), Some("sweep" | "optimize")) {
+                return Err(sweep_error(path, &field("set"), "a condition cannot set the sweep or the search itself"));
             }
             set.push((key, value));
         }
@@ -360,69 +381,75 @@ fn parse_conditions(raw: Vec<RawCondition>, path: &Path) -> Result<Vec<Condition
     Ok(conditions)
 }
 
+/// Option `index` of the settings' cartesian product (the last setting
+/// varying fastest), validated under every condition.
+pub(crate) fn build_variant(
+    root: &toml::Table,
+    spec: &SweepSpec,
+    index: usize,
+    path: &Path,
+) -> Result<Variant, InputError> {
+    // Mixed radix: the last setting varies fastest.
+    let mut choices = vec![0; spec.settings.len()];
+    let mut rest = index;
+    for (s, setting) in spec.settings.iter().enumerate().rev() {
+        choices[s] = rest % setting.values.len();
+        rest /= setting.values.len();
+    }
+    let mut value = toml::Value::Table(root.clone());
+    let mut labels = Vec::new();
+    for (s, (setting, &choice)) in spec.settings.iter().zip(&choices).enumerate() {
+        for (p, setting_path) in setting.paths.iter().enumerate() {
+            apply_setting(&mut value, setting_path, setting.values[choice].clone()).map_err(|e| {
+                let section = spec.sections[0];
+                let field = if setting.paths.len() == 1 {
+                    format!("{section}[{s}].path")
+                } else {
+                    format!("{section}[{s}].paths[{p}]")
+                };
+                InputError { file: path.to_path_buf(), location: Some(format!("field `{field}`")), ..e }
+            })?;
+        }
+        labels.push(setting.labels[choice].clone());
+    }
+    let label = if labels.is_empty() { "base".to_string() } else { labels.join("+") };
+    let mut what: Vec<String> = spec
+        .settings
+        .iter()
+        .zip(&choices)
+        .map(|(setting, &c)| format!("{} = {}", setting.paths.join(", "), setting.values[c]))
+        .collect();
+    let mut scenarios = Vec::with_capacity(spec.conditions.len());
+    for (c, condition) in spec.conditions.iter().enumerate() {
+        let mut value = value.clone();
+        for (key, set) in &condition.set {
+            apply_setting(&mut value, key, set.clone()).map_err(|e| InputError {
+                file: path.to_path_buf(),
+                location: Some(format!("field `{}[{c}].set`", spec.sections[1])),
+                ..e
+            })?;
+        }
+        let under =
+            if spec.declares_conditions { format!(" under condition `{}`", condition.label) } else { String::new() };
+        let scenario = Scenario::from_toml_value(value, path).map_err(|e| {
+            what.extend(condition.set.iter().map(|(key, v)| format!("{key} = {v}")));
+            InputError {
+                message: format!("sweep option `{label}`{under}: {}", e.message),
+                help: Some(match e.help {
+                    Some(help) => format!("{help}\n  the run sets {}", what.join("; ")),
+                    None => format!("the run sets {}", what.join("; ")),
+                }),
+                ..e
+            }
+        })?;
+        scenarios.push(scenario);
+    }
+    Ok(Variant { index, label, choices, scenarios })
+}
+
 pub(super) fn build_variants(root: &toml::Table, spec: &SweepSpec, path: &Path) -> Result<Vec<Variant>, InputError> {
     let count: usize = spec.settings.iter().map(|s| s.values.len()).product();
-    let mut variants = Vec::with_capacity(count);
-    for index in 0..count {
-        // Mixed radix: the last setting varies fastest.
-        let mut choices = vec![0; spec.settings.len()];
-        let mut rest = index;
-        for (s, setting) in spec.settings.iter().enumerate().rev() {
-            choices[s] = rest % setting.values.len();
-            rest /= setting.values.len();
-        }
-        let mut value = toml::Value::Table(root.clone());
-        let mut labels = Vec::new();
-        for (s, (setting, &choice)) in spec.settings.iter().zip(&choices).enumerate() {
-            for (p, setting_path) in setting.paths.iter().enumerate() {
-                apply_setting(&mut value, setting_path, setting.values[choice].clone()).map_err(|e| {
-                    let field = if setting.paths.len() == 1 {
-                        format!("sweep.setting[{s}].path")
-                    } else {
-                        format!("sweep.setting[{s}].paths[{p}]")
-                    };
-                    InputError { file: path.to_path_buf(), location: Some(format!("field `{field}`")), ..e }
-                })?;
-            }
-            labels.push(setting.labels[choice].clone());
-        }
-        let label = if labels.is_empty() { "base".to_string() } else { labels.join("+") };
-        let mut what: Vec<String> = spec
-            .settings
-            .iter()
-            .zip(&choices)
-            .map(|(setting, &c)| format!("{} = {}", setting.paths.join(", "), setting.values[c]))
-            .collect();
-        let mut scenarios = Vec::with_capacity(spec.conditions.len());
-        for (c, condition) in spec.conditions.iter().enumerate() {
-            let mut value = value.clone();
-            for (key, set) in &condition.set {
-                apply_setting(&mut value, key, set.clone()).map_err(|e| InputError {
-                    file: path.to_path_buf(),
-                    location: Some(format!("field `sweep.condition[{c}].set`")),
-                    ..e
-                })?;
-            }
-            let under = if spec.declares_conditions {
-                format!(" under condition `{}`", condition.label)
-            } else {
-                String::new()
-            };
-            let scenario = Scenario::from_toml_value(value, path).map_err(|e| {
-                what.extend(condition.set.iter().map(|(key, v)| format!("{key} = {v}")));
-                InputError {
-                    message: format!("sweep option `{label}`{under}: {}", e.message),
-                    help: Some(match e.help {
-                        Some(help) => format!("{help}\n  the run sets {}", what.join("; ")),
-                        None => format!("the run sets {}", what.join("; ")),
-                    }),
-                    ..e
-                }
-            })?;
-            scenarios.push(scenario);
-        }
-        variants.push(Variant { index, label, choices, scenarios });
-    }
+    let variants = (0..count).map(|index| build_variant(root, spec, index, path)).collect::<Result<Vec<_>, _>>()?;
     if let Some(baseline) = &spec.baseline {
         if !variants.iter().any(|v| &v.label == baseline) {
             let labels: Vec<&str> = variants.iter().map(|v| v.label.as_str()).collect();
