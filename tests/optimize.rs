@@ -166,6 +166,8 @@ fn bad_sections_are_invalid_input_naming_the_field() {
         (format!("[optimize]\nsearch = \"random\"\n{variable}"), "optimize.search"),
         (format!("[optimize]\nbudget_runs = 0\n{variable}"), "optimize.budget_runs"),
         (format!("[sweep]\nreplications = 2\n[optimize]\n{variable}"), "both [sweep] and [optimize]"),
+        ("[optimize]\n[[optimize.variable]]\npath = \"service.webb.desiredCount\"\nvalues = [4, 6]\n".to_string(), "optimize.variable[0].path"),
+        ("[optimize]\n[[optimize.variable]]\npath = \"service.web.desiredCount\"\nvalues = [\"four\"]\n".to_string(), "search option `v0`"),
     ];
     for (section, says) in cases {
         let path = with_section(root.path(), &section);

@@ -28,6 +28,28 @@ pub(super) fn validate(args: ValidateArgs, verbosity: Verbosity) -> Result<i32, 
         return Ok(0);
     }
     match loaded {
+        Loaded::Single(scenario) if crate::optimize::declares_search(&args.scenario) => {
+            let problem = crate::optimize::load(&args.scenario)?;
+            out!("{}", describe(&scenario));
+            let spec = &problem.spec;
+            outln!(
+                "  search: {} option(s) of {} variable(s); the full grid is {} runs, the budget {} runs",
+                spec.options(),
+                spec.sweep.settings.len(),
+                spec.grid_runs(),
+                spec.budget_runs
+            );
+            for (setting, monotone) in spec.sweep.settings.iter().zip(&spec.monotone) {
+                let how = if *monotone { ", monotone (bisected)" } else { "" };
+                outln!("    variable {}: {}{how}", setting.paths.join(", "), setting.labels.join(" | "));
+            }
+            for constraint in &spec.constraints {
+                outln!("    constraint {} under every condition", constraint.describe());
+            }
+            for condition in &spec.sweep.conditions {
+                outln!("    condition `{}` (weight {})", condition.label, condition.weight);
+            }
+        }
         Loaded::Single(scenario) => out!("{}", describe(&scenario)),
         Loaded::Sweep(sweep) => {
             out!("{}", describe(&sweep.base));

@@ -83,7 +83,20 @@ pub fn load(path: &Path) -> Result<Problem, InputError> {
     let base_dir = path.parent().unwrap_or(Path::new("."));
     let files = crate::scenario::referenced_files_sha256(&root, base_dir);
     let text_sha256 = sha256_hex(format!("{}\n{files}", sha256_hex(text.as_bytes())).as_bytes());
-    Ok(Problem { base, root, spec, text_sha256 })
+    let problem = Problem { base, root, spec, text_sha256 };
+    // Every option sets the same paths: the first and the last show a bad
+    // path or a bad value type before any run.
+    problem.variant(0)?;
+    problem.variant(problem.spec.options() - 1)?;
+    Ok(problem)
+}
+
+/// Whether the scenario file has an `[optimize]` section (read as TOML only).
+pub fn declares_search(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| toml::from_str::<toml::Table>(&text).ok())
+        .is_some_and(|table| table.contains_key("optimize"))
 }
 
 impl Problem {

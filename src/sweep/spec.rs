@@ -431,10 +431,11 @@ pub(crate) fn build_variant(
         }
         let under =
             if spec.declares_conditions { format!(" under condition `{}`", condition.label) } else { String::new() };
+        let kind = if spec.sections[0].starts_with("optimize") { "search option" } else { "sweep option" };
         let scenario = Scenario::from_toml_value(value, path).map_err(|e| {
             what.extend(condition.set.iter().map(|(key, v)| format!("{key} = {v}")));
             InputError {
-                message: format!("sweep option `{label}`{under}: {}", e.message),
+                message: format!("{kind} `{label}`{under}: {}", e.message),
                 help: Some(match e.help {
                     Some(help) => format!("{help}\n  the run sets {}", what.join("; ")),
                     None => format!("the run sets {}", what.join("; ")),
