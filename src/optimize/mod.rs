@@ -63,7 +63,7 @@ pub struct Problem {
     /// The `[optimize]` section.
     pub spec: OptimizeSpec,
     /// SHA-256 of the scenario file's text and of the files it names, in hex.
-    text_sha256: String,
+    inputs_sha256: String,
 }
 
 /// Reads a scenario with an `[optimize]` section.
@@ -80,10 +80,11 @@ pub fn load(path: &Path) -> Result<Problem, InputError> {
             .help("add one (docs/scenario.md, \"[optimize]\"), or run the scenario with `ecs-sim run`"));
     };
     let spec = spec::parse_spec(raw, path)?;
-    let base_dir = path.parent().unwrap_or(Path::new("."));
-    let files = crate::scenario::referenced_files_sha256(&root, base_dir);
-    let text_sha256 = sha256_hex(format!("{}\n{files}", sha256_hex(text.as_bytes())).as_bytes());
-    let problem = Problem { base, root, spec, text_sha256 };
+    let files = crate::scenario::data_files(&root, path.parent().unwrap_or(Path::new(".")));
+    let inputs_sha256 = sha256_hex(
+        format!("{}\n{}", sha256_hex(text.as_bytes()), crate::scenario::data_files_sha256(&files)).as_bytes(),
+    );
+    let problem = Problem { base, root, spec, inputs_sha256 };
     // Every option sets the same paths: the first and the last show a bad
     // path or a bad value type before any run.
     problem.variant(0)?;
@@ -114,9 +115,9 @@ impl Problem {
     /// search kind and the ecs-sim version.
     pub fn digest(&self) -> String {
         let identity = format!(
-            "ecs-sim {} optimize\nscenario sha256 {}\nseed {}\nsearch {:?}\n",
+            "ecs-sim {} optimize\nscenario and files sha256 {}\nseed {}\nsearch {:?}\n",
             env!("CARGO_PKG_VERSION"),
-            self.text_sha256,
+            self.inputs_sha256,
             self.base.seed,
             self.spec.search
         );

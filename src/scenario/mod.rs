@@ -253,17 +253,29 @@ pub fn anchor_file_references(scenario: &mut toml::Table, base: &Path) {
     }
 }
 
-/// SHA-256 over the files a scenario's TOML names, each read from `base`
-/// (its folder) where relative: what, besides the scenario's own text, its
-/// runs read. A file that cannot be read counts by its name alone.
-pub fn referenced_files_sha256(scenario: &toml::Table, base: &Path) -> String {
+/// The files a scenario's TOML names, each as written and as read (from
+/// `base`, its folder, where relative), sorted and without repeats.
+pub fn data_files(scenario: &toml::Table, base: &Path) -> Vec<(String, PathBuf)> {
     let mut scenario = scenario.clone();
     let mut names: Vec<String> = file_references(&mut scenario).into_iter().map(|p| p.clone()).collect();
     names.sort();
     names.dedup();
+    names
+        .into_iter()
+        .map(|name| {
+            let path = base.join(&name);
+            (name, path)
+        })
+        .collect()
+}
+
+/// SHA-256 over `files` (from [`data_files`]): each name with the digest of
+/// its contents, so that two copies of a scenario whose traces differ tell
+/// apart. A file that cannot be read counts by its name alone.
+pub fn data_files_sha256(files: &[(String, PathBuf)]) -> String {
     let mut listing = String::new();
-    for name in names {
-        let digest = std::fs::read(base.join(&name)).map(|bytes| sha256_hex(&bytes));
+    for (name, path) in files {
+        let digest = std::fs::read(path).map(|bytes| sha256_hex(&bytes));
         listing.push_str(&format!("{name} {}\n", digest.unwrap_or_else(|_| "unreadable".into())));
     }
     sha256_hex(listing.as_bytes())

@@ -30,7 +30,7 @@ use crate::digest::sha256_hex;
 use crate::engine::derive_seed;
 use crate::error::{best_match, Error, InputError};
 use crate::scenario::{toml_error, Scenario};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 mod aggregate;
 mod patch;
@@ -76,10 +76,11 @@ pub struct Sweep {
     pub spec: SweepSpec,
     /// Every variant, in index order.
     pub variants: Vec<Variant>,
-    /// SHA-256 of the scenario file's text and of the files it names
-    /// (traces, demand curves, task and service definitions, the instance
-    /// catalog), in hex.
+    /// SHA-256 of the scenario file's text, in hex.
     pub text_sha256: String,
+    /// The files the scenario names (traces, demand curves, task and
+    /// service definitions, the instance catalog), as written and as read.
+    pub data_files: Vec<(String, PathBuf)>,
     /// Whether bad trace rows are fatal (`--strict`).
     pub strict: bool,
 }
@@ -106,12 +107,9 @@ pub fn load(path: &Path) -> Result<Loaded, InputError> {
     };
     let spec = parse_spec(raw, path)?;
     let variants = build_variants(&root, &spec, path)?;
-    let base_dir = path.parent().unwrap_or(Path::new("."));
-    let text_sha256 = sha256_hex(
-        format!("{}\n{}", sha256_hex(text.as_bytes()), crate::scenario::referenced_files_sha256(&root, base_dir))
-            .as_bytes(),
-    );
-    Ok(Loaded::Sweep(Box::new(Sweep { base, spec, variants, text_sha256, strict: false })))
+    let text_sha256 = sha256_hex(text.as_bytes());
+    let data_files = crate::scenario::data_files(&root, path.parent().unwrap_or(Path::new(".")));
+    Ok(Loaded::Sweep(Box::new(Sweep { base, spec, variants, text_sha256, data_files, strict: false })))
 }
 
 impl Sweep {
@@ -128,12 +126,14 @@ impl Sweep {
 
     /// What identifies the runs of this sweep: the scenario text and the
     /// files it names, the seed, `--strict` and the ecs-sim version. Shards
-    /// of one sweep share it.
+    /// of one sweep share it. It reads every data file, so it is computed
+    /// only when asked for.
     pub fn digest(&self) -> String {
         let identity = format!(
-            "ecs-sim {}\nscenario and files sha256 {}\nseed {}\nstrict {}\n",
+            "ecs-sim {}\nscenario sha256 {}\nfiles sha256 {}\nseed {}\nstrict {}\n",
             env!("CARGO_PKG_VERSION"),
             self.text_sha256,
+            crate::scenario::data_files_sha256(&self.data_files),
             self.base.seed,
             self.strict
         );
