@@ -149,6 +149,13 @@ impl Catalog {
     /// Returns the number of data rows read. On error nothing is changed.
     pub fn extend_from_csv(&mut self, path: &Path) -> Result<usize, CatalogError> {
         let origin = path.display().to_string();
+        if let Some(why) = crate::error::not_a_file(path) {
+            return Err(CatalogError {
+                origin,
+                line: None,
+                message: format!("cannot open the instance type file: {why}"),
+            });
+        }
         let file = std::fs::File::open(path).map_err(|e| CatalogError {
             origin: origin.clone(),
             line: None,

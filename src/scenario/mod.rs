@@ -149,7 +149,7 @@ impl Scenario {
     /// Validates scenario text; `path` names it in errors and anchors relative paths.
     pub fn from_toml(text: &str, path: &Path) -> Result<Scenario, InputError> {
         let raw: RawScenario = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
-        Validator { path, base: path.parent().unwrap_or(Path::new(".")) }.scenario(raw)
+        Validator { path, base: path.parent().unwrap_or(Path::new(".")), text }.scenario(raw)
     }
 
     /// Validates a scenario already parsed into a TOML value (a sweep variant);
@@ -157,7 +157,7 @@ impl Scenario {
     pub fn from_toml_value(value: toml::Value, path: &Path) -> Result<Scenario, InputError> {
         // A value has no text, so the error carries no line.
         let raw: RawScenario = value.try_into().map_err(|e| toml_error(path, "", &e))?;
-        Validator { path, base: path.parent().unwrap_or(Path::new(".")) }.scenario(raw)
+        Validator { path, base: path.parent().unwrap_or(Path::new(".")), text: "" }.scenario(raw)
     }
 
     /// Makes bad rows fatal in every trace read through [`crate::traces`]
@@ -196,11 +196,16 @@ pub fn column_mapping_from_inline(text: &str, option: &str) -> Result<ColumnMapp
         }
         err
     })?;
-    Validator { path: Path::new(option), base: Path::new(".") }.columns("trace_columns", &inline.trace_columns)
+    Validator { path: Path::new(option), base: Path::new("."), text: "" }
+        .columns("trace_columns", &inline.trace_columns)
 }
 
 /// Reads a scenario file's text.
 pub fn read_text(path: &Path) -> Result<String, InputError> {
+    if let Some(why) = crate::error::not_a_file(path) {
+        return Err(InputError::new(path, format!("cannot read the scenario: {why}"))
+            .help("check the path; scenarios are TOML files such as scenarios/quickstart.toml"));
+    }
     std::fs::read_to_string(path).map_err(|e| {
         InputError::new(path, format!("cannot read the scenario: {e}"))
             .help("check the path; scenarios are TOML files such as scenarios/quickstart.toml")

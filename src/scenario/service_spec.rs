@@ -7,9 +7,9 @@ use super::raw::{RawEvent, RawFaults, RawServiceExtras, RawTaskStart};
 use super::scaling_spec::{AutoScalingSpec, CapacityProviderSpec};
 use super::service::doc as service_doc;
 use super::service::{DeploymentController, SchedulingStrategy, ServiceDef};
-use super::validate::{find_task_definition, json_file_error, Validator};
+use super::validate::{find_task_definition, json_file_error, key_line, Validator};
 use crate::engine::SimDuration;
-use crate::error::{suggest_for_unknown, InputError};
+use crate::error::{best_match, not_a_file, InputError};
 use crate::model::{LaunchType, Provider, ProviderShare};
 use crate::placement::{Constraint, Strategy};
 use crate::scenario::taskdef::TaskDef;
@@ -259,7 +259,7 @@ impl Validator<'_> {
         let (sim, ecs) = split_table(table, &TASK_START_KEYS);
         let raw: RawTaskStart = toml::Value::Table(sim)
             .try_into()
-            .map_err(|e: toml::de::Error| self.error(&field, e.message().to_string()))?;
+            .map_err(|e: toml::de::Error| self.table_error("task_definition", index, &field, e.message()))?;
         let dist = |key: &str, raw: &Option<RawDist>| -> Result<Option<Dist>, InputError> {
             raw.as_ref()
                 .map(|d| d.validate(Unit::Duration).map_err(|e| self.error(format!("{field}.{key}"), e)))
@@ -296,20 +296,28 @@ impl Validator<'_> {
         let (sim, ecs) = split_table(table, &SERVICE_KEYS);
         let extras: RawServiceExtras = toml::Value::Table(sim)
             .try_into()
-            .map_err(|e: toml::de::Error| self.error(&field, e.message().to_string()))?;
+            .map_err(|e: toml::de::Error| self.table_error("service", index, &field, e.message()))?;
         let def = match &extras.file {
             Some(file) => {
                 if !ecs.is_empty() {
                     let keys: Vec<&str> = ecs.keys().map(String::as_str).collect();
-                    return Err(self
-                        .error(
-                            &field,
-                            format!(
-                                "give the service either in `file` or inline, not both (found {})",
-                                keys.join(", ")
-                            ),
-                        )
-                        .help("simulator keys (demand, capacity_per_task, target_group, ...) may sit beside `file`"));
+                    let mut err = self.error(
+                        &field,
+                        format!("give the service either in `file` or inline, not both (found {})", keys.join(", ")),
+                    );
+                    if let Some(line) = key_line(self.text, "service", index, keys[0]) {
+                        err = err.at(format!("line {line}, field `{field}`"));
+                    }
+                    let near = keys.iter().find_map(|k| best_match(k, SERVICE_KEYS.into_iter()).map(|s| (k, s)));
+                    return Err(match near {
+                        Some((key, known)) => err.help(format!(
+                            "did you mean `{known}` for `{key}`? Simulator keys ({}) may sit beside `file`",
+                            SERVICE_KEYS.join(", ")
+                        )),
+                        None => err.help(
+                            "simulator keys (demand, capacity_per_task, target_group, ...) may sit beside `file`",
+                        ),
+                    });
                 }
                 self.service_file(&format!("{field}.file"), file, extras.select.as_deref())?
             }
@@ -321,9 +329,9 @@ impl Validator<'_> {
                 }
                 let json = serde_json::to_value(&ecs).map_err(|e| self.error(&field, e.to_string()))?;
                 let doc: service_doc::ServiceDoc = serde_json::from_value(json).map_err(|e| {
-                    let err = self.error(&field, e.to_string());
-                    match suggest_for_unknown(&e.to_string()) {
-                        Some(s) => err.help(s),
+                    let err = self.table_error("service", index, &field, &e.to_string());
+                    match err.help {
+                        Some(_) => err,
                         None => err.help("an inline service uses ECS's create-service keys, e.g. serviceName, taskDefinition, desiredCount"),
                     }
                 })?;
@@ -500,6 +508,9 @@ impl Validator<'_> {
     /// describe-services output), picking `select` when it holds several.
     fn service_file(&self, field: &str, file: &str, select: Option<&str>) -> Result<ServiceDef, InputError> {
         let path = self.resolve(file);
+        if let Some(why) = not_a_file(&path) {
+            return Err(self.error(field, why).help("paths are relative to the scenario file"));
+        }
         let text = std::fs::read_to_string(&path).map_err(|e| {
             self.error(field, format!("cannot read `{}`: {e}", path.display()))
                 .help("paths are relative to the scenario file")

@@ -8,17 +8,35 @@ use super::{FargateSpec, RunFiles, Scenario, Slo, TimingSpec};
 use crate::catalog::fargate::FargatePricing;
 use crate::catalog::Catalog;
 use crate::engine::{parse_duration, SimDuration};
-use crate::error::{suggest_for_unknown, InputError};
+use crate::error::{not_a_file, suggest_for_unknown, InputError};
 use std::path::{Path, PathBuf};
 
 pub(super) struct Validator<'a> {
     pub(super) path: &'a Path,
     pub(super) base: &'a Path,
+    /// The scenario's text, to find the line of a key in a table read as a
+    /// value (`[[service]]`, `[[task_definition]]`); empty when there is none
+    /// (a sweep variant).
+    pub(super) text: &'a str,
 }
 
 impl Validator<'_> {
     pub(super) fn error(&self, field: impl Into<String>, message: impl Into<String>) -> InputError {
         InputError::new(self.path, message).at(format!("field `{}`", field.into()))
+    }
+
+    /// An error from reading the `index`-th `[[array]]` table (named `field`)
+    /// as a value: an unknown key gets the line it is written on and, like
+    /// an unknown key anywhere else, a nearest-name suggestion.
+    pub(super) fn table_error(&self, array: &str, index: usize, field: &str, message: &str) -> InputError {
+        let mut err = self.error(field, message);
+        if let Some(line) = unknown_key(message).and_then(|key| key_line(self.text, array, index, key)) {
+            err = err.at(format!("line {line}, field `{field}`"));
+        }
+        match suggest_for_unknown(message) {
+            Some(s) => err.help(s),
+            None => err,
+        }
     }
 
     pub(super) fn resolve(&self, relative: &str) -> PathBuf {
@@ -266,6 +284,9 @@ impl Validator<'_> {
             }
             let file = file.as_str().ok_or_else(|| self.error(format!("{field}.file"), "must be a path string"))?;
             let path = self.resolve(file);
+            if let Some(why) = not_a_file(&path) {
+                return Err(self.error(format!("{field}.file"), why).help("paths are relative to the scenario file"));
+            }
             let text = std::fs::read_to_string(&path).map_err(|e| {
                 self.error(format!("{field}.file"), format!("cannot read `{}`: {e}", path.display()))
                     .help("paths are relative to the scenario file")
@@ -281,9 +302,9 @@ impl Validator<'_> {
         }
         let json = serde_json::to_value(table).map_err(|e| self.error(&field, e.to_string()))?;
         let doc: taskdef::TaskDefinitionDoc = serde_json::from_value(json).map_err(|e| {
-            let err = self.error(&field, e.to_string());
-            match suggest_for_unknown(&e.to_string()) {
-                Some(s) => err.help(s),
+            let err = self.table_error("task_definition", index, &field, &e.to_string());
+            match err.help {
+                Some(_) => err,
                 None => {
                     err.help("an inline task definition uses ECS's JSON keys, e.g. family and containerDefinitions")
                 }
@@ -291,6 +312,47 @@ impl Validator<'_> {
         })?;
         doc.validate().map_err(|e| self.error(format!("{field}.{}", e.field), e.message))
     }
+}
+
+/// The key serde's "unknown field `x`" message names.
+fn unknown_key(message: &str) -> Option<&str> {
+    let start = message.find("unknown field `")? + "unknown field `".len();
+    message[start..].find('`').map(|end| &message[start..start + end])
+}
+
+/// The 1-based line where `key` is first written inside the `index`-th
+/// `[[array]]` table of `text` (its sub-tables `[array.x]` and inline
+/// tables included), if the text has it there.
+pub(super) fn key_line(text: &str, array: &str, index: usize, key: &str) -> Option<usize> {
+    let header = format!("[[{array}]]");
+    let is_header = |line: &str| line.trim_start().starts_with(&header);
+    let mut lines = text.lines().enumerate();
+    let mut seen = 0;
+    for (_, line) in lines.by_ref() {
+        if is_header(line) {
+            if seen == index {
+                break;
+            }
+            seen += 1;
+        }
+    }
+    let is_key_at = |line: &str, at: usize| {
+        let before = line[..at].trim_end();
+        let after = line[at + key.len()..].trim_start();
+        let starts = before.is_empty() || before.ends_with(['{', ',', '.']);
+        let bare_after = after.starts_with('=') || after.starts_with('.');
+        starts && bare_after
+    };
+    for (number, line) in lines {
+        if is_header(line) {
+            return None;
+        }
+        let code = line.split('#').next().unwrap_or("");
+        if code.match_indices(key).any(|(at, _)| is_key_at(code, at)) {
+            return Some(number + 1);
+        }
+    }
+    None
 }
 
 pub(super) fn find_task_definition(defs: &[TaskDef], name: &str) -> Option<usize> {

@@ -7,7 +7,7 @@ use super::raw::{self, RawSynthetic, RawWorkload};
 use super::taskdef::TaskDef;
 use super::validate::{find_task_definition, Validator};
 use crate::engine::SimDuration;
-use crate::error::{best_match, InputError};
+use crate::error::{best_match, not_a_file, InputError};
 use crate::model::{LaunchType, MAX_CONSTRAINTS};
 use crate::placement::{Constraint, Strategy};
 use crate::traces::{ColumnMapping, TimeUnit, TraceFormat, UnitMapping, DEFAULT_REORDER_WINDOW};
@@ -222,10 +222,8 @@ impl Validator<'_> {
             match (&raw.trace, &raw.synthetic) {
                 (Some(trace), None) => {
                     let path = self.resolve(trace);
-                    if !path.is_file() {
-                        return Err(self
-                            .error(field("trace"), format!("`{}` does not exist", path.display()))
-                            .help("paths are relative to the scenario file"));
+                    if let Some(why) = not_a_file(&path) {
+                        return Err(self.error(field("trace"), why).help("paths are relative to the scenario file"));
                     }
                     self.trace_source(index, raw, path)?
                 }

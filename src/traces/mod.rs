@@ -65,7 +65,7 @@ pub use load::{read_load_series, LoadSeries};
 pub use stats::{trace_stats, TraceStats, TraceStatsBuilder};
 
 use crate::engine::{SimDuration, SimTime};
-use crate::error::InputError;
+use crate::error::{not_a_file, InputError};
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap};
 use std::fs::File;
@@ -430,6 +430,9 @@ impl TraceReader {
         }
         if let TraceFormat::Generic(mapping) = &format {
             generic::check_mapping(path, mapping)?;
+        }
+        if let Some(why) = not_a_file(path) {
+            return Err(InputError::new(path, format!("cannot open the trace: {why}")));
         }
         let file = File::open(path).map_err(|e| InputError::new(path, format!("cannot open the trace: {e}")))?;
         let gzip = path.to_string_lossy().to_ascii_lowercase().ends_with(".gz");
