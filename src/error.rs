@@ -149,6 +149,10 @@ pub fn suggest_for_unknown(message: &str) -> Option<String> {
 
 /// The candidate closest to `word`, when it is close enough to be a likely typo.
 pub fn best_match<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    // No typo is this long, and the similarity costs length × length.
+    if word.len() > QUOTE_LIMIT * 2 {
+        return None;
+    }
     candidates
         .map(|candidate| (strsim::jaro_winkler(&word.to_lowercase(), &candidate.to_lowercase()), candidate))
         .filter(|(score, _)| *score >= 0.8)

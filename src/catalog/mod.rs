@@ -216,6 +216,10 @@ impl Catalog {
 /// The candidate closest to `name` by Damerau-Levenshtein distance (case
 /// ignored), if it is reasonably close. Ties go to the first candidate.
 fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    // No typo is this long, and the distance costs length × length.
+    if name.len() > crate::error::QUOTE_LIMIT * 2 {
+        return None;
+    }
     let wanted = name.trim().to_ascii_lowercase();
     if wanted.is_empty() {
         return None;

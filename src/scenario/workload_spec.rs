@@ -320,11 +320,8 @@ impl Validator<'_> {
                 .help("remove trace_machine (a generic trace sets trace_columns.cpu_scale and memory_scale)"));
         }
         let units = match &raw.trace_machine {
-            Some(machine) if machine.vcpu > 0.0 && machine.memory_gib > 0.0 => UnitMapping {
-                machine_cpu_units: (machine.vcpu * 1024.0).round() as u32,
-                machine_memory_mib: (machine.memory_gib * 1024.0).round() as u32,
-            },
-            Some(_) => return Err(self.error(field("trace_machine"), "vcpu and memory_gib must be positive")),
+            Some(machine) => UnitMapping::from_machine(machine.vcpu, machine.memory_gib)
+                .map_err(|e| self.error(field("trace_machine"), e))?,
             // Neither states requests as a share of a machine.
             None if matches!(format_name, "generic" | "azure_vmtable") => {
                 UnitMapping { machine_cpu_units: 1024, machine_memory_mib: 1024 }

@@ -82,6 +82,30 @@ pub const DEFAULT_REORDER_WINDOW: SimDuration = SimDuration::from_secs(1);
 /// mix-up, such as microseconds read as seconds).
 const MAX_MILLIS: f64 = 1e15;
 
+impl UnitMapping {
+    /// The largest vCPU count or GiB a trace machine may have: what 1024
+    /// units per vCPU or MiB per GiB still hold in a `u32`.
+    pub const MAX_MACHINE_SIZE: f64 = (u32::MAX / 1024) as f64;
+
+    /// A trace machine of `vcpu` vCPUs and `memory_gib` GiB; both must be
+    /// finite, positive and at most [`UnitMapping::MAX_MACHINE_SIZE`]. The
+    /// error names which is wrong and why.
+    pub fn from_machine(vcpu: f64, memory_gib: f64) -> Result<UnitMapping, String> {
+        for (name, value) in [("vcpu", vcpu), ("memory_gib", memory_gib)] {
+            if !(value.is_finite() && value > 0.0 && value <= UnitMapping::MAX_MACHINE_SIZE) {
+                return Err(format!(
+                    "{name} is {value}; a trace machine needs a finite, positive size of at most {}",
+                    UnitMapping::MAX_MACHINE_SIZE
+                ));
+            }
+        }
+        Ok(UnitMapping {
+            machine_cpu_units: ((vcpu * 1024.0).round() as u32).max(1),
+            machine_memory_mib: ((memory_gib * 1024.0).round() as u32).max(1),
+        })
+    }
+}
+
 impl TraceFormat {
     /// The name a scenario's `trace_format` uses.
     pub fn name(&self) -> &'static str {
