@@ -9,6 +9,7 @@
 //! own JSON shapes). The shared validator and the assembly of a whole
 //! scenario are in `validate`.
 
+pub mod budget;
 pub mod dist;
 pub mod fleet_spec;
 mod placement_spec;
@@ -138,6 +139,13 @@ pub struct Scenario {
     pub write_tasks_csv: bool,
     /// Whether to write `events.csv`.
     pub write_events_csv: bool,
+    /// Whether ECS's default quotas may be exceeded (`[simulation]
+    /// allow_beyond_quotas`, see [`budget`]).
+    pub allow_beyond_quotas: bool,
+    /// The most events a run may take (`--max-events`, default
+    /// [`budget::DEFAULT_MAX_EVENTS`]): the run stops with an input error
+    /// beyond it, and [`budget::check`] refuses a larger estimate.
+    pub max_events: u64,
 }
 
 impl Scenario {
@@ -223,8 +231,17 @@ pub fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> InputError 
     if let Some(span) = err.span() {
         let before = &text[..span.start.min(text.len())];
         let line = before.matches('\n').count() + 1;
-        let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-        out = out.at(format!("line {line}, column {column}"));
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before.len() - line_start + 1;
+        // A bad value (not a bad key): name the key it is given to, `count = 4e9`.
+        let key = before[line_start..]
+            .rsplit_once('=')
+            .map(|(key, _)| key.rsplit(['{', ',']).next().unwrap_or(key).trim())
+            .filter(|key| !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || "_-.\"".contains(c)));
+        out = out.at(match key {
+            Some(key) => format!("line {line}, column {column}, key `{key}`"),
+            None => format!("line {line}, column {column}"),
+        });
     }
     if let Some(suggestion) = suggest_for_unknown(err.message()) {
         out = out.help(suggestion);

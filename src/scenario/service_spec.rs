@@ -204,6 +204,9 @@ impl Default for FaultSpec {
     }
 }
 
+/// The shortest mean time between instance failures a scenario may give.
+pub const MIN_INSTANCE_MTBF: SimDuration = SimDuration::from_secs(60);
+
 /// Keys of `[[task_definition]]` that belong to the simulator, not to ECS.
 const TASK_START_KEYS: [&str; 4] =
     ["image_pull", "container_start", "start_failure_probability", "health_check_failure_probability"];
@@ -606,9 +609,7 @@ impl Validator<'_> {
             if event.desired_count.is_some() && services[service].is_daemon() {
                 return Err(self.error(format!("{field}.desired_count"), "a DAEMON service has no desired count"));
             }
-            if event.desired_count.is_some_and(|n| n > 5000) {
-                return Err(self.error(format!("{field}.desired_count"), "ECS allows at most 5000 tasks per service"));
-            }
+            // ECS's 5,000 tasks per service is checked with the other quotas (budget::check_quotas).
             updates.push(ServiceUpdate { at, service, task_definition, desired_count: event.desired_count });
         }
         updates.sort_by_key(|u| u.at);
@@ -620,8 +621,10 @@ impl Validator<'_> {
         let defaults = FaultSpec::default();
         let instance_mtbf =
             raw.instance_mtbf.as_deref().map(|t| self.duration("faults.instance_mtbf", t)).transpose()?;
-        if instance_mtbf == Some(SimDuration::ZERO) {
-            return Err(self.error("faults.instance_mtbf", "must be longer than zero"));
+        if instance_mtbf.is_some_and(|m| m < MIN_INSTANCE_MTBF) {
+            return Err(self
+                .error("faults.instance_mtbf", format!("must be at least {MIN_INSTANCE_MTBF}"))
+                .help("an instance takes minutes to launch and register; a shorter mean time between failures would replace instances without end, e.g. instance_mtbf = \"30d\""));
         }
         let mut az_outages = Vec::new();
         for (i, outage) in raw.az_outage.iter().enumerate() {

@@ -1,6 +1,7 @@
 //! The validator every part of a scenario is checked with (errors name the
 //! file and field), and the assembly of a whole [`Scenario`] from its parts.
 
+use super::budget;
 use super::dist::{Dist, RawDist, Unit};
 use super::raw::{RawScenario, RawSlo};
 use super::taskdef::{self, TaskDef};
@@ -10,6 +11,11 @@ use crate::catalog::Catalog;
 use crate::engine::{parse_duration, SimDuration};
 use crate::error::{not_a_file, suggest_for_unknown, InputError};
 use std::path::{Path, PathBuf};
+
+/// The largest price a scenario may state, in dollars per hour or unit-hour:
+/// far above any AWS price, low enough that a month of a full cluster stays
+/// a finite, printable cost.
+pub(super) const MAX_PRICE: f64 = 1e6;
 
 pub(super) struct Validator<'a> {
     pub(super) path: &'a Path,
@@ -106,10 +112,18 @@ impl Validator<'_> {
         let defaults = FargatePricing::default();
         let fargate = FargateSpec {
             pricing: FargatePricing {
-                x86_vcpu_hour: raw.fargate.x86_vcpu_hour.unwrap_or(defaults.x86_vcpu_hour),
-                x86_gb_hour: raw.fargate.x86_gb_hour.unwrap_or(defaults.x86_gb_hour),
-                arm_vcpu_hour: raw.fargate.arm_vcpu_hour.unwrap_or(defaults.arm_vcpu_hour),
-                arm_gb_hour: raw.fargate.arm_gb_hour.unwrap_or(defaults.arm_gb_hour),
+                x86_vcpu_hour: self.price(
+                    "fargate.x86_vcpu_hour",
+                    raw.fargate.x86_vcpu_hour,
+                    defaults.x86_vcpu_hour,
+                )?,
+                x86_gb_hour: self.price("fargate.x86_gb_hour", raw.fargate.x86_gb_hour, defaults.x86_gb_hour)?,
+                arm_vcpu_hour: self.price(
+                    "fargate.arm_vcpu_hour",
+                    raw.fargate.arm_vcpu_hour,
+                    defaults.arm_vcpu_hour,
+                )?,
+                arm_gb_hour: self.price("fargate.arm_gb_hour", raw.fargate.arm_gb_hour, defaults.arm_gb_hour)?,
             },
             launch_latency: self.dist(
                 "fargate.launch_latency",
@@ -207,7 +221,7 @@ impl Validator<'_> {
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
             return Err(self.error("name", "use letters, digits, `-`, `_` and `.` only: it names the results folder"));
         }
-        Ok(Scenario {
+        let scenario = Scenario {
             name,
             description: raw.description.unwrap_or_default(),
             path: self.path.to_path_buf(),
@@ -248,7 +262,15 @@ impl Validator<'_> {
             write_tasks_csv: raw.output.tasks_csv.unwrap_or(true),
             // Per-task events are as voluminous as tasks.csv: off with it unless asked for.
             write_events_csv: raw.output.events_csv.unwrap_or(raw.output.tasks_csv.unwrap_or(true)),
-        })
+            allow_beyond_quotas: sim.allow_beyond_quotas.unwrap_or(false),
+            max_events: budget::DEFAULT_MAX_EVENTS,
+        };
+        if !scenario.allow_beyond_quotas {
+            let desired: Vec<(usize, u32)> =
+                raw.events.iter().enumerate().filter_map(|(k, e)| e.desired_count.map(|c| (k, c))).collect();
+            budget::check_quotas(&scenario, &desired)?;
+        }
+        Ok(scenario)
     }
 
     fn slo(&self, raw: Option<&RawSlo>, duration: SimDuration) -> Result<Option<Slo>, InputError> {
@@ -266,6 +288,17 @@ impl Validator<'_> {
             return Err(self.error("slo.window", "the window must be longer than zero").help("e.g. window = \"30d\""));
         }
         Ok(Some(Slo { target_pct: raw.target_pct, window }))
+    }
+
+    /// A price in dollars: finite, 0 or more, and at most [`MAX_PRICE`].
+    pub(super) fn price(&self, field: &str, value: Option<f64>, default: f64) -> Result<f64, InputError> {
+        let value = value.unwrap_or(default);
+        if !(value.is_finite() && (0.0..=MAX_PRICE).contains(&value)) {
+            return Err(self
+                .error(field, format!("{value} is not a price; use dollars from 0 to {MAX_PRICE}"))
+                .help(format!("e.g. {field} = {default} (the us-east-1 price)")));
+        }
+        Ok(value)
     }
 
     pub(super) fn factor(&self, field: &str, value: Option<f64>, default: f64) -> Result<f64, InputError> {
