@@ -169,6 +169,13 @@ fn simulation() -> Value {
                 "service_scheduler_delay",
                 duration("How long after a change the service scheduler looks at a service (default \"1s\")."),
             ),
+            (
+                "allow_beyond_quotas",
+                boolean(
+                    "Allow more than ECS's default quotas (5,000 container instances and 5,000 services per \
+                     cluster, 5,000 tasks per service) for a what-if study (default false).",
+                ),
+            ),
         ],
     )
 }

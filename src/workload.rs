@@ -3,7 +3,7 @@
 //! call each, so memory stays bounded by live tasks, not the trace length.
 
 use crate::engine::{parse_duration, rng_stream, SimDuration, SimRng, SimTime};
-use crate::error::{best_match, InputError};
+use crate::error::{best_match, not_a_file, InputError};
 use crate::scenario::workload_spec::{ArrivalProcess, SyntheticSpec, TraceSpec};
 use crate::traces::{reasons, DagGate, TraceReader, TraceStats, TraceStatsBuilder, TraceTask};
 use rand::Rng;
@@ -169,6 +169,9 @@ pub(crate) struct CsvTrace {
 impl CsvTrace {
     /// Opens a trace and checks its header.
     pub(crate) fn open(path: &Path) -> Result<CsvTrace, InputError> {
+        if let Some(why) = not_a_file(path) {
+            return Err(InputError::new(path, format!("cannot open the trace: {why}")));
+        }
         let file = File::open(path).map_err(|e| InputError::new(path, format!("cannot open the trace: {e}")))?;
         let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(BufReader::new(file));
         let header = reader

@@ -149,6 +149,13 @@ impl Catalog {
     /// Returns the number of data rows read. On error nothing is changed.
     pub fn extend_from_csv(&mut self, path: &Path) -> Result<usize, CatalogError> {
         let origin = path.display().to_string();
+        if let Some(why) = crate::error::not_a_file(path) {
+            return Err(CatalogError {
+                origin,
+                line: None,
+                message: format!("cannot open the instance type file: {why}"),
+            });
+        }
         let file = std::fs::File::open(path).map_err(|e| CatalogError {
             origin: origin.clone(),
             line: None,
@@ -209,6 +216,10 @@ impl Catalog {
 /// The candidate closest to `name` by Damerau-Levenshtein distance (case
 /// ignored), if it is reasonably close. Ties go to the first candidate.
 fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    // No typo is this long, and the distance costs length × length.
+    if name.len() > crate::error::QUOTE_LIMIT * 2 {
+        return None;
+    }
     let wanted = name.trim().to_ascii_lowercase();
     if wanted.is_empty() {
         return None;

@@ -1,7 +1,7 @@
 //! `ecs-sim check`: rerun a sweep and compare it with a committed baseline.
 
 use super::run::run_lines;
-use super::{Format, Verbosity};
+use super::{limit_work, BudgetArgs, Format, Verbosity};
 use crate::check::{compare, read_baseline, table, to_json, Tolerances};
 use crate::error::{Error, InputError};
 use crate::sweep::{self, Loaded, SweepOptions};
@@ -33,14 +33,26 @@ pub(crate) struct CheckArgs {
     /// How to print the verdict.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
+    #[command(flatten)]
+    pub(crate) budget: BudgetArgs,
 }
 
 /// Reruns the sweep and prints its comparison with the baseline; 1 on a regression.
 pub(super) fn check(args: CheckArgs, verbosity: Verbosity) -> Result<i32, Error> {
-    let CheckArgs { scenario: path, baseline, cost_tolerance_pct, availability_tolerance_points, threads, out, format } =
-        args;
+    let CheckArgs {
+        scenario: path,
+        baseline,
+        cost_tolerance_pct,
+        availability_tolerance_points,
+        threads,
+        out,
+        format,
+        budget,
+    } = args;
     let quiet = verbosity == Verbosity::Quiet;
-    let Loaded::Sweep(sweep) = sweep::load(&path)? else {
+    let mut loaded = sweep::load(&path)?;
+    limit_work(&mut loaded, budget)?;
+    let Loaded::Sweep(sweep) = loaded else {
         return Err(InputError::new(&path, "`check` compares sweep variants, but the scenario has no [sweep] section")
             .help("add a [sweep] section, e.g. `[sweep]` with `replications = 3`")
             .into());

@@ -2,9 +2,11 @@
 //! `merge`, `optimize`, `check`, `validate`, `trace stats`; `completions` and `schema` are a few
 //! lines here), the global `-v`/`-q` flags, and the exit codes.
 
-use crate::error::Error;
+use crate::error::{Error, InputError};
+use crate::scenario::budget::{self, WorkEstimate, DEFAULT_MAX_EVENTS};
 use crate::schema::scenario_schema;
-use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use crate::sweep::Loaded;
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 /// Writes a line to stdout. When stdout is a closed pipe (`ecs-sim ... | head`)
 /// the program ends quietly instead of panicking as `println!` would.
@@ -187,6 +189,35 @@ pub fn main() -> i32 {
         Err(err) => {
             eprintln!("error: {err}");
             1
+        }
+    }
+}
+
+/// `--max-events`: the work budget of one run (`run`, `validate`, `check`).
+#[derive(Debug, Clone, Copy, Args)]
+pub(crate) struct BudgetArgs {
+    /// The most events one run may take: a scenario whose estimate is larger
+    /// is refused before it runs, and a run that gets there stops (exit 2).
+    /// Raise it for a run that is meant to be this large.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) max_events: u64,
+}
+
+/// Sets the budget on every scenario that will run and refuses one whose
+/// estimated work exceeds it; returns the estimate of the base scenario.
+pub(crate) fn limit_work(loaded: &mut Loaded, args: BudgetArgs) -> Result<WorkEstimate, InputError> {
+    match loaded {
+        Loaded::Single(scenario) => {
+            scenario.max_events = args.max_events;
+            budget::check(scenario, args.max_events)
+        }
+        Loaded::Sweep(sweep) => {
+            sweep.base.max_events = args.max_events;
+            for scenario in sweep.variants.iter_mut().flat_map(|v| &mut v.scenarios) {
+                scenario.max_events = args.max_events;
+                budget::check(scenario, args.max_events)?;
+            }
+            budget::check(&sweep.base, args.max_events)
         }
     }
 }

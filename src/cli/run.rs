@@ -1,6 +1,6 @@
 //! `ecs-sim run`: one scenario, or every variant and replication of a sweep.
 
-use super::{peak_memory, Format, Verbosity};
+use super::{limit_work, peak_memory, BudgetArgs, Format, Verbosity};
 use crate::engine::SimDuration;
 use crate::error::{Error, InputError};
 use crate::output;
@@ -44,13 +44,17 @@ pub(crate) struct RunArgs {
     /// rows of the native format are always fatal).
     #[arg(long)]
     pub(crate) strict: bool,
+    #[command(flatten)]
+    pub(crate) budget: BudgetArgs,
 }
 
 /// Runs the scenario (or its sweep), writes its results and prints a summary.
 pub(super) fn run(args: RunArgs, verbosity: Verbosity) -> Result<i32, Error> {
-    let RunArgs { scenario: path, out, seed, threads, only, shard, format, strict } = args;
+    let RunArgs { scenario: path, out, seed, threads, only, shard, format, strict, budget } = args;
     let quiet = verbosity == Verbosity::Quiet;
-    match sweep::load(&path)? {
+    let mut loaded = sweep::load(&path)?;
+    limit_work(&mut loaded, budget)?;
+    match loaded {
         Loaded::Single(mut scenario) => {
             if strict {
                 scenario.make_traces_strict();

@@ -38,11 +38,12 @@ pub(crate) struct StatsArgs {
 pub(super) fn stats(args: StatsArgs, verbosity: Verbosity) -> Result<i32, Error> {
     let quiet = verbosity == Verbosity::Quiet;
     let StatsArgs { file, format, columns, machine_vcpu, machine_memory_gib, unsorted, strict } = args;
-    if !(machine_vcpu > 0.0 && machine_memory_gib > 0.0) {
-        return Err(InputError::new(&file, "the trace machine needs a positive size")
-            .at("options `--machine-vcpu` and `--machine-memory-gib`")
-            .into());
-    }
+    let units = UnitMapping::from_machine(machine_vcpu, machine_memory_gib).map_err(|e| {
+        let option = if e.starts_with("vcpu") { "--machine-vcpu" } else { "--machine-memory-gib" };
+        InputError::new(&file, e.replacen("memory_gib", "--machine-memory-gib", 1).replacen("vcpu", "--machine-vcpu", 1))
+            .at(format!("option `{option}`"))
+            .help("give the vCPUs and GiB of one machine of the trace's cluster, e.g. --machine-vcpu 96 --machine-memory-gib 384")
+    })?;
     if columns.is_some() && format != TraceFileFormat::Generic {
         return Err(InputError::new(&file, "`--columns` describes a generic trace")
             .at("option `--columns`")
@@ -67,10 +68,6 @@ pub(super) fn stats(args: StatsArgs, verbosity: Verbosity) -> Result<i32, Error>
             TraceFormat::Generic(column_mapping_from_inline(&columns, "--columns")?)
         }
         TraceFileFormat::Native => return native(&file, unsorted, quiet),
-    };
-    let units = UnitMapping {
-        machine_cpu_units: (machine_vcpu * 1024.0).round() as u32,
-        machine_memory_mib: (machine_memory_gib * 1024.0).round() as u32,
     };
     let mut reader = TraceReader::open(&file, format, units, 1.0, strict)?;
     if unsorted {

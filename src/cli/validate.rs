@@ -2,7 +2,7 @@
 //! print what would run.
 
 use super::run::sweep_heading;
-use super::Verbosity;
+use super::{limit_work, BudgetArgs, Verbosity};
 use crate::engine::SimDuration;
 use crate::error::Error;
 use crate::model::{LaunchType, Market};
@@ -19,18 +19,25 @@ use std::path::PathBuf;
 pub(crate) struct ValidateArgs {
     /// The scenario file (TOML).
     pub(crate) scenario: PathBuf,
+    #[command(flatten)]
+    pub(crate) budget: BudgetArgs,
 }
 
 /// Prints what the scenario (and its sweep) would run.
 pub(super) fn validate(args: ValidateArgs, verbosity: Verbosity) -> Result<i32, Error> {
-    let loaded = sweep::load(&args.scenario)?;
+    let mut loaded = sweep::load(&args.scenario)?;
+    let work = limit_work(&mut loaded, args.budget)?;
     if verbosity == Verbosity::Quiet {
         return Ok(0);
     }
+    let work_line = format!(
+        "  work: about {:.0} events and {:.0} output rows per run, within the budget of {} events (--max-events)\n",
+        work.events, work.rows, args.budget.max_events
+    );
     match loaded {
         Loaded::Single(scenario) if crate::optimize::declares_search(&args.scenario) => {
             let problem = crate::optimize::load(&args.scenario)?;
-            out!("{}", describe(&scenario));
+            out!("{}{work_line}", describe(&scenario));
             let spec = &problem.spec;
             outln!(
                 "  search: {} option(s) of {} variable(s); the full grid is {} runs, the budget {} runs",
@@ -50,9 +57,9 @@ pub(super) fn validate(args: ValidateArgs, verbosity: Verbosity) -> Result<i32, 
                 outln!("    condition `{}` (weight {})", condition.label, condition.weight);
             }
         }
-        Loaded::Single(scenario) => out!("{}", describe(&scenario)),
+        Loaded::Single(scenario) => out!("{}{work_line}", describe(&scenario)),
         Loaded::Sweep(sweep) => {
-            out!("{}", describe(&sweep.base));
+            out!("{}{work_line}", describe(&sweep.base));
             outln!("  {}", sweep_heading(&sweep, sweep.total_runs()));
             for variant in &sweep.variants {
                 outln!("    option `{}`", variant.label);

@@ -145,8 +145,17 @@ impl Problem {
         choices
     }
 
+    /// Option `option` under every condition, validated and within the
+    /// work budget every run has ([`crate::scenario::budget`]).
     fn variant(&self, option: usize) -> Result<Variant, InputError> {
-        build_variant(&self.root, &self.spec.sweep, option, &self.base.path)
+        let variant = build_variant(&self.root, &self.spec.sweep, option, &self.base.path)?;
+        for scenario in &variant.scenarios {
+            crate::scenario::budget::check(scenario, scenario.max_events).map_err(|e| InputError {
+                message: format!("search option `{}`: {}", variant.label, e.message),
+                ..e
+            })?;
+        }
+        Ok(variant)
     }
 
     /// The scenario of `option` as TOML, without `[optimize]`, its file

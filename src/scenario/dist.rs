@@ -172,6 +172,18 @@ impl Dist {
         value.max(0.0)
     }
 
+    /// The mean of its draws (before negative draws become zero, so a
+    /// normal's mean is its `mean`, at least 0).
+    pub fn mean(&self) -> f64 {
+        match *self {
+            Dist::Fixed(value) => value,
+            Dist::Uniform { min, max } => (min + max) / 2.0,
+            Dist::Exponential { mean } => mean,
+            Dist::LogNormal { median, sigma } => median * (sigma * sigma / 2.0).exp(),
+            Dist::Normal { mean, .. } => mean.max(0.0),
+        }
+    }
+
     /// Draws a duration.
     pub fn sample_duration<R: Rng + ?Sized>(&self, rng: &mut R) -> SimDuration {
         SimDuration(self.sample(rng).round() as u64)

@@ -9,6 +9,7 @@
 //! own JSON shapes). The shared validator and the assembly of a whole
 //! scenario are in `validate`.
 
+pub mod budget;
 pub mod dist;
 pub mod fleet_spec;
 mod placement_spec;
@@ -139,6 +140,13 @@ pub struct Scenario {
     pub write_tasks_csv: bool,
     /// Whether to write `events.csv`.
     pub write_events_csv: bool,
+    /// Whether ECS's default quotas may be exceeded (`[simulation]
+    /// allow_beyond_quotas`, see [`budget`]).
+    pub allow_beyond_quotas: bool,
+    /// The most events a run may take (`--max-events`, default
+    /// [`budget::DEFAULT_MAX_EVENTS`]): the run stops with an input error
+    /// beyond it, and [`budget::check`] refuses a larger estimate.
+    pub max_events: u64,
 }
 
 impl Scenario {
@@ -150,7 +158,7 @@ impl Scenario {
     /// Validates scenario text; `path` names it in errors and anchors relative paths.
     pub fn from_toml(text: &str, path: &Path) -> Result<Scenario, InputError> {
         let raw: RawScenario = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
-        Validator { path, base: path.parent().unwrap_or(Path::new(".")) }.scenario(raw)
+        Validator { path, base: path.parent().unwrap_or(Path::new(".")), text }.scenario(raw)
     }
 
     /// Validates a scenario already parsed into a TOML value (a sweep variant);
@@ -158,7 +166,7 @@ impl Scenario {
     pub fn from_toml_value(value: toml::Value, path: &Path) -> Result<Scenario, InputError> {
         // A value has no text, so the error carries no line.
         let raw: RawScenario = value.try_into().map_err(|e| toml_error(path, "", &e))?;
-        Validator { path, base: path.parent().unwrap_or(Path::new(".")) }.scenario(raw)
+        Validator { path, base: path.parent().unwrap_or(Path::new(".")), text: "" }.scenario(raw)
     }
 
     /// Makes bad rows fatal in every trace read through [`crate::traces`]
@@ -197,11 +205,16 @@ pub fn column_mapping_from_inline(text: &str, option: &str) -> Result<ColumnMapp
         }
         err
     })?;
-    Validator { path: Path::new(option), base: Path::new(".") }.columns("trace_columns", &inline.trace_columns)
+    Validator { path: Path::new(option), base: Path::new("."), text: "" }
+        .columns("trace_columns", &inline.trace_columns)
 }
 
 /// Reads a scenario file's text.
 pub fn read_text(path: &Path) -> Result<String, InputError> {
+    if let Some(why) = crate::error::not_a_file(path) {
+        return Err(InputError::new(path, format!("cannot read the scenario: {why}"))
+            .help("check the path; scenarios are TOML files such as scenarios/quickstart.toml"));
+    }
     std::fs::read_to_string(path).map_err(|e| {
         InputError::new(path, format!("cannot read the scenario: {e}"))
             .help("check the path; scenarios are TOML files such as scenarios/quickstart.toml")
@@ -292,8 +305,17 @@ pub fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> InputError 
     if let Some(span) = err.span() {
         let before = &text[..span.start.min(text.len())];
         let line = before.matches('\n').count() + 1;
-        let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-        out = out.at(format!("line {line}, column {column}"));
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before.len() - line_start + 1;
+        // A bad value (not a bad key): name the key it is given to, `count = 4e9`.
+        let key = before[line_start..]
+            .rsplit_once('=')
+            .map(|(key, _)| key.rsplit(['{', ',']).next().unwrap_or(key).trim())
+            .filter(|key| !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || "_-.\"".contains(c)));
+        out = out.at(match key {
+            Some(key) => format!("line {line}, column {column}, key `{key}`"),
+            None => format!("line {line}, column {column}"),
+        });
     }
     if let Some(suggestion) = suggest_for_unknown(err.message()) {
         out = out.help(suggestion);

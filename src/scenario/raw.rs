@@ -54,6 +54,7 @@ pub struct RawSimulation {
     pub sample_interval: Option<String>,
     pub region: Option<String>,
     pub service_scheduler_delay: Option<String>,
+    pub allow_beyond_quotas: Option<bool>,
 }
 
 /// `[cluster]`.

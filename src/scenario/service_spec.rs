@@ -7,9 +7,9 @@ use super::raw::{RawEvent, RawFaults, RawServiceExtras, RawTaskStart};
 use super::scaling_spec::{AutoScalingSpec, CapacityProviderSpec};
 use super::service::doc as service_doc;
 use super::service::{DeploymentController, SchedulingStrategy, ServiceDef};
-use super::validate::{find_task_definition, json_file_error, Validator};
+use super::validate::{find_task_definition, json_file_error, key_line, Validator};
 use crate::engine::SimDuration;
-use crate::error::{suggest_for_unknown, InputError};
+use crate::error::{best_match, not_a_file, InputError};
 use crate::model::{LaunchType, Provider, ProviderShare};
 use crate::placement::{Constraint, Strategy};
 use crate::scenario::taskdef::TaskDef;
@@ -204,6 +204,9 @@ impl Default for FaultSpec {
     }
 }
 
+/// The shortest mean time between instance failures a scenario may give.
+pub const MIN_INSTANCE_MTBF: SimDuration = SimDuration::from_secs(60);
+
 /// Keys of `[[task_definition]]` that belong to the simulator, not to ECS.
 const TASK_START_KEYS: [&str; 4] =
     ["image_pull", "container_start", "start_failure_probability", "health_check_failure_probability"];
@@ -259,7 +262,7 @@ impl Validator<'_> {
         let (sim, ecs) = split_table(table, &TASK_START_KEYS);
         let raw: RawTaskStart = toml::Value::Table(sim)
             .try_into()
-            .map_err(|e: toml::de::Error| self.error(&field, e.message().to_string()))?;
+            .map_err(|e: toml::de::Error| self.table_error("task_definition", index, &field, e.message()))?;
         let dist = |key: &str, raw: &Option<RawDist>| -> Result<Option<Dist>, InputError> {
             raw.as_ref()
                 .map(|d| d.validate(Unit::Duration).map_err(|e| self.error(format!("{field}.{key}"), e)))
@@ -296,20 +299,28 @@ impl Validator<'_> {
         let (sim, ecs) = split_table(table, &SERVICE_KEYS);
         let extras: RawServiceExtras = toml::Value::Table(sim)
             .try_into()
-            .map_err(|e: toml::de::Error| self.error(&field, e.message().to_string()))?;
+            .map_err(|e: toml::de::Error| self.table_error("service", index, &field, e.message()))?;
         let def = match &extras.file {
             Some(file) => {
                 if !ecs.is_empty() {
                     let keys: Vec<&str> = ecs.keys().map(String::as_str).collect();
-                    return Err(self
-                        .error(
-                            &field,
-                            format!(
-                                "give the service either in `file` or inline, not both (found {})",
-                                keys.join(", ")
-                            ),
-                        )
-                        .help("simulator keys (demand, capacity_per_task, target_group, ...) may sit beside `file`"));
+                    let mut err = self.error(
+                        &field,
+                        format!("give the service either in `file` or inline, not both (found {})", keys.join(", ")),
+                    );
+                    if let Some(line) = key_line(self.text, "service", index, keys[0]) {
+                        err = err.at(format!("line {line}, field `{field}`"));
+                    }
+                    let near = keys.iter().find_map(|k| best_match(k, SERVICE_KEYS.into_iter()).map(|s| (k, s)));
+                    return Err(match near {
+                        Some((key, known)) => err.help(format!(
+                            "did you mean `{known}` for `{key}`? Simulator keys ({}) may sit beside `file`",
+                            SERVICE_KEYS.join(", ")
+                        )),
+                        None => err.help(
+                            "simulator keys (demand, capacity_per_task, target_group, ...) may sit beside `file`",
+                        ),
+                    });
                 }
                 self.service_file(&format!("{field}.file"), file, extras.select.as_deref())?
             }
@@ -321,9 +332,9 @@ impl Validator<'_> {
                 }
                 let json = serde_json::to_value(&ecs).map_err(|e| self.error(&field, e.to_string()))?;
                 let doc: service_doc::ServiceDoc = serde_json::from_value(json).map_err(|e| {
-                    let err = self.error(&field, e.to_string());
-                    match suggest_for_unknown(&e.to_string()) {
-                        Some(s) => err.help(s),
+                    let err = self.table_error("service", index, &field, &e.to_string());
+                    match err.help {
+                        Some(_) => err,
                         None => err.help("an inline service uses ECS's create-service keys, e.g. serviceName, taskDefinition, desiredCount"),
                     }
                 })?;
@@ -500,6 +511,9 @@ impl Validator<'_> {
     /// describe-services output), picking `select` when it holds several.
     fn service_file(&self, field: &str, file: &str, select: Option<&str>) -> Result<ServiceDef, InputError> {
         let path = self.resolve(file);
+        if let Some(why) = not_a_file(&path) {
+            return Err(self.error(field, why).help("paths are relative to the scenario file"));
+        }
         let text = std::fs::read_to_string(&path).map_err(|e| {
             self.error(field, format!("cannot read `{}`: {e}", path.display()))
                 .help("paths are relative to the scenario file")
@@ -595,9 +609,7 @@ impl Validator<'_> {
             if event.desired_count.is_some() && services[service].is_daemon() {
                 return Err(self.error(format!("{field}.desired_count"), "a DAEMON service has no desired count"));
             }
-            if event.desired_count.is_some_and(|n| n > 5000) {
-                return Err(self.error(format!("{field}.desired_count"), "ECS allows at most 5000 tasks per service"));
-            }
+            // ECS's 5,000 tasks per service is checked with the other quotas (budget::check_quotas).
             updates.push(ServiceUpdate { at, service, task_definition, desired_count: event.desired_count });
         }
         updates.sort_by_key(|u| u.at);
@@ -609,8 +621,10 @@ impl Validator<'_> {
         let defaults = FaultSpec::default();
         let instance_mtbf =
             raw.instance_mtbf.as_deref().map(|t| self.duration("faults.instance_mtbf", t)).transpose()?;
-        if instance_mtbf == Some(SimDuration::ZERO) {
-            return Err(self.error("faults.instance_mtbf", "must be longer than zero"));
+        if instance_mtbf.is_some_and(|m| m < MIN_INSTANCE_MTBF) {
+            return Err(self
+                .error("faults.instance_mtbf", format!("must be at least {MIN_INSTANCE_MTBF}"))
+                .help("an instance takes minutes to launch and register; a shorter mean time between failures would replace instances without end, e.g. instance_mtbf = \"30d\""));
         }
         let mut az_outages = Vec::new();
         for (i, outage) in raw.az_outage.iter().enumerate() {

@@ -1,6 +1,7 @@
 //! The validator every part of a scenario is checked with (errors name the
 //! file and field), and the assembly of a whole [`Scenario`] from its parts.
 
+use super::budget;
 use super::dist::{Dist, RawDist, Unit};
 use super::raw::{RawScenario, RawSlo};
 use super::taskdef::{self, TaskDef};
@@ -8,17 +9,40 @@ use super::{FargateSpec, RunFiles, Scenario, Slo, TimingSpec};
 use crate::catalog::fargate::FargatePricing;
 use crate::catalog::Catalog;
 use crate::engine::{parse_duration, SimDuration};
-use crate::error::{suggest_for_unknown, InputError};
+use crate::error::{not_a_file, suggest_for_unknown, InputError};
 use std::path::{Path, PathBuf};
+
+/// The largest price a scenario may state, in dollars per hour or unit-hour:
+/// far above any AWS price, low enough that a month of a full cluster stays
+/// a finite, printable cost.
+pub(super) const MAX_PRICE: f64 = 1e6;
 
 pub(super) struct Validator<'a> {
     pub(super) path: &'a Path,
     pub(super) base: &'a Path,
+    /// The scenario's text, to find the line of a key in a table read as a
+    /// value (`[[service]]`, `[[task_definition]]`); empty when there is none
+    /// (a sweep variant).
+    pub(super) text: &'a str,
 }
 
 impl Validator<'_> {
     pub(super) fn error(&self, field: impl Into<String>, message: impl Into<String>) -> InputError {
         InputError::new(self.path, message).at(format!("field `{}`", field.into()))
+    }
+
+    /// An error from reading the `index`-th `[[array]]` table (named `field`)
+    /// as a value: an unknown key gets the line it is written on and, like
+    /// an unknown key anywhere else, a nearest-name suggestion.
+    pub(super) fn table_error(&self, array: &str, index: usize, field: &str, message: &str) -> InputError {
+        let mut err = self.error(field, message);
+        if let Some(line) = unknown_key(message).and_then(|key| key_line(self.text, array, index, key)) {
+            err = err.at(format!("line {line}, field `{field}`"));
+        }
+        match suggest_for_unknown(message) {
+            Some(s) => err.help(s),
+            None => err,
+        }
     }
 
     pub(super) fn resolve(&self, relative: &str) -> PathBuf {
@@ -88,10 +112,18 @@ impl Validator<'_> {
         let defaults = FargatePricing::default();
         let fargate = FargateSpec {
             pricing: FargatePricing {
-                x86_vcpu_hour: raw.fargate.x86_vcpu_hour.unwrap_or(defaults.x86_vcpu_hour),
-                x86_gb_hour: raw.fargate.x86_gb_hour.unwrap_or(defaults.x86_gb_hour),
-                arm_vcpu_hour: raw.fargate.arm_vcpu_hour.unwrap_or(defaults.arm_vcpu_hour),
-                arm_gb_hour: raw.fargate.arm_gb_hour.unwrap_or(defaults.arm_gb_hour),
+                x86_vcpu_hour: self.price(
+                    "fargate.x86_vcpu_hour",
+                    raw.fargate.x86_vcpu_hour,
+                    defaults.x86_vcpu_hour,
+                )?,
+                x86_gb_hour: self.price("fargate.x86_gb_hour", raw.fargate.x86_gb_hour, defaults.x86_gb_hour)?,
+                arm_vcpu_hour: self.price(
+                    "fargate.arm_vcpu_hour",
+                    raw.fargate.arm_vcpu_hour,
+                    defaults.arm_vcpu_hour,
+                )?,
+                arm_gb_hour: self.price("fargate.arm_gb_hour", raw.fargate.arm_gb_hour, defaults.arm_gb_hour)?,
             },
             launch_latency: self.dist(
                 "fargate.launch_latency",
@@ -189,7 +221,7 @@ impl Validator<'_> {
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
             return Err(self.error("name", "use letters, digits, `-`, `_` and `.` only: it names the results folder"));
         }
-        Ok(Scenario {
+        let scenario = Scenario {
             name,
             description: raw.description.unwrap_or_default(),
             path: self.path.to_path_buf(),
@@ -230,7 +262,15 @@ impl Validator<'_> {
             write_tasks_csv: raw.output.tasks_csv.unwrap_or(true),
             // Per-task events are as voluminous as tasks.csv: off with it unless asked for.
             write_events_csv: raw.output.events_csv.unwrap_or(raw.output.tasks_csv.unwrap_or(true)),
-        })
+            allow_beyond_quotas: sim.allow_beyond_quotas.unwrap_or(false),
+            max_events: budget::DEFAULT_MAX_EVENTS,
+        };
+        if !scenario.allow_beyond_quotas {
+            let desired: Vec<(usize, u32)> =
+                raw.events.iter().enumerate().filter_map(|(k, e)| e.desired_count.map(|c| (k, c))).collect();
+            budget::check_quotas(&scenario, &desired)?;
+        }
+        Ok(scenario)
     }
 
     fn slo(&self, raw: Option<&RawSlo>, duration: SimDuration) -> Result<Option<Slo>, InputError> {
@@ -250,6 +290,17 @@ impl Validator<'_> {
         Ok(Some(Slo { target_pct: raw.target_pct, window }))
     }
 
+    /// A price in dollars: finite, 0 or more, and at most [`MAX_PRICE`].
+    pub(super) fn price(&self, field: &str, value: Option<f64>, default: f64) -> Result<f64, InputError> {
+        let value = value.unwrap_or(default);
+        if !(value.is_finite() && (0.0..=MAX_PRICE).contains(&value)) {
+            return Err(self
+                .error(field, format!("{value} is not a price; use dollars from 0 to {MAX_PRICE}"))
+                .help(format!("e.g. {field} = {default} (the us-east-1 price)")));
+        }
+        Ok(value)
+    }
+
     pub(super) fn factor(&self, field: &str, value: Option<f64>, default: f64) -> Result<f64, InputError> {
         let value = value.unwrap_or(default);
         if !(value > 0.0 && value <= 1.0) {
@@ -266,6 +317,9 @@ impl Validator<'_> {
             }
             let file = file.as_str().ok_or_else(|| self.error(format!("{field}.file"), "must be a path string"))?;
             let path = self.resolve(file);
+            if let Some(why) = not_a_file(&path) {
+                return Err(self.error(format!("{field}.file"), why).help("paths are relative to the scenario file"));
+            }
             let text = std::fs::read_to_string(&path).map_err(|e| {
                 self.error(format!("{field}.file"), format!("cannot read `{}`: {e}", path.display()))
                     .help("paths are relative to the scenario file")
@@ -281,9 +335,9 @@ impl Validator<'_> {
         }
         let json = serde_json::to_value(table).map_err(|e| self.error(&field, e.to_string()))?;
         let doc: taskdef::TaskDefinitionDoc = serde_json::from_value(json).map_err(|e| {
-            let err = self.error(&field, e.to_string());
-            match suggest_for_unknown(&e.to_string()) {
-                Some(s) => err.help(s),
+            let err = self.table_error("task_definition", index, &field, &e.to_string());
+            match err.help {
+                Some(_) => err,
                 None => {
                     err.help("an inline task definition uses ECS's JSON keys, e.g. family and containerDefinitions")
                 }
@@ -291,6 +345,47 @@ impl Validator<'_> {
         })?;
         doc.validate().map_err(|e| self.error(format!("{field}.{}", e.field), e.message))
     }
+}
+
+/// The key serde's "unknown field `x`" message names.
+fn unknown_key(message: &str) -> Option<&str> {
+    let start = message.find("unknown field `")? + "unknown field `".len();
+    message[start..].find('`').map(|end| &message[start..start + end])
+}
+
+/// The 1-based line where `key` is first written inside the `index`-th
+/// `[[array]]` table of `text` (its sub-tables `[array.x]` and inline
+/// tables included), if the text has it there.
+pub(super) fn key_line(text: &str, array: &str, index: usize, key: &str) -> Option<usize> {
+    let header = format!("[[{array}]]");
+    let is_header = |line: &str| line.trim_start().starts_with(&header);
+    let mut lines = text.lines().enumerate();
+    let mut seen = 0;
+    for (_, line) in lines.by_ref() {
+        if is_header(line) {
+            if seen == index {
+                break;
+            }
+            seen += 1;
+        }
+    }
+    let is_key_at = |line: &str, at: usize| {
+        let before = line[..at].trim_end();
+        let after = line[at + key.len()..].trim_start();
+        let starts = before.is_empty() || before.ends_with(['{', ',', '.']);
+        let bare_after = after.starts_with('=') || after.starts_with('.');
+        starts && bare_after
+    };
+    for (number, line) in lines {
+        if is_header(line) {
+            return None;
+        }
+        let code = line.split('#').next().unwrap_or("");
+        if code.match_indices(key).any(|(at, _)| is_key_at(code, at)) {
+            return Some(number + 1);
+        }
+    }
+    None
 }
 
 pub(super) fn find_task_definition(defs: &[TaskDef], name: &str) -> Option<usize> {

@@ -7,7 +7,7 @@ use super::raw::{self, RawSynthetic, RawWorkload};
 use super::taskdef::TaskDef;
 use super::validate::{find_task_definition, Validator};
 use crate::engine::SimDuration;
-use crate::error::{best_match, InputError};
+use crate::error::{best_match, not_a_file, InputError};
 use crate::model::{LaunchType, MAX_CONSTRAINTS};
 use crate::placement::{Constraint, Strategy};
 use crate::traces::{ColumnMapping, TimeUnit, TraceFormat, UnitMapping, DEFAULT_REORDER_WINDOW};
@@ -222,10 +222,8 @@ impl Validator<'_> {
             match (&raw.trace, &raw.synthetic) {
                 (Some(trace), None) => {
                     let path = self.resolve(trace);
-                    if !path.is_file() {
-                        return Err(self
-                            .error(field("trace"), format!("`{}` does not exist", path.display()))
-                            .help("paths are relative to the scenario file"));
+                    if let Some(why) = not_a_file(&path) {
+                        return Err(self.error(field("trace"), why).help("paths are relative to the scenario file"));
                     }
                     self.trace_source(index, raw, path)?
                 }
@@ -322,11 +320,8 @@ impl Validator<'_> {
                 .help("remove trace_machine (a generic trace sets trace_columns.cpu_scale and memory_scale)"));
         }
         let units = match &raw.trace_machine {
-            Some(machine) if machine.vcpu > 0.0 && machine.memory_gib > 0.0 => UnitMapping {
-                machine_cpu_units: (machine.vcpu * 1024.0).round() as u32,
-                machine_memory_mib: (machine.memory_gib * 1024.0).round() as u32,
-            },
-            Some(_) => return Err(self.error(field("trace_machine"), "vcpu and memory_gib must be positive")),
+            Some(machine) => UnitMapping::from_machine(machine.vcpu, machine.memory_gib)
+                .map_err(|e| self.error(field("trace_machine"), e))?,
             // Neither states requests as a share of a machine.
             None if matches!(format_name, "generic" | "azure_vmtable") => {
                 UnitMapping { machine_cpu_units: 1024, machine_memory_mib: 1024 }

@@ -3,7 +3,7 @@
 
 use crate::cluster::{Cluster, GroupId, InstanceId};
 use crate::engine::{EventQueue, SimDuration, SimRng, SimTime};
-use crate::error::Error;
+use crate::error::{Error, InputError};
 use crate::metrics::{Histogram, Integrals, Packing};
 use crate::placement::{PlacementPlan, Placer};
 use crate::record::{ClusterSample, Owner, Recorder, RunResult, RunSummary, TaskStatus};
@@ -90,6 +90,8 @@ pub struct Simulation<'s> {
     /// DAG nodes with tasks still to finish, by id.
     dag_pending: rustc_hash::FxHashMap<u64, DagPending>,
     next_dag_id: u64,
+    /// Tasks every RunTask call so far asked for, against the work budget.
+    tasks_asked: u64,
     /// Registered (CPU units, MiB) of each instance type in the fleets.
     instance_shapes: Vec<(u32, u32)>,
     pending_submission: Vec<Option<Submission>>,
@@ -142,12 +144,27 @@ impl<'s> Simulation<'s> {
             }
             self.sample_until(time)?;
             let Some((now, event)) = self.queue.pop() else { break };
+            if self.queue.processed() > self.scenario.max_events {
+                return Err(self.over_budget(now).into());
+            }
             self.handle(now, event)?;
             self.integrals.advance(now, self.cluster.totals());
         }
         self.sample_until(end + SimDuration(1))?;
         self.integrals.advance(end, self.cluster.totals());
         self.finish(end)
+    }
+
+    /// The run has processed more events than its budget: an input error,
+    /// as the estimate before the run would have given had it seen this.
+    fn over_budget(&self, now: SimTime) -> InputError {
+        InputError::new(&self.scenario.path, format!(
+            "the run passed the budget of {} events at {} of simulated time",
+            self.scenario.max_events,
+            now - SimTime::ZERO
+        ))
+        .at("option `--max-events`")
+        .help("shorten simulation.duration or lower the scenario's rates and counts, or raise the budget with --max-events N")
     }
 
     fn sample_until(&mut self, time: SimTime) -> Result<(), Error> {

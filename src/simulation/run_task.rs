@@ -12,6 +12,7 @@ use crate::error::{Error, InputError};
 use crate::model::{LaunchType, MAX_CONSTRAINTS};
 use crate::placement::Rejection;
 use crate::record::{EndReason, Owner, TaskOutcome, TaskStatus};
+use crate::scenario::budget::EVENTS_PER_TASK;
 use crate::scenario::workload_spec::FailurePolicy;
 use crate::workload::Submission;
 
@@ -79,6 +80,23 @@ impl Simulation<'_> {
         let cpu = submission.cpu.unwrap_or(def.cpu);
         let memory = submission.memory.unwrap_or(def.memory_mib);
         let count = submission.count.unwrap_or(workload.default_count);
+        self.tasks_asked = self.tasks_asked.saturating_add(u64::from(count));
+        if self.tasks_asked.saturating_mul(EVENTS_PER_TASK) > self.scenario.max_events {
+            let budget = self.scenario.max_events;
+            let message = format!(
+                "RunTask calls ask for {} tasks up to here ({count} in this one), more than the budget of {budget} \
+                 events allows at {EVENTS_PER_TASK} events per task",
+                self.tasks_asked
+            );
+            let help = "raise the budget with --max-events N if the run is meant to be this large";
+            return Err(match &submission.origin {
+                Some(_) => row_error(message, &format!("lower the row's `count`, or {help}")),
+                None => InputError::new(&self.scenario.path, message)
+                    .at(format!("field `workload[{workload_index}]`"))
+                    .help(format!("lower the workload's arrivals, or {help}")),
+            }
+            .into());
+        }
         let fargate = match launch_type {
             LaunchType::Ec2 => None,
             LaunchType::Fargate => match (submission.cpu, submission.memory) {

@@ -161,6 +161,7 @@ impl<'s> Simulation<'s> {
             next_deferred: 0,
             dag_pending: Default::default(),
             next_dag_id: 0,
+            tasks_asked: 0,
             instance_shapes,
             tasks: Vec::new(),
             tasks_by_instance: Default::default(),

@@ -39,10 +39,14 @@
 
 use super::TraceTask;
 use crate::engine::SimTime;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Tracks each live job's completed and running tasks and holds tasks whose
 /// dependencies are not yet done. See the [module docs](self) for its rules.
+///
+/// Held tasks are indexed by the names they wait on, each with a count of
+/// its dependencies still unmet, so a completion visits only the tasks that
+/// wait on it and a release costs O(dependants), not O(held).
 #[derive(Debug, Default)]
 pub struct DagGate {
     jobs: HashMap<String, JobState>,
@@ -60,19 +64,100 @@ struct JobState {
     done: HashSet<String>,
     /// Released tasks not yet completed, by name (a count, should names repeat).
     running: HashMap<String, u32>,
-    /// Held tasks in arrival order.
-    held: Vec<(u64, TraceTask)>,
+    /// Held tasks by arrival number (so in arrival order).
+    held: BTreeMap<u64, Held>,
+    /// The held tasks waiting on each name not yet done, by arrival number.
+    /// Entries of tasks released since (a sealed job releases tasks whose
+    /// dependencies never arrived) are skipped when met.
+    waiting: HashMap<String, Vec<u64>>,
+    /// Held tasks whose every unmet dependency names a task not seen in the
+    /// job: sealing the job releases them.
+    absent_only: BTreeSet<u64>,
     last_arrival: SimTime,
     sealed: bool,
 }
 
+/// A held task and what it still waits for.
+#[derive(Debug)]
+struct Held {
+    task: TraceTask,
+    /// Its distinct dependencies (other than itself) not yet done.
+    unmet: u32,
+    /// Of those, the ones whose name has been seen in the job.
+    unmet_seen: u32,
+}
+
 impl JobState {
-    fn satisfied(&self, task: &TraceTask) -> bool {
-        task.depends_on.iter().all(|dependency| {
-            task.name.as_deref() == Some(dependency.as_str())
-                || self.done.contains(dependency)
-                || (self.sealed && !self.seen.contains(dependency))
-        })
+    /// Records that a task named `name` was offered: tasks waiting on it no
+    /// longer count it as absent.
+    fn see(&mut self, name: &str) {
+        if self.seen.contains(name) {
+            return;
+        }
+        self.seen.insert(name.to_string());
+        for sequence in self.waiting.get(name).into_iter().flatten() {
+            if let Some(held) = self.held.get_mut(sequence) {
+                if held.unmet_seen == 0 {
+                    self.absent_only.remove(sequence);
+                }
+                held.unmet_seen += 1;
+            }
+        }
+    }
+
+    /// Offers a task of this (unsealed) job: starts and returns it if its
+    /// dependencies are done, otherwise holds it under arrival number `sequence`.
+    fn offer(&mut self, sequence: u64, task: TraceTask) -> Option<TraceTask> {
+        let mut unmet: Vec<&str> = task
+            .depends_on
+            .iter()
+            .map(String::as_str)
+            .filter(|d| task.name.as_deref() != Some(*d) && !self.done.contains(*d))
+            .collect();
+        unmet.sort_unstable();
+        unmet.dedup();
+        if unmet.is_empty() {
+            self.start(&task);
+            return Some(task);
+        }
+        let unmet_seen = unmet.iter().filter(|d| self.seen.contains(**d)).count() as u32;
+        for dependency in &unmet {
+            self.waiting.entry((*dependency).to_string()).or_default().push(sequence);
+        }
+        if unmet_seen == 0 {
+            self.absent_only.insert(sequence);
+        }
+        let unmet = unmet.len() as u32;
+        self.held.insert(sequence, Held { task, unmet, unmet_seen });
+        None
+    }
+
+    /// Records that task `name` completed and releases what that frees.
+    fn complete(&mut self, name: &str, out: &mut Vec<(u64, TraceTask)>) {
+        if let Some(running) = self.running.get_mut(name) {
+            *running -= 1;
+            if *running == 0 {
+                self.running.remove(name);
+            }
+        }
+        let mut ready = Vec::new();
+        if self.done.insert(name.to_string()) {
+            let seen = self.seen.contains(name);
+            for sequence in self.waiting.remove(name).unwrap_or_default() {
+                let Some(held) = self.held.get_mut(&sequence) else { continue };
+                held.unmet -= 1;
+                if seen {
+                    held.unmet_seen -= 1;
+                    if held.unmet_seen == 0 {
+                        self.absent_only.insert(sequence);
+                    }
+                }
+                if held.unmet == 0 {
+                    ready.push(sequence);
+                }
+            }
+        }
+        self.release(ready, out);
     }
 
     fn start(&mut self, task: &TraceTask) {
@@ -81,27 +166,29 @@ impl JobState {
         }
     }
 
-    /// Releases every held task whose dependencies are met, then, while the
-    /// job is sealed and stuck (nothing running, tasks held), the earliest held.
-    fn release(&mut self, out: &mut Vec<(u64, TraceTask)>) {
-        self.release_ready(out);
-        while self.sealed && self.running.is_empty() && !self.held.is_empty() {
-            let (sequence, task) = self.held.remove(0);
-            self.start(&task);
-            out.push((sequence, task));
-            self.release_ready(out);
+    /// Releases the held tasks in `ready` (whose dependencies are all done)
+    /// and, when the job is sealed, those waiting only on absent tasks, in
+    /// arrival order; then, while the job is sealed and stuck (nothing
+    /// running, tasks held), the earliest held. Starting a task changes no
+    /// other task's dependencies, so one pass finds every task now ready.
+    fn release(&mut self, mut ready: Vec<u64>, out: &mut Vec<(u64, TraceTask)>) {
+        if self.sealed {
+            ready.extend(std::mem::take(&mut self.absent_only));
         }
-    }
-
-    fn release_ready(&mut self, out: &mut Vec<(u64, TraceTask)>) {
-        let held = std::mem::take(&mut self.held);
-        for (sequence, task) in held {
-            if self.satisfied(&task) {
-                self.start(&task);
-                out.push((sequence, task));
-            } else {
-                self.held.push((sequence, task));
+        ready.sort_unstable();
+        ready.dedup();
+        for sequence in ready {
+            if let Some(held) = self.held.remove(&sequence) {
+                self.absent_only.remove(&sequence);
+                self.start(&held.task);
+                out.push((sequence, held.task));
             }
+        }
+        while self.sealed && self.running.is_empty() {
+            let Some((sequence, held)) = self.held.pop_first() else { break };
+            self.absent_only.remove(&sequence);
+            self.start(&held.task);
+            out.push((sequence, held.task));
         }
     }
 
@@ -129,16 +216,13 @@ impl DagGate {
         state.last_arrival = state.last_arrival.max(task.submit);
         self.unsealed.insert((state.last_arrival, job));
         if let Some(name) = &task.name {
-            state.seen.insert(name.clone());
+            state.see(name);
         }
-        if state.satisfied(&task) {
-            state.start(&task);
-            Some(task)
-        } else {
-            state.held.push((self.sequence, task));
+        let task = state.offer(self.sequence, task);
+        if task.is_none() {
             self.held += 1;
-            None
         }
+        task
     }
 
     /// Records that every instance of task `name` of `job` has finished, and
@@ -147,15 +231,8 @@ impl DagGate {
         let Some(state) = self.jobs.get_mut(job) else {
             return Vec::new();
         };
-        if let Some(running) = state.running.get_mut(name) {
-            *running -= 1;
-            if *running == 0 {
-                state.running.remove(name);
-            }
-        }
-        state.done.insert(name.to_string());
         let mut out = Vec::new();
-        state.release(&mut out);
+        state.complete(name, &mut out);
         self.finish(job, out)
     }
 
@@ -170,7 +247,7 @@ impl DagGate {
             state.sealed = true;
         }
         let mut out = Vec::new();
-        state.release(&mut out);
+        state.release(Vec::new(), &mut out);
         self.finish(job, out)
     }
 
@@ -212,7 +289,7 @@ impl DagGate {
             let Some(state) = self.jobs.get_mut(&job) else { continue };
             state.sealed = true;
             let mut out = Vec::new();
-            state.release(&mut out);
+            state.release(Vec::new(), &mut out);
             self.held -= out.len();
             released.extend(out);
             if self.jobs.get(&job).is_some_and(JobState::idle) {
@@ -231,5 +308,216 @@ impl DagGate {
             self.jobs.remove(job);
         }
         out.into_iter().map(|(_, task)| task).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::SimDuration;
+    use proptest::prelude::*;
+
+    /// The plain reference: every held task of a job is checked against the
+    /// rules at every completion and seal.
+    #[derive(Default)]
+    struct Reference {
+        jobs: HashMap<String, RefJob>,
+        sequence: u64,
+    }
+
+    #[derive(Default)]
+    struct RefJob {
+        seen: HashSet<String>,
+        done: HashSet<String>,
+        running: HashMap<String, u32>,
+        held: Vec<(u64, TraceTask)>,
+        sealed: bool,
+    }
+
+    impl RefJob {
+        fn satisfied(&self, task: &TraceTask) -> bool {
+            task.depends_on.iter().all(|d| {
+                task.name.as_deref() == Some(d.as_str())
+                    || self.done.contains(d)
+                    || (self.sealed && !self.seen.contains(d))
+            })
+        }
+
+        fn start(&mut self, task: &TraceTask) {
+            if let Some(name) = &task.name {
+                *self.running.entry(name.clone()).or_insert(0) += 1;
+            }
+        }
+
+        fn release(&mut self, out: &mut Vec<TraceTask>) {
+            self.release_ready(out);
+            while self.sealed && self.running.is_empty() && !self.held.is_empty() {
+                let (_, task) = self.held.remove(0);
+                self.start(&task);
+                out.push(task);
+                self.release_ready(out);
+            }
+        }
+
+        fn release_ready(&mut self, out: &mut Vec<TraceTask>) {
+            for (sequence, task) in std::mem::take(&mut self.held) {
+                if self.satisfied(&task) {
+                    self.start(&task);
+                    out.push(task);
+                } else {
+                    self.held.push((sequence, task));
+                }
+            }
+        }
+    }
+
+    impl Reference {
+        fn offer(&mut self, task: TraceTask) -> Option<TraceTask> {
+            let job = task.job.clone()?;
+            self.sequence += 1;
+            let state = self.jobs.entry(job).or_default();
+            state.sealed = false;
+            if let Some(name) = &task.name {
+                state.seen.insert(name.clone());
+            }
+            if state.satisfied(&task) {
+                state.start(&task);
+                Some(task)
+            } else {
+                state.held.push((self.sequence, task));
+                None
+            }
+        }
+
+        fn completed(&mut self, job: &str, name: &str) -> Vec<TraceTask> {
+            let Some(state) = self.jobs.get_mut(job) else { return Vec::new() };
+            if let Some(running) = state.running.get_mut(name) {
+                *running -= 1;
+                if *running == 0 {
+                    state.running.remove(name);
+                }
+            }
+            state.done.insert(name.to_string());
+            let mut out = Vec::new();
+            state.release(&mut out);
+            self.drop_idle(job);
+            out
+        }
+
+        fn seal(&mut self, job: &str) -> Vec<TraceTask> {
+            let Some(state) = self.jobs.get_mut(job) else { return Vec::new() };
+            state.sealed = true;
+            let mut out = Vec::new();
+            state.release(&mut out);
+            self.drop_idle(job);
+            out
+        }
+
+        fn drop_idle(&mut self, job: &str) {
+            if self.jobs.get(job).is_some_and(|s| s.sealed && s.held.is_empty() && s.running.is_empty()) {
+                self.jobs.remove(job);
+            }
+        }
+
+        fn held(&self) -> usize {
+            self.jobs.values().map(|j| j.held.len()).sum()
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// Offer a task of job `job` named `name` (or unnamed) waiting on `deps`.
+        Offer { job: u8, name: Option<u8>, deps: Vec<u8> },
+        /// Complete the `index`-th task released and not yet completed.
+        Complete { index: usize },
+        /// Seal job `job`.
+        Seal { job: u8 },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0_u8..3, prop::option::weighted(0.9, 0_u8..8), prop::collection::vec(0_u8..10, 0..4))
+                .prop_map(|(job, name, deps)| Op::Offer { job, name, deps }),
+            4 => (0_usize..16).prop_map(|index| Op::Complete { index }),
+            1 => (0_u8..3).prop_map(|job| Op::Seal { job }),
+        ]
+    }
+
+    fn task(job: u8, name: Option<u8>, deps: &[u8], line: u64) -> TraceTask {
+        TraceTask {
+            line,
+            submit: SimTime::ZERO,
+            duration: SimDuration::ZERO,
+            cpu: None,
+            memory: None,
+            count: 1,
+            job: Some(format!("j{job}")),
+            name: name.map(|n| n.to_string()),
+            depends_on: deps.iter().map(|d| d.to_string()).collect(),
+            task_definition: None,
+            group: None,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn the_gate_releases_as_the_plain_reference(ops in prop::collection::vec(op(), 0..120)) {
+            let mut gate = DagGate::new();
+            let mut reference = Reference::default();
+            let mut running: Vec<(String, String)> = Vec::new();
+            let lines = |tasks: &[TraceTask]| tasks.iter().map(|t| t.line).collect::<Vec<_>>();
+            for (line, op) in ops.into_iter().enumerate() {
+                let (got, want) = match op {
+                    Op::Offer { job, name, deps } => {
+                        let t = task(job, name, &deps, line as u64);
+                        let got: Vec<_> = gate.offer(t.clone()).into_iter().collect();
+                        (got, reference.offer(t).into_iter().collect::<Vec<_>>())
+                    }
+                    Op::Complete { index } => {
+                        if running.is_empty() {
+                            continue;
+                        }
+                        let (job, name) = running.remove(index % running.len());
+                        (gate.completed(&job, &name), reference.completed(&job, &name))
+                    }
+                    Op::Seal { job } => {
+                        let job = format!("j{job}");
+                        (gate.seal(&job), reference.seal(&job))
+                    }
+                };
+                prop_assert_eq!(lines(&got), lines(&want));
+                prop_assert_eq!(gate.held(), reference.held());
+                prop_assert_eq!(gate.live_jobs(), reference.jobs.len());
+                for t in got {
+                    if let (Some(job), Some(name)) = (t.job, t.name) {
+                        running.push((job, name));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_chain_releases_one_task_per_completion() {
+        let mut gate = DagGate::new();
+        let n = 50_000_u32;
+        let chain = |i: u32| {
+            let deps = if i == 0 { Vec::new() } else { vec![(i - 1).to_string()] };
+            TraceTask { depends_on: deps, ..task(0, None, &[], u64::from(i)) }
+        };
+        let mut ready: Vec<TraceTask> = Vec::new();
+        for i in 0..n {
+            let t = TraceTask { name: Some(i.to_string()), ..chain(i) };
+            ready.extend(gate.offer(t));
+        }
+        ready.extend(gate.seal_all());
+        assert_eq!(ready.len(), 1);
+        for i in 0..n {
+            let released = gate.completed("j0", &i.to_string());
+            let expected: Vec<u64> = if i + 1 < n { vec![u64::from(i + 1)] } else { Vec::new() };
+            assert_eq!(released.iter().map(|t| t.line).collect::<Vec<_>>(), expected);
+        }
+        assert_eq!((gate.held(), gate.live_jobs()), (0, 0));
     }
 }

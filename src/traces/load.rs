@@ -29,7 +29,7 @@
 //! There is no lenient mode: a demand curve with holes is not a curve.
 
 use crate::engine::{SimDuration, SimTime};
-use crate::error::{best_match, InputError};
+use crate::error::{best_match, not_a_file, InputError};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
@@ -115,6 +115,9 @@ pub fn read_load_series(
     }
     let scaled_step = SimDuration((scaled_step as u64).max(1));
 
+    if let Some(why) = not_a_file(path) {
+        return Err(InputError::new(path, format!("cannot open the load series: {why}")));
+    }
     let file = File::open(path).map_err(|e| InputError::new(path, format!("cannot open the load series: {e}")))?;
     let gzip = path.to_string_lossy().to_ascii_lowercase().ends_with(".gz");
     let input: Box<dyn Read> =

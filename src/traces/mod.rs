@@ -65,7 +65,7 @@ pub use load::{read_load_series, LoadSeries};
 pub use stats::{trace_stats, TraceStats, TraceStatsBuilder};
 
 use crate::engine::{SimDuration, SimTime};
-use crate::error::InputError;
+use crate::error::{not_a_file, InputError};
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap};
 use std::fs::File;
@@ -81,6 +81,30 @@ pub const DEFAULT_REORDER_WINDOW: SimDuration = SimDuration::from_secs(1);
 /// milliseconds. Larger values are bad rows (they are almost always a unit
 /// mix-up, such as microseconds read as seconds).
 const MAX_MILLIS: f64 = 1e15;
+
+impl UnitMapping {
+    /// The largest vCPU count or GiB a trace machine may have: what 1024
+    /// units per vCPU or MiB per GiB still hold in a `u32`.
+    pub const MAX_MACHINE_SIZE: f64 = (u32::MAX / 1024) as f64;
+
+    /// A trace machine of `vcpu` vCPUs and `memory_gib` GiB; both must be
+    /// finite, positive and at most [`UnitMapping::MAX_MACHINE_SIZE`]. The
+    /// error names which is wrong and why.
+    pub fn from_machine(vcpu: f64, memory_gib: f64) -> Result<UnitMapping, String> {
+        for (name, value) in [("vcpu", vcpu), ("memory_gib", memory_gib)] {
+            if !(value.is_finite() && value > 0.0 && value <= UnitMapping::MAX_MACHINE_SIZE) {
+                return Err(format!(
+                    "{name} is {value}; a trace machine needs a finite, positive size of at most {}",
+                    UnitMapping::MAX_MACHINE_SIZE
+                ));
+            }
+        }
+        Ok(UnitMapping {
+            machine_cpu_units: ((vcpu * 1024.0).round() as u32).max(1),
+            machine_memory_mib: ((memory_gib * 1024.0).round() as u32).max(1),
+        })
+    }
+}
 
 impl TraceFormat {
     /// The name a scenario's `trace_format` uses.
@@ -430,6 +454,9 @@ impl TraceReader {
         }
         if let TraceFormat::Generic(mapping) = &format {
             generic::check_mapping(path, mapping)?;
+        }
+        if let Some(why) = not_a_file(path) {
+            return Err(InputError::new(path, format!("cannot open the trace: {why}")));
         }
         let file = File::open(path).map_err(|e| InputError::new(path, format!("cannot open the trace: {e}")))?;
         let gzip = path.to_string_lossy().to_ascii_lowercase().ends_with(".gz");

@@ -84,6 +84,21 @@ fn register_bundled_font() {
     });
 }
 
+/// Refuses data with a NaN or an infinity, which plotters cannot place (it
+/// may panic on an axis range or draw nothing): an error naming the chart
+/// and the series, never a panic.
+pub(crate) fn check_finite(path: &Path, what: &str, values: impl IntoIterator<Item = f64>) -> Result<(), Error> {
+    match values.into_iter().find(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(value) => Err(Error::Output {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(format!(
+                "the chart's {what} holds {value}, not a finite number, so it is not drawn"
+            )),
+        }),
+    }
+}
+
 /// Draws into an RGB buffer and writes it as a PNG, atomically. Default
 /// compression: seven times smaller than the fast setting on these flat
 /// images, and a fraction of the best setting's time.

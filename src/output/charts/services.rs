@@ -69,7 +69,17 @@ pub fn write_service_chart(scenario: &Scenario, result: &RunResult, out: &Path) 
             .collect(),
         scaling: result.scaling.iter().flatten().map(|s| s.time.as_secs_f64() / 3600.0).collect(),
     };
-    render(&out.join(SERVICE_CHART), |area| service_chart(&scenario.name, &lines, &instances, &marks, end, area))
+    let path = out.join(SERVICE_CHART);
+    for (name, points) in &lines {
+        let values = points
+            .iter()
+            .flat_map(|p| [p.hours, p.demand.unwrap_or(0.0), p.served.unwrap_or(0.0), p.healthy, p.desired]);
+        super::check_finite(&path, &format!("series of service `{name}`"), values)?;
+    }
+    super::check_finite(&path, "instances", instances.iter().flat_map(|&(h, n)| [h, n]))?;
+    let marked = marks.outages.iter().flat_map(|&(a, b)| [a, b]).chain(marks.deployments.iter().copied());
+    super::check_finite(&path, "marks", marked.chain(marks.scaling.iter().copied()).chain([end]))?;
+    render(&path, |area| service_chart(&scenario.name, &lines, &instances, &marks, end, area))
 }
 
 fn service_chart(

@@ -68,6 +68,30 @@ impl ChartSet {
         charts
     }
 
+    /// Refuses a set with a NaN or infinite number in it ([`super::check_finite`]).
+    fn check_finite(&self, path: &Path) -> Result<(), Error> {
+        let estimate = |e: &Estimate| [e.mean, e.ci95];
+        for cell in &self.cells {
+            let label = &self.options[cell.option.min(self.options.len().saturating_sub(1))];
+            let at = |what: &str| format!("{what} of option `{label}`");
+            super::check_finite(path, &at("cost"), estimate(&cell.cost))?;
+            super::check_finite(path, &at("availability"), estimate(&cell.availability))?;
+            super::check_finite(path, &at("task wait"), cell.task_wait_p95.iter().flat_map(estimate))?;
+            let series = &cell.series;
+            for (what, envelope) in [
+                ("instances", &series.instances),
+                ("running tasks", &series.running_tasks),
+                ("CPU reservation", &series.cpu_pct),
+                ("memory reservation", &series.memory_pct),
+            ] {
+                let values = envelope.points.iter().flat_map(|p| [p.hours, p.mean, p.min, p.max]);
+                super::check_finite(path, &at(what), values)?;
+            }
+            super::check_finite(path, &at("hourly availability"), series.hourly_pct.iter().flat_map(|&(h, p)| [h, p]))?;
+        }
+        Ok(())
+    }
+
     fn cell(&self, option: usize, condition: usize) -> &ChartCell {
         &self.cells[option * self.conditions.len() + condition]
     }
@@ -93,6 +117,9 @@ impl ChartSet {
 /// called in a rayon pool. The bytes do not depend on the number of threads.
 pub fn write_all(set: &ChartSet, out: &Path) -> Result<(), Error> {
     use rayon::prelude::*;
+    for (file, _) in set.charts() {
+        set.check_finite(&out.join(file))?;
+    }
     set.charts()
         .par_iter()
         .map(|&(file, _)| {
@@ -339,4 +366,39 @@ fn wait_chart(set: &ChartSet, area: &Area) -> Drawn {
         )])?;
     }
     draw_legend(&legend, "Options", &set.option_legend(Marker::Square))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn estimate(mean: f64) -> Estimate {
+        Estimate { mean, ci95: 0.0, samples: 1 }
+    }
+
+    #[test]
+    fn non_finite_data_is_an_error_not_a_panic() {
+        let cell = ChartCell {
+            option: 0,
+            condition: 0,
+            cost: estimate(f64::NAN),
+            availability: estimate(99.0),
+            task_wait_p95: Some(estimate(f64::INFINITY)),
+            pareto: true,
+            series: RunSeries::default(),
+        };
+        let set = ChartSet {
+            scenario: "s".into(),
+            options: vec!["a".into()],
+            conditions: vec!["c".into()],
+            cells: vec![cell.clone()],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let err = write_all(&set, dir.path()).unwrap_err().to_string();
+        assert!(err.contains("cost of option `a` holds NaN"), "{err}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing is drawn");
+        let wait = ChartSet { cells: vec![ChartCell { cost: estimate(1.0), ..cell }], ..set };
+        let err = write_all(&wait, dir.path()).unwrap_err().to_string();
+        assert!(err.contains("task wait of option `a` holds inf"), "{err}");
+    }
 }

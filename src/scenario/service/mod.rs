@@ -28,8 +28,10 @@ use super::taskdef::FieldError;
 use crate::engine::SimDuration;
 use crate::model::LaunchType;
 
-/// ECS's quota on tasks per service.
-pub const MAX_DESIRED_COUNT: u32 = 5000;
+/// The largest `desiredCount` a service definition may state. ECS's quota
+/// of 5,000 tasks per service is checked with the cluster's other quotas
+/// (`scenario::budget`), which `[simulation] allow_beyond_quotas` lifts.
+pub const MAX_DESIRED_COUNT: u32 = u32::MAX;
 
 /// How the service scheduler places tasks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -68,7 +68,7 @@ impl ServiceDoc {
             let count = self.desired_count.ok_or_else(|| {
                 err(
                     "desiredCount",
-                    "REPLICA services need a `desiredCount` (0 to 5000); set it or use schedulingStrategy DAEMON",
+                    "REPLICA services need a `desiredCount` (0 or more); set it or use schedulingStrategy DAEMON",
                 )
             })?;
             Some(in_range(count, 0, MAX_DESIRED_COUNT, "desiredCount", "desiredCount")?)
@@ -319,10 +319,10 @@ mod tests {
                 "need a `desiredCount`",
             ),
             (
-                "{\"serviceName\": \"s\", \"taskDefinition\": \"s\",\n \"desiredCount\": 5001}",
+                "{\"serviceName\": \"s\", \"taskDefinition\": \"s\",\n \"desiredCount\": -1}",
                 "desiredCount",
                 2,
-                "between 0 and 5000",
+                "between 0 and 4294967295",
             ),
             (
                 "{\"serviceName\": \"s\", \"taskDefinition\": \"s\", \"desiredCount\": 1,\n \"launchType\": \"EXTERNAL\"}",
