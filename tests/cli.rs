@@ -104,6 +104,8 @@ fn run_writes_four_csv_files_with_their_headers() {
         entries(&out).iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
     assert!(!names.iter().any(|n| n.ends_with(".tmp")), "temporary files left behind: {names:?}");
     let mut expected: Vec<String> = OUTPUT_FILES.iter().map(|s| s.to_string()).collect();
+    // The mark of a results folder ecs-sim may replace (docs/scenario.md §18).
+    expected.push(ecs_sim::output::folder::RESULTS_MARKER.to_string());
     expected.sort();
     assert_eq!(names, expected);
 

@@ -4,6 +4,7 @@ use super::{limit_work, peak_memory, BudgetArgs, Format, Verbosity};
 use crate::engine::SimDuration;
 use crate::error::{Error, InputError};
 use crate::output;
+use crate::output::folder::Staging;
 use crate::placement::Rejection;
 use crate::record::RunSummary;
 use crate::scenario::Scenario;
@@ -80,13 +81,15 @@ pub(super) fn run(args: RunArgs, verbosity: Verbosity) -> Result<i32, Error> {
                 scenario.seed = seed;
             }
             let out = out.unwrap_or_else(|| Path::new("results").join(&scenario.name));
+            let staging = begin_results(&out, false, quiet)?;
             let started = Instant::now();
             let result = run_scenario(&scenario)?;
             let wall = started.elapsed().as_secs_f64();
-            output::write_run(&scenario, &result, &out)?;
+            output::write_run(&scenario, &result, staging.path())?;
             if !scenario.services.is_empty() {
-                output::charts::write_service_chart(&scenario, &result, &out)?;
+                output::charts::write_service_chart(&scenario, &result, staging.path())?;
             }
+            staging.commit()?;
             let summary = result.summary;
             match format {
                 Format::Json => outln!("{:#}", single_json(&scenario, &summary, &out)),
@@ -118,8 +121,10 @@ pub(super) fn run(args: RunArgs, verbosity: Verbosity) -> Result<i32, Error> {
                 shard,
                 progress: !quiet && std::io::stderr().is_terminal(),
             };
+            let staging = begin_results(&out, options.only.is_some(), quiet)?;
             let started = Instant::now();
-            let outcome = sweep::run_sweep(&sweep, &out, &options)?;
+            let outcome = sweep::run_sweep(&sweep, staging.path(), &options)?;
+            staging.commit()?;
             let wall = started.elapsed().as_secs_f64();
             if let Some(shard) = shard {
                 print_shard(&sweep, shard, &outcome, &out, wall, format, quiet);
@@ -129,6 +134,22 @@ pub(super) fn run(args: RunArgs, verbosity: Verbosity) -> Result<i32, Error> {
             Ok(0)
         }
     }
+}
+
+/// Starts a complete-or-nothing results folder ([`Staging`]) for `out`,
+/// its parent created, and says on stderr what it cleaned up from a run
+/// that was killed.
+pub(super) fn begin_results(out: &Path, keep: bool, quiet: bool) -> Result<Staging, Error> {
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| Error::Output { path: parent.to_path_buf(), source })?;
+    }
+    let (staging, cleaned) = Staging::begin(out, keep)?;
+    if !quiet {
+        for line in cleaned {
+            eprintln!("note: {line}");
+        }
+    }
+    Ok(staging)
 }
 
 /// Prints what a shard ran, and how to merge it.

@@ -3,12 +3,14 @@
 //! reads these files back.
 //!
 //! - [`files`]: atomic files and CSV writing, and the fixed-decimal format;
+//! - [`folder`]: complete-or-nothing results folders (staged, then swapped in);
 //! - `run_files`: the CSV files of one run;
 //! - [`charts`]: PNG charts of a sweep and of a run's services;
 //! - [`report`]: a report rendered to Markdown and to self-contained HTML.
 
 pub mod charts;
 pub mod files;
+pub mod folder;
 pub mod report;
 mod run_files;
 
