@@ -270,3 +270,33 @@ fn full_run_files_are_written_when_asked_for() {
     let cost = |line: &str| line.split(',').nth(3).unwrap().parse::<f64>().unwrap();
     assert!(cost(nine) > cost(six), "more instances cost more:\n{variants}");
 }
+
+#[test]
+fn a_sweep_killed_halfway_and_resumed_gives_the_uninterrupted_outputs() {
+    use std::os::unix::process::ExitStatusExt;
+    let root = tempfile::tempdir().unwrap();
+    let whole = root.path().join("whole");
+    run_ok(&["run", SHOOTOUT, "--quiet", "--out", whole.to_str().unwrap()]);
+    let resumed = root.path().join("resumed");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecs-sim"))
+        .args(["run", SHOOTOUT, "--quiet", "--threads", "1", "--out", resumed.to_str().unwrap()])
+        .current_dir(crate_dir())
+        .spawn()
+        .unwrap();
+    // Killed once a few of its 20 runs are saved.
+    let records = root.path().join(".resumed.staging/.records");
+    let saved = || std::fs::read_dir(&records).map_or(0, |d| d.filter_map(Result::ok).count());
+    while saved() < 5 && child.try_wait().unwrap().is_none() {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(9), "the sweep was killed before it finished");
+    let done = saved();
+    assert!((5..20).contains(&done), "{done} runs saved");
+    assert!(!resumed.exists(), "a killed sweep leaves no results folder");
+    let output = run_ok(&["run", SHOOTOUT, "--resume", "--out", resumed.to_str().unwrap()]);
+    assert!(text(&output.stderr).contains("resuming in"), "{}", text(&output.stderr));
+    assert_eq!(files(&whole), files(&resumed), "resumed after {done} runs");
+    assert!(!root.path().join(".resumed.staging").exists());
+}

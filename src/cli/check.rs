@@ -84,6 +84,7 @@ pub(super) fn check(args: CheckArgs, verbosity: Verbosity) -> Result<i32, Error>
         threads: threads.map(usize::from),
         only: None,
         shard: None,
+        resume: false,
         progress: !quiet && std::io::stderr().is_terminal(),
     };
     let started = Instant::now();

@@ -31,7 +31,7 @@ pub(crate) struct MergeArgs {
 pub(super) fn merge(args: MergeArgs, verbosity: Verbosity) -> Result<i32, Error> {
     let started = Instant::now();
     let threads = args.threads.map(usize::from);
-    let staging = super::run::begin_results(&args.out, false, verbosity == Verbosity::Quiet)?;
+    let staging = super::run::begin_results(&args.out, false, false, verbosity == Verbosity::Quiet)?;
     let (sweep, outcome) = sweep::merge(&args.shards, args.scenario.as_deref(), staging.path(), threads)?;
     staging.commit()?;
     let wall = started.elapsed().as_secs_f64();

@@ -38,6 +38,11 @@ pub(crate) struct RunArgs {
     /// SLURM_ARRAY_TASK_ID (Slurm).
     #[arg(long, value_name = "INDEX/COUNT")]
     pub(crate) shard: Option<String>,
+    /// Sweeps: go on from where a killed sweep into the same `--out` stopped, reusing the runs
+    /// it finished (same scenario, data files, seed and version); the outputs equal an
+    /// uninterrupted sweep's.
+    #[arg(long)]
+    pub(crate) resume: bool,
     /// How to print the summary.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
@@ -51,7 +56,7 @@ pub(crate) struct RunArgs {
 
 /// Runs the scenario (or its sweep), writes its results and prints a summary.
 pub(super) fn run(args: RunArgs, verbosity: Verbosity) -> Result<i32, Error> {
-    let RunArgs { scenario: path, out, seed, threads, only, shard, format, strict, budget } = args;
+    let RunArgs { scenario: path, out, seed, threads, only, shard, resume, format, strict, budget } = args;
     let quiet = verbosity == Verbosity::Quiet;
     let mut loaded = sweep::load(&path)?;
     limit_work(&mut loaded, budget)?;
@@ -81,7 +86,7 @@ pub(super) fn run(args: RunArgs, verbosity: Verbosity) -> Result<i32, Error> {
                 scenario.seed = seed;
             }
             let out = out.unwrap_or_else(|| Path::new("results").join(&scenario.name));
-            let staging = begin_results(&out, false, quiet)?;
+            let staging = begin_results(&out, false, false, quiet)?;
             let started = Instant::now();
             let result = run_scenario(&scenario)?;
             let wall = started.elapsed().as_secs_f64();
@@ -119,9 +124,10 @@ pub(super) fn run(args: RunArgs, verbosity: Verbosity) -> Result<i32, Error> {
                 threads: threads.map(usize::from),
                 only,
                 shard,
+                resume,
                 progress: !quiet && std::io::stderr().is_terminal(),
             };
-            let staging = begin_results(&out, options.only.is_some(), quiet)?;
+            let staging = begin_results(&out, options.only.is_some(), resume, quiet)?;
             let started = Instant::now();
             let outcome = sweep::run_sweep(&sweep, staging.path(), &options)?;
             staging.commit()?;
@@ -139,11 +145,11 @@ pub(super) fn run(args: RunArgs, verbosity: Verbosity) -> Result<i32, Error> {
 /// Starts a complete-or-nothing results folder ([`Staging`]) for `out`,
 /// its parent created, and says on stderr what it cleaned up from a run
 /// that was killed.
-pub(super) fn begin_results(out: &Path, keep: bool, quiet: bool) -> Result<Staging, Error> {
+pub(super) fn begin_results(out: &Path, keep: bool, resume: bool, quiet: bool) -> Result<Staging, Error> {
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|source| Error::Output { path: parent.to_path_buf(), source })?;
     }
-    let (staging, cleaned) = Staging::begin(out, keep)?;
+    let (staging, cleaned) = Staging::begin(out, keep, resume)?;
     if !quiet {
         for line in cleaned {
             eprintln!("note: {line}");

@@ -56,9 +56,11 @@ fn link_tree(from: &Path, to: &Path) -> Result<(), Error> {
 impl Staging {
     /// Starts new contents for `target`. With `keep`, the staging folder
     /// starts as a copy of the target (hard links), for a replay that
-    /// rewrites only part of it (`--only`). Returns the staging folder and
-    /// what was cleaned up from an earlier, killed run.
-    pub fn begin(target: &Path, keep: bool) -> Result<(Staging, Vec<String>), Error> {
+    /// rewrites only part of it (`--only`). With `resume`, a staging folder
+    /// a killed run left is kept as it is, for the sweep to go on in it.
+    /// Returns the staging folder and what was cleaned up or kept from an
+    /// earlier, killed run.
+    pub fn begin(target: &Path, keep: bool, resume: bool) -> Result<(Staging, Vec<String>), Error> {
         let staging = sibling(target, "staging");
         let previous = sibling(target, "previous");
         let mut cleaned = Vec::new();
@@ -73,9 +75,15 @@ impl Staging {
                 ));
             }
         }
-        if staging.exists() {
+        let resuming = resume && staging.is_dir();
+        if resuming {
+            cleaned.push(format!("resuming in {}, left by a run that did not finish", staging.display()));
+        } else if staging.exists() {
             std::fs::remove_dir_all(&staging).map_err(io(&staging))?;
-            cleaned.push(format!("removed {}, left by a run that did not finish", staging.display()));
+            cleaned.push(format!(
+                "removed {}, left by a run that did not finish (`--resume` would have gone on from it)",
+                staging.display()
+            ));
         }
         if target.exists() {
             let is_results = target.is_dir()
@@ -92,7 +100,9 @@ impl Staging {
                 .into());
             }
         }
-        if keep && target.is_dir() {
+        if resuming {
+            // Already there, with the runs the killed sweep finished.
+        } else if keep && target.is_dir() {
             link_tree(target, &staging)?;
         } else {
             std::fs::create_dir_all(&staging).map_err(io(&staging))?;
@@ -141,7 +151,7 @@ mod tests {
         std::fs::create_dir(&target).unwrap();
         std::fs::write(target.join("summary.csv"), "old").unwrap();
         std::fs::write(target.join("stale.csv"), "old").unwrap();
-        let (staging, cleaned) = Staging::begin(&target, false).unwrap();
+        let (staging, cleaned) = Staging::begin(&target, false, false).unwrap();
         assert!(cleaned.is_empty());
         std::fs::write(staging.path().join("summary.csv"), "new").unwrap();
         assert_eq!(
@@ -155,7 +165,7 @@ mod tests {
         // Killed between the two renames: only the previous folder is left.
         std::fs::rename(&target, sibling(&target, "previous")).unwrap();
         std::fs::create_dir(sibling(&target, "staging")).unwrap();
-        let (staging, cleaned) = Staging::begin(&target, true).unwrap();
+        let (staging, cleaned) = Staging::begin(&target, true, false).unwrap();
         assert_eq!(cleaned.len(), 2, "{cleaned:?}");
         assert_eq!(std::fs::read_to_string(staging.path().join("summary.csv")).unwrap(), "new", "kept");
         drop(staging);
@@ -167,7 +177,7 @@ mod tests {
     fn a_folder_of_something_else_is_never_replaced() {
         let root = tempfile::tempdir().unwrap();
         std::fs::write(root.path().join("notes.txt"), "mine").unwrap();
-        let err = Staging::begin(root.path(), false).unwrap_err();
+        let err = Staging::begin(root.path(), false, false).unwrap_err();
         assert!(err.to_string().contains("not an ecs-sim results folder"), "{err}");
         assert!(root.path().join("notes.txt").exists());
     }

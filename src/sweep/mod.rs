@@ -35,6 +35,7 @@ use std::path::{Path, PathBuf};
 mod aggregate;
 mod patch;
 mod render;
+mod resume;
 mod run;
 mod shard;
 pub(crate) mod spec;
@@ -187,6 +188,8 @@ pub struct SweepOptions {
     /// Run only this shard's slice of the runs, into a shard folder that
     /// [`merge`] combines with the others.
     pub shard: Option<Shard>,
+    /// Reuse the runs a killed sweep saved in `out` (`--resume`).
+    pub resume: bool,
     /// Show a progress bar on stderr (only drawn when stderr is a terminal).
     pub progress: bool,
 }
@@ -217,8 +220,19 @@ pub fn run_sweep(sweep: &Sweep, out: &Path, options: &SweepOptions) -> Result<Sw
     };
     std::fs::create_dir_all(out).map_err(|source| Error::Output { path: out.to_path_buf(), source })?;
     let pool = run::worker_pool(options.threads, out)?;
-    let jobs = run::jobs(sweep, &selected, options.shard);
-    let runs = run::run_all(&pool, sweep, &jobs, out, options.progress)?;
+    let log = resume::RunLog::new(sweep, out)?;
+    let saved = if options.resume { log.saved(sweep, out) } else { Default::default() };
+    let jobs: Vec<_> = run::jobs(sweep, &selected, options.shard)
+        .into_iter()
+        .filter(|&(v, c, r)| !saved.contains_key(&sweep.run_index(v.index, c, r)))
+        .collect();
+    let mut runs = run::run_all(&pool, sweep, &jobs, out, &log, options.progress)?;
+    runs.extend(saved.into_values().filter(|r| {
+        options.only.as_ref().is_none_or(|label| &sweep.variants[r.variant].label == label)
+            && options.shard.is_none_or(|s| s.holds(r.run))
+    }));
+    runs.sort_by_key(|r| r.run);
+    log.finish()?;
     let threads = pool.current_num_threads();
     if let Some(shard) = options.shard {
         shard::write_shard(sweep, shard, &runs, out)?;

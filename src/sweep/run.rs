@@ -1,6 +1,7 @@
 //! Running a sweep: every (option, condition, replication) in parallel on
 //! rayon, collected in run order, each run's figures kept in memory.
 
+use super::resume::RunLog;
 use super::{Shard, Sweep, Variant};
 use crate::error::Error;
 use crate::output::charts::RunSeries;
@@ -86,6 +87,7 @@ pub(super) fn run_all(
     sweep: &Sweep,
     jobs: &[Job<'_>],
     out: &Path,
+    log: &RunLog,
     show_progress: bool,
 ) -> Result<Vec<RunRecord>, Error> {
     let progress = if show_progress {
@@ -102,9 +104,10 @@ pub(super) fn run_all(
     let results: Vec<Result<RunRecord, Error>> = pool.install(|| {
         jobs.par_iter()
             .map(|&(variant, condition, replication)| {
-                let record = execute_run(sweep, variant, condition, replication, out);
+                let record = execute_run(sweep, variant, condition, replication, out)?;
+                log.save(&record, out)?;
                 progress.inc(1);
-                record
+                Ok(record)
             })
             .collect()
     });
