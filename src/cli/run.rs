@@ -117,7 +117,11 @@ pub(super) fn run(args: RunArgs, verbosity: Verbosity) -> Result<i32, Error> {
                 })
                 .transpose()?;
             let out = out.unwrap_or_else(|| match shard {
-                Some(shard) => Path::new("results").join(&sweep.base.name).join(format!("shard-{}", shard.index)),
+                // Beside the merged results, never inside them: a merge
+                // replaces its folder whole.
+                Some(shard) => Path::new("results")
+                    .join(format!("{}-shards", sweep.base.name))
+                    .join(format!("shard-{}", shard.index)),
                 None => Path::new("results").join(&sweep.base.name),
             });
             let options = SweepOptions {
