@@ -43,7 +43,7 @@ use crate::engine::derive_seed;
 use crate::error::{Error, InputError};
 use crate::scenario::{toml_error, Scenario};
 use crate::simulation::run_scenario;
-use crate::sweep::{build_variant, RunRecord, Shard, Variant};
+use crate::sweep::{build_variant, worker_pool, RunRecord, Shard, Variant};
 use rayon::prelude::*;
 use search::{Cache, Replay, RunKey, Search};
 use serde::{Deserialize, Serialize};
@@ -260,13 +260,6 @@ pub fn optimize_shard(
     Ok(ShardRound { round_runs: needs.len(), made: mine.len(), cached: cache.len() })
 }
 
-fn worker_pool(threads: Option<usize>, out: &Path) -> Result<rayon::ThreadPool, Error> {
-    rayon::ThreadPoolBuilder::new().num_threads(threads.unwrap_or(0)).build().map_err(|e| Error::Output {
-        path: out.to_path_buf(),
-        source: std::io::Error::other(format!("cannot start worker threads: {e}")),
-    })
-}
-
 /// A round's name: a digest of the runs it asks for.
 fn round_name(needs: &[RunKey]) -> String {
     let text: String = needs.iter().map(|(o, c, r)| format!("{o},{c},{r};")).collect();
@@ -326,10 +319,7 @@ fn write_cache_file(problem: &Problem, out: &Path, name: &str, records: &[RunRec
     let file = CacheFile { format: CACHE_FORMAT, digest: problem.digest(), records: records.to_vec() };
     let bytes = postcard::to_stdvec(&file)
         .map_err(|e| Error::Output { path: path.clone(), source: std::io::Error::other(e.to_string()) })?;
-    let mut atomic = crate::output::files::AtomicFile::create(&path)?;
-    std::io::Write::write_all(atomic.writer(), &bytes)
-        .map_err(|source| Error::Output { path: path.clone(), source })?;
-    atomic.commit()
+    crate::output::files::write_atomic(&path, &bytes)
 }
 
 /// A file name in `cache/`: `round-NAME.bin` (a whole round, made on one

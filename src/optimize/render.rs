@@ -5,7 +5,7 @@ use super::search::{Cache, Judged, Replay, Verdict};
 use super::spec::Bound;
 use super::{OptimizeOutcome, Problem};
 use crate::error::Error;
-use crate::output::files::{fixed, AtomicFile, CsvFile};
+use crate::output::files::{fixed, write_atomic, CsvFile};
 use crate::output::report::{Block, Report};
 use crate::stats::{estimate, pareto_front, Estimate};
 use crate::sweep::METRICS;
@@ -41,7 +41,7 @@ pub(super) fn write_outputs(
                 best.replications,
                 constraints_text(problem),
             );
-            write_text(&best_toml, &(header + &problem.scenario_toml(best.option)?))?;
+            write_atomic(&best_toml, (header + &problem.scenario_toml(best.option)?).as_bytes())?;
         }
         None => {
             // No stale best from an earlier search may stay behind.
@@ -51,13 +51,6 @@ pub(super) fn write_outputs(
         }
     }
     report(problem, outcome).write(out)
-}
-
-fn write_text(path: &Path, text: &str) -> Result<(), Error> {
-    let mut file = AtomicFile::create(path)?;
-    std::io::Write::write_all(file.writer(), text.as_bytes())
-        .map_err(|source| Error::Output { path: path.to_path_buf(), source })?;
-    file.commit()
 }
 
 fn constraints_text(problem: &Problem) -> String {

@@ -43,6 +43,13 @@ impl Drop for AtomicFile {
     }
 }
 
+/// Writes `bytes` to `path` atomically (through an [`AtomicFile`]).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let mut file = AtomicFile::create(path)?;
+    file.writer().write_all(bytes).map_err(|source| Error::Output { path: path.to_path_buf(), source })?;
+    file.commit()
+}
+
 fn temp_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".tmp");

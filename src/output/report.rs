@@ -7,9 +7,8 @@
 //! decoded; nothing is fetched from the network.
 
 use crate::error::Error;
-use crate::output::files::AtomicFile;
+use crate::output::files::write_atomic;
 use base64::Engine;
-use std::io::Write;
 use std::path::Path;
 
 /// One block of a report.
@@ -159,9 +158,7 @@ impl Report {
 }
 
 fn write_text(path: &Path, text: &str) -> Result<(), Error> {
-    let mut file = AtomicFile::create(path)?;
-    file.writer().write_all(text.as_bytes()).map_err(|source| Error::Output { path: path.to_path_buf(), source })?;
-    file.commit()
+    write_atomic(path, text.as_bytes())
 }
 
 /// Marks on `<body>` how many images decoded (`data-images-loaded="5/5"`)

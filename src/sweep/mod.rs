@@ -43,6 +43,7 @@ pub(crate) mod spec;
 pub use aggregate::{CellStats, Metric, MetricStats, VariantStats, METRICS};
 pub use patch::apply_setting;
 pub use render::{comparison_header, to_json, to_text, SWEEP_FILES, VARIANTS_HEADER};
+pub(crate) use run::worker_pool;
 pub use run::{run_dir, RunRecord};
 pub use shard::{merge, Shard, SHARD_INDEX_VARIABLES, SHARD_MANIFEST};
 pub(crate) use spec::build_variant;
@@ -219,7 +220,7 @@ pub fn run_sweep(sweep: &Sweep, out: &Path, options: &SweepOptions) -> Result<Sw
         None => sweep.variants.iter().collect(),
     };
     std::fs::create_dir_all(out).map_err(|source| Error::Output { path: out.to_path_buf(), source })?;
-    let pool = run::worker_pool(options.threads, out)?;
+    let pool = worker_pool(options.threads, out)?;
     let log = resume::RunLog::new(sweep, out)?;
     let saved = if options.resume { log.saved(sweep, out) } else { Default::default() };
     let jobs: Vec<_> = run::jobs(sweep, &selected, options.shard)

@@ -8,10 +8,9 @@
 use super::run::{output_error, RunRecord};
 use super::Sweep;
 use crate::error::Error;
-use crate::output::files::AtomicFile;
+use crate::output::files::write_atomic;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The folder of saved records inside a sweep's (staging) output folder.
@@ -44,9 +43,7 @@ impl RunLog {
         let path = self.dir.join(format!("run-{}.bin", record.run));
         let bytes =
             postcard::to_stdvec(&Saved { digest: self.digest.clone(), record }).map_err(|e| output_error(&path, e))?;
-        let mut file = AtomicFile::create(&path)?;
-        file.writer().write_all(&bytes).map_err(|source| Error::Output { path: path.clone(), source })?;
-        file.commit()
+        write_atomic(&path, &bytes)
     }
 
     /// The saved runs of this sweep, by run index, their folders under

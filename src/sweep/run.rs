@@ -57,8 +57,8 @@ pub(super) fn output_error(path: &Path, err: impl std::fmt::Display) -> Error {
     Error::Output { path: path.to_path_buf(), source: std::io::Error::other(err.to_string()) }
 }
 
-/// The worker threads of a sweep (`None`: one per core).
-pub(super) fn worker_pool(threads: Option<usize>, out: &Path) -> Result<rayon::ThreadPool, Error> {
+/// The worker threads of a sweep or a search (`None`: one per core).
+pub(crate) fn worker_pool(threads: Option<usize>, out: &Path) -> Result<rayon::ThreadPool, Error> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()

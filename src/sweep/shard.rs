@@ -14,6 +14,7 @@
 use super::run::{output_error, RunRecord};
 use super::{finish, load, Loaded, Sweep, SweepOutcome};
 use crate::error::{Error, InputError};
+use crate::output::files::write_atomic;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -124,7 +125,7 @@ pub(super) fn write_shard(sweep: &Sweep, shard: Shard, runs: &[RunRecord], out: 
         })
         .collect();
     let bytes = postcard::to_stdvec(&records).map_err(|e| output_error(&out.join(RECORDS_FILE), e))?;
-    write_file(&out.join(RECORDS_FILE), &bytes)?;
+    write_atomic(&out.join(RECORDS_FILE), &bytes)?;
     let scenario = std::path::absolute(&sweep.base.path).unwrap_or_else(|_| sweep.base.path.clone());
     let manifest = Manifest {
         format: SHARD_FORMAT,
@@ -138,14 +139,7 @@ pub(super) fn write_shard(sweep: &Sweep, shard: Shard, runs: &[RunRecord], out: 
         runs: runs.iter().map(|r| r.run).collect(),
     };
     let json = serde_json::to_string_pretty(&manifest).map_err(|e| output_error(&out.join(SHARD_MANIFEST), e))?;
-    write_file(&out.join(SHARD_MANIFEST), format!("{json}\n").as_bytes())
-}
-
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let mut file = crate::output::files::AtomicFile::create(path)?;
-    std::io::Write::write_all(file.writer(), bytes)
-        .map_err(|source| Error::Output { path: path.to_path_buf(), source })?;
-    file.commit()
+    write_atomic(&out.join(SHARD_MANIFEST), format!("{json}\n").as_bytes())
 }
 
 /// One shard folder, read and checked on its own.
@@ -346,7 +340,7 @@ pub fn merge(
     }
     runs.sort_by_key(|r| r.run);
     std::fs::create_dir_all(out).map_err(|source| Error::Output { path: out.to_path_buf(), source })?;
-    let pool = super::run::worker_pool(threads, out)?;
+    let pool = super::worker_pool(threads, out)?;
     let outcome = finish(&sweep, runs, out, &pool)?;
     Ok((*sweep, outcome))
 }
