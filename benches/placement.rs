@@ -33,7 +33,7 @@ fn setup(chain: &[Strategy]) -> (Cluster, Placer, ecs_sim::placement::PlacementP
             group,
             plan: &plan,
         };
-        if let Some(id) = placer.select(&cluster, &needs) {
+        if let Some(id) = placer.select(&mut cluster, &needs) {
             cluster.reserve(id, &needs.reservation());
         }
     }
@@ -52,11 +52,11 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("place_one_task_5000_instances");
     group.sample_size(30);
     for (name, chain) in chains {
-        let (cluster, mut fast, plan) = setup(&chain);
+        let (mut cluster, mut fast, plan) = setup(&chain);
         let task_group = cluster.find_group("family:bench").expect("group registered in setup");
         let needs = TaskNeeds { cpu: 256, memory: 512, host_ports: &[], awsvpc: false, group: task_group, plan: &plan };
         // select() does not change the cluster, so every sample sees the same state.
-        group.bench_function(format!("fast/{name}"), |b| b.iter(|| black_box(fast.select(&cluster, &needs))));
+        group.bench_function(format!("fast/{name}"), |b| b.iter(|| black_box(fast.select(&mut cluster, &needs))));
         // No constraints here, so a fresh placer can check for the reference.
         let mut reference = Placer::new(rng_stream(2, "reference"));
         group.bench_function(format!("reference/{name}"), |b| {

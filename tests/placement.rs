@@ -344,7 +344,7 @@ proptest! {
                         .unwrap_or_default();
                     let needs = TaskNeeds { cpu, memory, host_ports: &ports, awsvpc, group: groups[group as usize], plan: &plan };
                     let expected = reference_best(&cluster, &mut reference, &needs);
-                    let got = fast.select(&cluster, &needs).ok_or_else(|| fast.closest_rejection(&cluster, &needs));
+                    let got = fast.select(&mut cluster, &needs).ok_or_else(|| fast.closest_rejection(&cluster, &needs));
                     match (&expected, got) {
                         (Ok(best), Ok(id)) => {
                             prop_assert!(best.contains(&id), "fast chose {:?}, reference best {:?}", id, best);
@@ -380,7 +380,7 @@ proptest! {
             let plan = placer.compile(&mut c, &[Strategy::Random], &[]);
             let group = c.group_id("g");
             let needs = TaskNeeds { cpu: 128, memory: 128, host_ports: &[], awsvpc: false, group, plan: &plan };
-            counts[placer.select(&c, &needs).unwrap().0 as usize] += 1;
+            counts[placer.select(&mut c, &needs).unwrap().0 as usize] += 1;
         }
         prop_assert!(counts.iter().all(|&n| n >= 20), "{:?}", counts);
     }

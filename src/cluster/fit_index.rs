@@ -200,6 +200,21 @@ impl FitIndex {
         here + self.blocks[first + 1..].iter().map(|b| b.entries.len()).sum::<usize>()
     }
 
+    /// The `n`th key (from 0) at `from` or above, with its amount of the
+    /// other resource; `None` when fewer keys are there. Skips whole blocks.
+    pub fn nth_from(&self, from: FitKey, mut n: usize) -> Option<(FitKey, u32)> {
+        let first = self.block_of(from);
+        let start = self.blocks[first].entries.partition_point(|e| e.0 < from);
+        for (i, block) in self.blocks[first..].iter().enumerate() {
+            let entries = if i == 0 { &block.entries[start..] } else { &block.entries[..] };
+            if n < entries.len() {
+                return Some(entries[n]);
+            }
+            n -= entries.len();
+        }
+        None
+    }
+
     /// The greatest key, if any.
     pub fn last(&self) -> Option<FitKey> {
         self.blocks.last().and_then(Block::last_key)
@@ -226,6 +241,7 @@ mod tests {
         Rekey(usize, u32, u32),
         FirstFit(u32, u32, u32),
         CountFrom(u32, u32),
+        NthFrom(u32, u32, usize),
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -236,6 +252,7 @@ mod tests {
             (0_usize..100, 0_u32..50, 0_u32..60).prop_map(|(i, v, o)| Op::Rekey(i, v, o)),
             (0_u32..55, 0_u32..42, 0_u32..65).prop_map(|(v, id, m)| Op::FirstFit(v, id, m)),
             (0_u32..55, 0_u32..42).prop_map(|(v, id)| Op::CountFrom(v, id)),
+            (0_u32..55, 0_u32..42, 0_usize..60).prop_map(|(v, id, n)| Op::NthFrom(v, id, n)),
         ]
     }
 
@@ -290,6 +307,10 @@ mod tests {
                     Op::CountFrom(v, id) => {
                         let from = (v, InstanceId(id));
                         prop_assert_eq!(index.count_from(from), plain.range(from..).count());
+                    }
+                    Op::NthFrom(v, id, n) => {
+                        let from = (v, InstanceId(id));
+                        prop_assert_eq!(index.nth_from(from, n), plain.range(from..).nth(n).map(|(&k, &o)| (k, o)));
                     }
                 }
                 prop_assert_eq!(index.len(), plain.len());

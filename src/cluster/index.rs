@@ -14,7 +14,8 @@
 //! instances only, so an instance the expression excludes costs it nothing.
 
 use super::fit_index::FitIndex;
-use super::{AttrId, Instance, InstanceId, ValueId};
+use super::group_spread::GroupSpread;
+use super::{AttrId, GroupId, Instance, InstanceId, ValueId};
 use std::collections::BTreeMap;
 
 /// The placeable instances sharing one tuple of attribute values.
@@ -48,9 +49,57 @@ pub struct PartitionSpec {
     by_key: BTreeMap<Vec<ValueId>, usize>,
     /// For each instance id: (partition, position in members), if placeable.
     slots: Vec<Option<(u32, u32)>>,
+    /// The groups whose tasks per member are bucketed, for `spread(instanceId)`.
+    spreads: Vec<GroupSpread>,
+    /// Per group id: its position in `spreads` plus one, or 0.
+    spread_of: Vec<u32>,
 }
 
 impl PartitionSpec {
+    /// The group's members bucketed by their count of its tasks, if this
+    /// spec keeps them.
+    pub fn group_spread(&self, group: GroupId) -> Option<&GroupSpread> {
+        match self.spread_of.get(group.0 as usize) {
+            Some(&at) if at > 0 => Some(&self.spreads[at as usize - 1]),
+            _ => None,
+        }
+    }
+
+    /// Starts bucketing the members by their count of `group`'s tasks;
+    /// `instances` is `None` when no instance holds any of them yet.
+    fn track_group(&mut self, group: GroupId, instances: Option<&[Instance]>) {
+        if self.group_spread(group).is_some() {
+            return;
+        }
+        let mut spread = GroupSpread::new(group);
+        if let Some(instances) = instances {
+            for (partition, part) in self.partitions.iter().enumerate() {
+                for &id in &part.members {
+                    spread.set(partition, id, instances[id.0 as usize].group_count(group));
+                }
+            }
+            bucket_zero_when_few(&mut spread, &self.partitions, instances);
+        }
+        self.spreads.push(spread);
+        let index = group.0 as usize;
+        if self.spread_of.len() <= index {
+            self.spread_of.resize(index + 1, 0);
+        }
+        self.spread_of[index] = self.spreads.len() as u32;
+    }
+
+    /// Re-buckets a member whose count of `group`'s tasks changed.
+    fn group_count_changed(&mut self, instances: &[Instance], id: InstanceId, group: GroupId) {
+        let Some(&at) = self.spread_of.get(group.0 as usize) else { return };
+        let Some(Some((partition, _))) = self.slots.get(id.0 as usize).copied() else { return };
+        if at == 0 {
+            return;
+        }
+        let spread = &mut self.spreads[at as usize - 1];
+        spread.set(partition as usize, id, instances[id.0 as usize].group_count(group));
+        bucket_zero_when_few(spread, &self.partitions, instances);
+    }
+
     fn key_of(&self, instance: &Instance) -> Vec<ValueId> {
         self.attributes.iter().map(|&a| instance.attribute(a)).collect()
     }
@@ -87,6 +136,9 @@ impl PartitionSpec {
         part.members.push(instance.id);
         part.by_cpu.insert((instance.free_cpu, instance.id), instance.free_memory);
         part.by_memory.insert((instance.free_memory, instance.id), instance.free_cpu);
+        for spread in &mut self.spreads {
+            spread.set(partition, instance.id, instance.group_count(spread.group));
+        }
     }
 
     fn remove(&mut self, instance: &Instance) {
@@ -101,6 +153,9 @@ impl PartitionSpec {
         self.slots[instance.id.0 as usize] = None;
         part.by_cpu.remove((instance.free_cpu, instance.id));
         part.by_memory.remove((instance.free_memory, instance.id));
+        for spread in &mut self.spreads {
+            spread.remove(partition as usize, instance.id);
+        }
     }
 
     fn update(&mut self, instance: &Instance, old_cpu: u32, old_memory: u32) {
@@ -119,6 +174,17 @@ impl PartitionSpec {
         } else if old_cpu != cpu {
             part.by_memory.set_other((memory, id), cpu);
         }
+    }
+}
+
+/// Starts bucketing the members without any of the group's tasks once they
+/// are fewer than those with some (see [`GroupSpread`]).
+fn bucket_zero_when_few(spread: &mut GroupSpread, partitions: &[Partition], instances: &[Instance]) {
+    let members: usize = partitions.iter().map(|p| p.members.len()).sum();
+    if !spread.zero_bucketed() && spread.holding_total() * 2 >= members {
+        let group = spread.group;
+        let partitions = partitions.iter().enumerate().map(|(p, part)| (p, part.members.as_slice()));
+        spread.bucket_zero(partitions, |id| instances[id.0 as usize].group_count(group));
     }
 }
 
@@ -187,6 +253,19 @@ impl PlacementIndex {
     /// Re-keys an instance whose free resources changed from the old values.
     pub fn update(&mut self, instance: &Instance, old_cpu: u32, old_memory: u32) {
         self.specs.iter_mut().for_each(|s| s.update(instance, old_cpu, old_memory));
+    }
+
+    /// Starts bucketing spec `spec`'s members by their count of `group`'s
+    /// tasks (nothing when it already does); `instances` is `None` when no
+    /// instance holds any of them yet.
+    pub fn track_group(&mut self, spec: usize, group: GroupId, instances: Option<&[Instance]>) {
+        self.specs[spec].track_group(group, instances);
+    }
+
+    /// Re-buckets instance `id` (of `instances`) whose count of `group`'s
+    /// tasks changed, in every spec that buckets that group.
+    pub fn group_count_changed(&mut self, instances: &[Instance], id: InstanceId, group: GroupId) {
+        self.specs.iter_mut().for_each(|s| s.group_count_changed(instances, id, group));
     }
 
     /// Largest free CPU and free memory on any placeable instance (not

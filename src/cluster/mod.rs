@@ -3,6 +3,7 @@
 //! through a method here, which keeps the placement index in step.
 
 pub mod fit_index;
+pub mod group_spread;
 pub mod index;
 pub mod query;
 
@@ -206,6 +207,8 @@ pub struct Cluster {
     tracked_attributes: Vec<AttrId>,
     /// Tasks of a group on instances with an attribute value (lookups only).
     spread_counts: FxHashMap<(GroupId, AttrId, ValueId), u32>,
+    /// Per group id: its tasks holding a reservation anywhere.
+    group_tasks: Vec<u32>,
     /// The indexes placement searches.
     pub index: PlacementIndex,
     /// Per fleet, its instances not yet deregistered, by id.
@@ -235,6 +238,7 @@ impl Cluster {
             groups: Interner::default(),
             tracked_attributes: Vec::new(),
             spread_counts: FxHashMap::default(),
+            group_tasks: Vec::new(),
             index: PlacementIndex::default(),
             fleet_members: Vec::new(),
             filters: Vec::new(),
@@ -310,6 +314,15 @@ impl Cluster {
         };
         let instances = &self.instances;
         self.index.spec_for(attributes, filter, instances, |i| filter.is_none() || admitted[i.id.0 as usize])
+    }
+
+    /// Starts bucketing the members of partition spec `spec` by their count
+    /// of `group`'s tasks, for `spread(instanceId)` (nothing when it already
+    /// does). Costs one pass over the spec's members, once, unless the
+    /// group has no tasks yet.
+    pub fn track_group_spread(&mut self, spec: usize, group: GroupId) {
+        let placed = self.group_tasks.get(group.0 as usize).is_some_and(|&n| n > 0);
+        self.index.track_group(spec, group, placed.then_some(self.instances.as_slice()));
     }
 
     fn admits(&self, filter: FilterId, instance: &Instance) -> bool {
@@ -443,6 +456,11 @@ impl Cluster {
             Ok(i) => instance.groups[i].1 += 1,
             Err(i) => instance.groups.insert(i, (task.group, 1)),
         }
+        let group = task.group.0 as usize;
+        if self.group_tasks.len() <= group {
+            self.group_tasks.resize(group + 1, 0);
+        }
+        self.group_tasks[group] += 1;
         for &attr in &self.tracked_attributes {
             let value = instance.attribute(attr);
             *self.spread_counts.entry((task.group, attr, value)).or_insert(0) += 1;
@@ -452,6 +470,7 @@ impl Cluster {
         let instance = &self.instances[id.0 as usize];
         if instance.is_placeable() {
             self.index.update(instance, old_cpu, old_memory);
+            self.index.group_count_changed(&self.instances, id, task.group);
         }
     }
 
@@ -469,6 +488,7 @@ impl Cluster {
             if instance.groups[i].1 == 0 {
                 instance.groups.remove(i);
             }
+            self.group_tasks[task.group.0 as usize] -= 1;
         }
         for &attr in &self.tracked_attributes {
             let value = instance.attribute(attr);
@@ -481,6 +501,7 @@ impl Cluster {
         let instance = &self.instances[id.0 as usize];
         if instance.is_placeable() {
             self.index.update(instance, old_cpu, old_memory);
+            self.index.group_count_changed(&self.instances, id, task.group);
         }
     }
 

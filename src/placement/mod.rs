@@ -11,6 +11,7 @@
 //! [`reference_best`] is the plain definition (scan, filter, rank) that tests
 //! hold the fast path to.
 
+use crate::cluster::group_spread::GroupSpread;
 use crate::cluster::index::Partition;
 use crate::cluster::query::Expression;
 use crate::cluster::{AttrId, Cluster, GroupId, Instance, InstanceId, InstanceView, Reservation};
@@ -84,6 +85,15 @@ pub struct PlacementPlan {
     pub partition_spec: usize,
     /// Constraints.
     pub constraints: Vec<CompiledConstraint>,
+}
+
+impl PlacementPlan {
+    /// True when the chain ends in `spread(instanceId)` right after its
+    /// attribute spreads (ECS's default for services): placement then reads
+    /// the group's per-instance count buckets instead of ranking instances.
+    pub fn spreads_by_instance(&self) -> bool {
+        self.levels[self.partitioned_levels..] == [Level::GroupOnInstance]
+    }
 }
 
 /// Why no instance could take a task, in ECS's order of evaluation. The
@@ -355,8 +365,14 @@ impl Placer {
 
     /// Chooses an instance for the task, or `None` when no instance can take
     /// it (then [`closest_rejection`](Placer::closest_rejection) says why).
-    pub fn select(&mut self, cluster: &Cluster, task: &TaskNeeds<'_>) -> Option<InstanceId> {
+    /// Under a chain that [spreads by instance](PlacementPlan::spreads_by_instance)
+    /// the cluster starts bucketing the task's group on first use.
+    pub fn select(&mut self, cluster: &mut Cluster, task: &TaskNeeds<'_>) -> Option<InstanceId> {
         let plan = task.plan;
+        if plan.spreads_by_instance() {
+            cluster.track_group_spread(plan.partition_spec, task.group);
+        }
+        let cluster = &*cluster;
         let (max_cpu, max_memory) = cluster.index.max_free();
         if max_cpu < task.cpu || max_memory < task.memory {
             return None;
@@ -404,11 +420,13 @@ impl Placer {
         levels: &[Level],
     ) -> Option<InstanceId> {
         match levels.first() {
-            None => {
-                self.sample(cluster, task, class, false).or_else(|| self.enumerate_best(cluster, task, class, levels))
-            }
+            None => self.sample(cluster, task, class).or_else(|| self.enumerate_best(cluster, task, class, levels)),
             Some(Level::GroupOnInstance) if levels.len() == 1 => {
-                self.sample(cluster, task, class, true).or_else(|| self.enumerate_best(cluster, task, class, levels))
+                let spec = cluster.index.spec(task.plan.partition_spec);
+                match spec.group_spread(task.group) {
+                    Some(spread) => self.fewest_of_group(cluster, task, class, spread),
+                    None => self.enumerate_best(cluster, task, class, levels),
+                }
             }
             Some(&level @ (Level::FreeCpu | Level::FreeMemory)) => {
                 self.binpack(cluster, task, class, level, &levels[1..])
@@ -417,30 +435,141 @@ impl Placer {
         }
     }
 
-    /// Random draws over the class; with `group_free`, only an instance with
-    /// none of the group's tasks is accepted (the best spread key possible).
-    fn sample(
+    /// Random draws over the class, accepting the first instance that fits.
+    fn sample(&mut self, cluster: &Cluster, task: &TaskNeeds<'_>, class: &[usize]) -> Option<InstanceId> {
+        let spec = cluster.index.spec(task.plan.partition_spec);
+        self.draw_fitting(cluster, task, class.iter().map(|&p| spec.partitions[p].members.as_slice()), |_| true)
+    }
+
+    /// Up to [`SAMPLE_TRIES`] uniform draws over the union of `sets`, the
+    /// first that is `wanted` and fits the task accepted: uniform over those.
+    fn draw_fitting<'c>(
+        &mut self,
+        cluster: &Cluster,
+        task: &TaskNeeds<'_>,
+        sets: impl Iterator<Item = &'c [InstanceId]> + Clone,
+        wanted: impl Fn(InstanceId) -> bool,
+    ) -> Option<InstanceId> {
+        let total: usize = sets.clone().map(<[InstanceId]>::len).sum();
+        if total == 0 {
+            return None;
+        }
+        for _ in 0..SAMPLE_TRIES {
+            let mut draw = self.rng.gen_range(0..total);
+            for set in sets.clone() {
+                if draw < set.len() {
+                    if wanted(set[draw]) && self.fits(cluster, set[draw], task) {
+                        return Some(set[draw]);
+                    }
+                    break;
+                }
+                draw -= set.len();
+            }
+        }
+        None
+    }
+
+    /// Up to [`SAMPLE_TRIES`] uniform draws over the class's instances with
+    /// enough of the scarcer resource (read off the fit index that has fewer
+    /// of them), the first that is `wanted` and fits accepted: uniform over
+    /// those, and likely to find one when most instances are full.
+    fn draw_with_resources(
         &mut self,
         cluster: &Cluster,
         task: &TaskNeeds<'_>,
         class: &[usize],
-        group_free: bool,
+        wanted: impl Fn(InstanceId) -> bool,
     ) -> Option<InstanceId> {
         let spec = cluster.index.spec(task.plan.partition_spec);
-        let total: usize = class.iter().map(|&p| spec.partitions[p].members.len()).sum();
+        // Per partition: the index with fewer instances that have enough of
+        // its own resource, where to start in it, and how many are there.
+        let scarcer = |p: usize| {
+            let partition = &spec.partitions[p];
+            let (cpu_from, memory_from) = ((task.cpu, InstanceId(0)), (task.memory, InstanceId(0)));
+            let (enough_cpu, enough_memory) =
+                (partition.by_cpu.count_from(cpu_from), partition.by_memory.count_from(memory_from));
+            if enough_cpu <= enough_memory {
+                (&partition.by_cpu, cpu_from, enough_cpu)
+            } else {
+                (&partition.by_memory, memory_from, enough_memory)
+            }
+        };
+        let total: usize = class.iter().map(|&p| scarcer(p).2).sum();
+        if total == 0 {
+            return None;
+        }
         for _ in 0..SAMPLE_TRIES {
             let mut draw = self.rng.gen_range(0..total);
             for &p in class {
-                let members = &spec.partitions[p].members;
-                if draw < members.len() {
-                    let id = members[draw];
-                    let instance = &cluster.instances[id.0 as usize];
-                    if (!group_free || instance.group_count(task.group) == 0) && self.fits(cluster, id, task) {
+                let (index, from, enough) = scarcer(p);
+                if draw < enough {
+                    let id = index.nth_from(from, draw).map(|((_, id), _)| id)?;
+                    if wanted(id) && self.fits(cluster, id, task) {
                         return Some(id);
                     }
                     break;
                 }
-                draw -= members.len();
+                draw -= enough;
+            }
+        }
+        None
+    }
+
+    /// `spread(instanceId)` as the last level: the instances with the fewest
+    /// of the group's tasks first, random among equals. While most instances
+    /// hold none of the group's tasks, random draws look for one of those
+    /// that fits, first among all instances, then among those with the
+    /// resources. Once the group's buckets include count 0, they are walked
+    /// upward: draws in a bucket find a fitting member at once unless most of
+    /// it is full; when they miss, the bucket is listed, or, when fewer
+    /// instances have the resources than the bucket holds, those are ranked.
+    fn fewest_of_group(
+        &mut self,
+        cluster: &Cluster,
+        task: &TaskNeeds<'_>,
+        class: &[usize],
+        spread: &GroupSpread,
+    ) -> Option<InstanceId> {
+        let spec = cluster.index.spec(task.plan.partition_spec);
+        let rank_all = [Level::GroupOnInstance];
+        if !spread.zero_bucketed() {
+            let none_of_group = |id: InstanceId| cluster.instances[id.0 as usize].group_count(task.group) == 0;
+            let sets = class.iter().map(|&p| spec.partitions[p].members.as_slice());
+            return self
+                .draw_fitting(cluster, task, sets, none_of_group)
+                .or_else(|| self.draw_with_resources(cluster, task, class, none_of_group))
+                .or_else(|| self.enumerate_best(cluster, task, class, &rank_all));
+        }
+        let depth = class.iter().map(|&p| spread.depth(p)).max().unwrap_or(0);
+        for count in 0..depth {
+            let bucket = || class.iter().map(move |&p| spread.bucket(p, count));
+            let in_bucket: usize = bucket().map(<[InstanceId]>::len).sum();
+            if in_bucket == 0 {
+                continue;
+            }
+            if let Some(id) = self.draw_fitting(cluster, task, bucket(), |_| true) {
+                return Some(id);
+            }
+            let with_resources: usize =
+                class.iter().map(|&p| enough_resources_bound(&spec.partitions[p], task.cpu, task.memory)).sum();
+            if with_resources < in_bucket {
+                // No lower count has a fitting member, so ranking the
+                // instances with the resources finds this count or a higher one.
+                return self.enumerate_best(cluster, task, class, &rank_all);
+            }
+            let mut fitting = std::mem::take(&mut self.candidates);
+            fitting.clear();
+            for set in bucket() {
+                for &id in set {
+                    if self.fits(cluster, id, task) {
+                        fitting.push(id);
+                    }
+                }
+            }
+            let chosen = (!fitting.is_empty()).then(|| fitting[self.rng.gen_range(0..fitting.len())]);
+            self.candidates = fitting;
+            if chosen.is_some() {
+                return chosen;
             }
         }
         None
@@ -568,6 +697,13 @@ impl Placer {
         }
         furthest
     }
+}
+
+/// At least as many as the partition's instances with `cpu` free CPU units
+/// and `memory` free MiB: those with enough of the scarcer of the two.
+fn enough_resources_bound(partition: &Partition, cpu: u32, memory: u32) -> usize {
+    let enough_cpu = partition.by_cpu.count_from((cpu, InstanceId(0)));
+    enough_cpu.min(partition.by_memory.count_from((memory, InstanceId(0))))
 }
 
 /// Appends the partition's instances with at least `cpu` free CPU units and

@@ -43,7 +43,7 @@ impl Simulation<'_> {
                         (instance.is_placeable() && self.placer.check(&self.cluster, instance, &needs).is_ok())
                             .then_some(id)
                     }
-                    None => self.placer.select(&self.cluster, &needs),
+                    None => self.placer.select(&mut self.cluster, &needs),
                 };
                 let Some(id) = chosen else { return false };
                 self.cluster.reserve(id, &needs.reservation());

@@ -23,6 +23,7 @@ mod launch;
 mod measure;
 mod tally;
 mod victims;
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use tally::{is_stopping, ServiceTally};
 use victims::{choose_victims, Candidate};
@@ -602,7 +603,7 @@ impl Simulation<'_> {
         let tally = &self.services[service].tally;
         let mut zone_counts = tally.zones.clone();
         // The candidates' instances, to dense indexes.
-        let mut instances: BTreeMap<InstanceId, usize> = BTreeMap::new();
+        let mut instances: FxHashMap<InstanceId, usize> = FxHashMap::default();
         let mut instance_counts: Vec<i64> = Vec::new();
         let cluster = &self.cluster;
         let flat: Vec<Candidate> = candidates

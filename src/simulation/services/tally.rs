@@ -11,7 +11,7 @@ use crate::engine::SimTime;
 use crate::model::LaunchType;
 use crate::record::{Owner, TaskStatus};
 use crate::simulation::task::{Task, TaskRef};
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap;
 
 /// What a task is counted under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +48,7 @@ pub(in crate::simulation) struct ServiceTally {
     /// Tasks not stopping, by zone.
     pub zones: Vec<i64>,
     /// Tasks by instance.
-    pub instances: BTreeMap<InstanceId, OnInstance>,
+    pub instances: FxHashMap<InstanceId, OnInstance>,
 }
 
 /// What one task contributes to its service's tally.
@@ -122,7 +122,7 @@ impl ServiceTally {
             }
             z
         };
-        let instances = |t: &ServiceTally| -> Vec<(InstanceId, i64, Vec<TaskRef>)> {
+        let instances = |t: &ServiceTally| -> std::collections::BTreeSet<(InstanceId, i64, Vec<TaskRef>)> {
             t.instances
                 .iter()
                 .map(|(&id, on)| {

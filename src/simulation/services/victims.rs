@@ -17,7 +17,7 @@ use crate::engine::SimRng;
 use crate::placement::Strategy;
 use crate::simulation::task::TaskRef;
 use rand::Rng;
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap;
 
 /// Candidate positions per block.
 const BLOCK: usize = 64;
@@ -34,7 +34,7 @@ pub(super) struct Candidate {
 }
 
 /// What one chain level's key is made of for a class of candidates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Part {
     /// The zone's task count (a zone spread); none counts 0.
     Zone(Option<usize>),
@@ -53,7 +53,7 @@ impl Part {
 
 /// Classes of candidates and how many of each every block of positions holds.
 struct Classes {
-    ids: BTreeMap<[Part; 2], usize>,
+    ids: FxHashMap<[Part; 2], usize>,
     parts: Vec<[Part; 2]>,
     sizes: Vec<u32>,
     /// Per class, members per block of positions.
@@ -118,7 +118,7 @@ fn choose_in_blocks(
     };
     let by_instance = levels.iter().take(2).any(|l| matches!(l, Strategy::SpreadInstance));
     let mut classes = Classes {
-        ids: BTreeMap::new(),
+        ids: FxHashMap::default(),
         parts: Vec::new(),
         sizes: Vec::new(),
         per_block: Vec::new(),
