@@ -200,6 +200,18 @@ impl FitIndex {
         here + self.blocks[first + 1..].iter().map(|b| b.entries.len()).sum::<usize>()
     }
 
+    /// How many keys are at `from` or above and below `to`. Visits only the
+    /// blocks between the two.
+    pub fn count_between(&self, from: FitKey, to: FitKey) -> usize {
+        if to <= from {
+            return 0;
+        }
+        let (first, last) = (self.block_of(from), self.block_of(to));
+        let below = |b: usize, key: FitKey| self.blocks[b].entries.partition_point(|e| e.0 < key);
+        let whole: usize = self.blocks[first..last].iter().map(|b| b.entries.len()).sum();
+        whole + below(last, to) - below(first, from)
+    }
+
     /// The `n`th key (from 0) at `from` or above, with its amount of the
     /// other resource; `None` when fewer keys are there. Skips whole blocks.
     pub fn nth_from(&self, from: FitKey, mut n: usize) -> Option<(FitKey, u32)> {
@@ -242,6 +254,7 @@ mod tests {
         FirstFit(u32, u32, u32),
         CountFrom(u32, u32),
         NthFrom(u32, u32, usize),
+        CountBetween(u32, u32),
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -253,6 +266,7 @@ mod tests {
             (0_u32..55, 0_u32..42, 0_u32..65).prop_map(|(v, id, m)| Op::FirstFit(v, id, m)),
             (0_u32..55, 0_u32..42).prop_map(|(v, id)| Op::CountFrom(v, id)),
             (0_u32..55, 0_u32..42, 0_usize..60).prop_map(|(v, id, n)| Op::NthFrom(v, id, n)),
+            (0_u32..55, 0_u32..55).prop_map(|(a, b)| Op::CountBetween(a, b)),
         ]
     }
 
@@ -307,6 +321,11 @@ mod tests {
                     Op::CountFrom(v, id) => {
                         let from = (v, InstanceId(id));
                         prop_assert_eq!(index.count_from(from), plain.range(from..).count());
+                    }
+                    Op::CountBetween(a, b) => {
+                        let (from, to) = ((a, InstanceId(0)), (b, InstanceId(0)));
+                        let want = if from < to { plain.range(from..to).count() } else { 0 };
+                        prop_assert_eq!(index.count_between(from, to), want);
                     }
                     Op::NthFrom(v, id, n) => {
                         let from = (v, InstanceId(id));

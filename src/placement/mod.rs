@@ -612,6 +612,11 @@ impl Placer {
             }
         }
         let best = best?;
+        if rest.is_empty() {
+            if let Some(id) = self.draw_tie(cluster, task, class, on_cpu, best) {
+                return Some(id);
+            }
+        }
         let mut ties = std::mem::take(&mut self.candidates);
         ties.clear();
         for &p in class {
@@ -625,6 +630,57 @@ impl Placer {
         let chosen = self.best_of(cluster, task.group, &ties, rest);
         self.candidates = ties;
         chosen
+    }
+
+    /// One uniform draw among the class's instances whose packed resource is
+    /// exactly `best`, kept when it has enough of the other resource and
+    /// fits: the tied best instances without listing them (empty instances
+    /// of one type tie by the thousand in a large cluster). When every tied
+    /// instance fits, this is the very draw and choice the listing makes (one
+    /// draw over the same instances in the same order). When the drawn one
+    /// does not fit, the draw is taken back (the stream is restored) and
+    /// `None` returned, so that the caller's listing draws exactly as before:
+    /// results are the same either way, and options of a sweep keep drawing
+    /// in step.
+    fn draw_tie(
+        &mut self,
+        cluster: &Cluster,
+        task: &TaskNeeds<'_>,
+        class: &[usize],
+        on_cpu: bool,
+        best: u32,
+    ) -> Option<InstanceId> {
+        let spec = cluster.index.spec(task.plan.partition_spec);
+        let other_need = if on_cpu { task.memory } else { task.cpu };
+        let packed = |p: usize| {
+            let part = &spec.partitions[p];
+            if on_cpu {
+                &part.by_cpu
+            } else {
+                &part.by_memory
+            }
+        };
+        let (from, to) = ((best, InstanceId(0)), (best.checked_add(1)?, InstanceId(0)));
+        let tied = |p: usize| packed(p).count_between(from, to);
+        let total: usize = class.iter().map(|&p| tied(p)).sum();
+        if total == 0 {
+            return None;
+        }
+        let before = self.rng.clone();
+        let mut draw = self.rng.gen_range(0..total);
+        for &p in class {
+            let here = tied(p);
+            if draw < here {
+                let ((_, id), other) = packed(p).nth_from(from, draw)?;
+                if other >= other_need && self.fits_listed(cluster, id, task) {
+                    return Some(id);
+                }
+                break;
+            }
+            draw -= here;
+        }
+        self.rng = before;
+        None
     }
 
     /// Enumerates every fitting instance of the class and ranks them.
