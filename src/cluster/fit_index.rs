@@ -41,9 +41,15 @@ impl Block {
 #[derive(Debug, Clone)]
 pub struct FitIndex {
     blocks: Vec<Block>,
+    /// Each block's greatest key ([`NO_KEY`] for the lone empty block), side
+    /// by side, so that finding a key's block searches contiguous memory.
+    lasts: Vec<FitKey>,
     len: usize,
     block: usize,
 }
+
+/// Above every real key: the greatest key of an empty block.
+const NO_KEY: FitKey = (u32::MAX, InstanceId(u32::MAX));
 
 impl Default for FitIndex {
     fn default() -> Self {
@@ -54,7 +60,7 @@ impl Default for FitIndex {
 impl FitIndex {
     /// An empty set whose blocks split past `block` entries.
     pub fn with_block(block: usize) -> FitIndex {
-        FitIndex { blocks: vec![Block::default()], len: 0, block: block.max(2) }
+        FitIndex { blocks: vec![Block::default()], lasts: vec![NO_KEY], len: 0, block: block.max(2) }
     }
 
     /// Entries in the set.
@@ -70,8 +76,13 @@ impl FitIndex {
     /// The block where `key` is or would go: the first whose last key is at
     /// least `key`, else the last block.
     fn block_of(&self, key: FitKey) -> usize {
-        let at = self.blocks.partition_point(|b| b.last_key().is_some_and(|last| last < key));
+        let at = self.lasts.partition_point(|&last| last < key);
         at.min(self.blocks.len() - 1)
+    }
+
+    /// Records block `b`'s greatest key after a change.
+    fn sync_last(&mut self, b: usize) {
+        self.lasts[b] = self.blocks[b].last_key().unwrap_or(NO_KEY);
     }
 
     /// Adds a key with its amount of the other resource. The key must not
@@ -90,7 +101,10 @@ impl FitIndex {
             let mut upper = Block { entries: upper, most_other: 0 };
             upper.recount();
             self.blocks.insert(b + 1, upper);
+            self.lasts.insert(b + 1, NO_KEY);
+            self.sync_last(b + 1);
         }
+        self.sync_last(b);
     }
 
     /// Removes a key; false when it was not in the set.
@@ -114,6 +128,9 @@ impl FitIndex {
         self.len -= 1;
         if block.entries.is_empty() && self.blocks.len() > 1 {
             self.blocks.remove(b);
+            self.lasts.remove(b);
+        } else {
+            self.sync_last(b);
         }
     }
 
@@ -137,20 +154,30 @@ impl FitIndex {
             return;
         }
         let old_other = block.entries[at].1;
-        let to = if new > old {
-            let to = block.entries.partition_point(|e| e.0 <= new) - 1;
-            block.entries[at..=to].rotate_left(1);
-            to
+        // The new place is near the old one (a task's worth of change), so
+        // walk to it rather than search: the entries passed move anyway.
+        let entries = &mut block.entries;
+        let mut to = at;
+        if new > old {
+            while to + 1 < entries.len() && entries[to + 1].0 < new {
+                to += 1;
+            }
+            entries.copy_within(at + 1..=to, at);
         } else {
-            let to = block.entries.partition_point(|e| e.0 < new);
-            block.entries[to..=at].rotate_right(1);
-            to
-        };
-        block.entries[to] = (new, other);
+            while to > 0 && entries[to - 1].0 > new {
+                to -= 1;
+            }
+            entries.copy_within(to..at, to + 1);
+        }
+        entries[to] = (new, other);
+        let at_end = to + 1 == entries.len() || at + 1 == entries.len();
         if other >= block.most_other {
             block.most_other = other;
         } else if old_other == block.most_other {
             block.recount();
+        }
+        if at_end {
+            self.sync_last(b);
         }
     }
 

@@ -235,6 +235,7 @@ pub struct Placer {
     candidates: Vec<InstanceId>,
     ranked: Vec<(Key, usize)>,
     class: Vec<usize>,
+    tied: Vec<usize>,
 }
 
 impl Placer {
@@ -246,6 +247,7 @@ impl Placer {
             candidates: Vec::new(),
             ranked: Vec::new(),
             class: Vec::new(),
+            tied: Vec::new(),
         }
     }
 
@@ -661,26 +663,31 @@ impl Placer {
             }
         };
         let (from, to) = ((best, InstanceId(0)), (best.checked_add(1)?, InstanceId(0)));
-        let tied = |p: usize| packed(p).count_between(from, to);
-        let total: usize = class.iter().map(|&p| tied(p)).sum();
-        if total == 0 {
-            return None;
-        }
-        let before = self.rng.clone();
-        let mut draw = self.rng.gen_range(0..total);
-        for &p in class {
-            let here = tied(p);
-            if draw < here {
-                let ((_, id), other) = packed(p).nth_from(from, draw)?;
-                if other >= other_need && self.fits_listed(cluster, id, task) {
-                    return Some(id);
+        let mut tied = std::mem::take(&mut self.tied);
+        tied.clear();
+        tied.extend(class.iter().map(|&p| packed(p).count_between(from, to)));
+        let total: usize = tied.iter().sum();
+        let mut chosen = None;
+        if total > 0 {
+            let before = self.rng.clone();
+            let mut draw = self.rng.gen_range(0..total);
+            for (&p, &here) in class.iter().zip(&tied) {
+                if draw < here {
+                    chosen = packed(p)
+                        .nth_from(from, draw)
+                        .filter(|&(_, other)| other >= other_need)
+                        .map(|((_, id), _)| id)
+                        .filter(|&id| self.fits_listed(cluster, id, task));
+                    break;
                 }
-                break;
+                draw -= here;
             }
-            draw -= here;
+            if chosen.is_none() {
+                self.rng = before;
+            }
         }
-        self.rng = before;
-        None
+        self.tied = tied;
+        chosen
     }
 
     /// Enumerates every fitting instance of the class and ranks them.

@@ -221,7 +221,9 @@ impl<'s> Simulation<'s> {
             Event::HealthFailed(task) => self.on_health_failed(task, now)?,
             Event::Deregistered(task) => self.on_deregistered(task),
             Event::ServiceUpdate(index) => self.update_service(index, now)?,
-            Event::TrafficStep(service, deployment, step) => self.shift_traffic(service, deployment, step, now)?,
+            Event::TrafficStep(service, deployment, step) => {
+                self.shift_traffic(service as usize, deployment, step as usize, now)?
+            }
             Event::BakeDone(service, deployment) => self.bake_done(service, deployment, now)?,
             Event::InstanceFailure(id) => self.on_instance_failure(id, now)?,
             Event::SpotNotice(id) => self.on_spot_notice(id, now)?,

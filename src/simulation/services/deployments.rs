@@ -213,7 +213,7 @@ impl Simulation<'_> {
         if last {
             self.queue.schedule_in(bake, Event::BakeDone(service, deployment));
         } else if let Some(gap) = next {
-            self.queue.schedule_in(SimDuration(gap), Event::TrafficStep(service, deployment, step + 1));
+            self.queue.schedule_in(SimDuration(gap), Event::TrafficStep(service as u32, deployment, step as u32 + 1));
         }
         Ok(())
     }
