@@ -60,6 +60,7 @@ mod tests {
     /// bytes an entry (time, sequence, event) is 32, two to a cache line.
     #[test]
     fn an_event_takes_at_most_16_bytes() {
-        assert!(std::mem::size_of::<super::Event>() <= 16, "{}", std::mem::size_of::<super::Event>());
+        let size = size_of::<super::Event>();
+        assert!(size <= 16, "an event takes {size} bytes");
     }
 }
