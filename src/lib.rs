@@ -15,8 +15,9 @@
 //! The public modules are what a program or a test drives: the layers above,
 //! plus the vocabulary they speak ([`engine`] time and queue, [`error`],
 //! [`model`], [`catalog`], [`cluster`], [`placement`], [`traces`]). The rest
-//! (billing, metrics, scaling, the service scheduler's rules, workloads,
-//! statistics and regression checks) is internal to the crate.
+//! (billing, metrics, scaling, the service scheduler's rules, statistics and
+//! regression checks) is internal to the crate, and so is [`workload`] but for
+//! its entry to the native trace reader.
 
 pub(crate) mod billing;
 pub mod catalog;
@@ -40,4 +41,4 @@ pub mod simulation;
 pub(crate) mod stats;
 pub mod sweep;
 pub mod traces;
-pub(crate) mod workload;
+pub mod workload;
