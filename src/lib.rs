@@ -14,7 +14,8 @@
 //!
 //! The public modules are what a program or a test drives: the layers above,
 //! plus the vocabulary they speak ([`engine`] time and queue, [`error`],
-//! [`model`], [`catalog`], [`cluster`], [`placement`], [`traces`]). The rest
+//! [`model`], [`catalog`], [`cluster`], [`placement`], [`traces`], and
+//! [`interrupt`], how SIGINT and SIGTERM stop the work). The rest
 //! (billing, metrics, scaling, the service scheduler's rules, statistics and
 //! regression checks) is internal to the crate, and so is [`workload`] but for
 //! its entry to the native trace reader.
@@ -27,6 +28,7 @@ pub mod cluster;
 pub(crate) mod digest;
 pub mod engine;
 pub mod error;
+pub mod interrupt;
 pub(crate) mod metrics;
 pub mod model;
 pub mod optimize;

@@ -3,10 +3,12 @@
 //! lines here), the global `-v`/`-q` flags, and the exit codes.
 
 use crate::error::{Error, InputError};
+use crate::interrupt::{self, Signal};
 use crate::scenario::budget::{self, WorkEstimate, DEFAULT_MAX_EVENTS};
 use crate::schema::scenario_schema;
 use crate::sweep::Loaded;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use std::path::Path;
 
 /// Writes a line to stdout. When stdout is a closed pipe (`ecs-sim ... | head`)
 /// the program ends quietly instead of panicking as `println!` would.
@@ -162,6 +164,13 @@ pub fn main() -> i32 {
         (false, true) => Verbosity::Verbose,
         (false, false) => Verbosity::Normal,
     };
+    // The commands that poll for a signal stop cleanly on one; the others
+    // keep the default action, which ends them at once.
+    if matches!(cli.command, Command::Run(_) | Command::Merge(_) | Command::Optimize(_) | Command::Check(_)) {
+        if let Err(err) = interrupt::install() {
+            eprintln!("warning: cannot catch SIGINT and SIGTERM ({err}); a signal will end the run at once");
+        }
+    }
     let result = match cli.command {
         Command::Run(args) => run::run(args, verbosity),
         Command::Merge(args) => merge::merge(args, verbosity),
@@ -182,6 +191,7 @@ pub fn main() -> i32 {
     };
     match result {
         Ok(code) => code,
+        Err(Error::Interrupted(signal)) => interrupted(signal, "stopped before it finished"),
         Err(Error::Input(err)) => {
             eprintln!("error: {err}");
             2
@@ -190,6 +200,22 @@ pub fn main() -> i32 {
             eprintln!("error: {err}");
             1
         }
+    }
+}
+
+/// Says on stderr, in one line, that `signal` stopped the command and what
+/// it `left`; returns the signal's exit code (130 or 143).
+pub(crate) fn interrupted(signal: Signal, left: &str) -> i32 {
+    eprintln!("interrupted by {}: {left}", signal.name());
+    signal.exit_code()
+}
+
+/// What a command stopped by a signal left of its results folder `out`.
+pub(crate) fn left_as_it_was(out: &Path) -> String {
+    if out.exists() {
+        format!("{} left as it was", out.display())
+    } else {
+        format!("nothing written ({} not created)", out.display())
     }
 }
 

@@ -228,6 +228,7 @@ pub fn optimize(problem: &Problem, out: &Path, options: &OptimizeOptions) -> Res
         write_cache_file(problem, out, &format!("round-{}", round_name(needs)), &made)?;
         cache.extend(made.into_iter().map(|r| (key_of(&r), r)));
     };
+    crate::interrupt::check()?;
     let outcome = OptimizeOutcome { search, runs_made: cache.len(), rounds, threads: pool.current_num_threads() };
     render::write_outputs(problem, &outcome, &cache, out)?;
     Ok(outcome)
@@ -285,6 +286,8 @@ fn make_runs(problem: &Problem, keys: &[RunKey]) -> Result<Vec<RunRecord>, Error
     let replications = u64::from(problem.spec.replications);
     keys.par_iter()
         .map(|&(option, condition, replication)| {
+            // After a signal the runs not yet started are not made.
+            crate::interrupt::check()?;
             let mut scenario = variants[&option].scenarios[condition].clone();
             scenario.seed = derive_seed(problem.base.seed, u64::from(replication));
             // Per-run files are not written: the search keeps figures only.

@@ -214,6 +214,12 @@ pub struct SweepOutcome {
     pub threads: usize,
 }
 
+/// The runs of `sweep` that finished and were saved in `out` (the folder a
+/// sweep stopped on the way was writing), which `run --resume` reuses.
+pub fn finished_runs(sweep: &Sweep, out: &Path) -> usize {
+    resume::RunLog::new(sweep, out).map_or(0, |log| log.saved(sweep, out).len())
+}
+
 /// Runs the sweep and writes `runs/`, `runs.csv`, `variants.csv`, the charts
 /// and `report.md` into `out`. With [`SweepOptions::only`] it runs that one
 /// variant, with the seeds it has in the full sweep, and writes only its
