@@ -13,11 +13,11 @@ fuzz_target!(|data: &[u8]| {
     let path = Path::new("/nonexistent-ecs-sim-fuzz/scenario.toml");
     match sweep::from_toml(text, path) {
         Ok(Loaded::Single(scenario)) => {
-            let _ = budget::check(&scenario, budget::DEFAULT_MAX_EVENTS);
+            let _ = budget::check(&scenario, &budget::Budget::default());
         }
         Ok(Loaded::Sweep(sweep)) => {
             for scenario in sweep.variants.iter().flat_map(|v| &v.scenarios) {
-                let _ = budget::check(scenario, budget::DEFAULT_MAX_EVENTS);
+                let _ = budget::check(scenario, &budget::Budget::default());
             }
         }
         Err(_) => {}

@@ -4,7 +4,9 @@
 
 use crate::error::{Error, InputError};
 use crate::interrupt::{self, Signal};
-use crate::scenario::budget::{self, WorkEstimate, DEFAULT_MAX_EVENTS};
+use crate::scenario::budget::{
+    self, Budget, WorkEstimate, DEFAULT_MAX_EVENTS, DEFAULT_MAX_MEMORY_GIB, DEFAULT_MAX_OUTPUT_GIB,
+};
 use crate::schema::scenario_schema;
 use crate::sweep::Loaded;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
@@ -219,7 +221,8 @@ pub(crate) fn left_as_it_was(out: &Path) -> String {
     }
 }
 
-/// `--max-events`: the work budget of one run (`run`, `validate`, `check`).
+/// `--max-events`, `--max-output-gib`, `--max-memory-gib`: the work budget
+/// of one run (`run`, `validate`, `check`).
 #[derive(Debug, Clone, Copy, Args)]
 pub(crate) struct BudgetArgs {
     /// The most events one run may take: a scenario whose estimate is larger
@@ -227,23 +230,39 @@ pub(crate) struct BudgetArgs {
     /// Raise it for a run that is meant to be this large.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS, value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) max_events: u64,
+    /// The most output one run may write, GiB: a scenario whose estimate is
+    /// larger is refused before it runs (exit 2).
+    #[arg(long, value_name = "GIB", default_value_t = DEFAULT_MAX_OUTPUT_GIB, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) max_output_gib: u64,
+    /// The most memory one run may need, GiB: a scenario whose estimate is
+    /// larger is refused before it runs (exit 2).
+    #[arg(long, value_name = "GIB", default_value_t = DEFAULT_MAX_MEMORY_GIB, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) max_memory_gib: u64,
+}
+
+impl BudgetArgs {
+    /// The budget the flags give.
+    pub(crate) fn budget(self) -> Budget {
+        Budget { events: self.max_events, output_gib: self.max_output_gib, memory_gib: self.max_memory_gib }
+    }
 }
 
 /// Sets the budget on every scenario that will run and refuses one whose
 /// estimated work exceeds it; returns the estimate of the base scenario.
 pub(crate) fn limit_work(loaded: &mut Loaded, args: BudgetArgs) -> Result<WorkEstimate, InputError> {
+    let budget = args.budget();
     match loaded {
         Loaded::Single(scenario) => {
             scenario.max_events = args.max_events;
-            budget::check(scenario, args.max_events)
+            budget::check(scenario, &budget)
         }
         Loaded::Sweep(sweep) => {
             sweep.base.max_events = args.max_events;
             for scenario in sweep.variants.iter_mut().flat_map(|v| &mut v.scenarios) {
                 scenario.max_events = args.max_events;
-                budget::check(scenario, args.max_events)?;
+                budget::check(scenario, &budget)?;
             }
-            budget::check(&sweep.base, args.max_events)
+            budget::check(&sweep.base, &budget)
         }
     }
 }

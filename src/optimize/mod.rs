@@ -41,6 +41,7 @@ pub mod spec;
 use crate::digest::sha256_hex;
 use crate::engine::derive_seed;
 use crate::error::{Error, InputError};
+use crate::scenario::budget::Budget;
 use crate::scenario::{toml_error, Scenario};
 use crate::simulation::run_scenario;
 use crate::sweep::{build_variant, worker_pool, RunRecord, Shard, Variant};
@@ -150,9 +151,8 @@ impl Problem {
     fn variant(&self, option: usize) -> Result<Variant, InputError> {
         let variant = build_variant(&self.root, &self.spec.sweep, option, &self.base.path)?;
         for scenario in &variant.scenarios {
-            crate::scenario::budget::check(scenario, scenario.max_events).map_err(|e| InputError {
-                message: format!("search option `{}`: {}", variant.label, e.message),
-                ..e
+            crate::scenario::budget::check(scenario, &Budget::with_events(scenario.max_events)).map_err(|e| {
+                InputError { message: format!("search option `{}`: {}", variant.label, e.message), ..e }
             })?;
         }
         Ok(variant)
