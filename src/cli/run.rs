@@ -209,7 +209,7 @@ fn sweep_interrupted(signal: Signal, sweep: &Sweep, staging: Staging, out: &Path
 }
 
 /// A single run's progress on a terminal: simulated time done of the whole
-/// and the wall time left, from a few seconds in, redrawn at most four times
+/// and the wall time left at the pace so far, from a few seconds in, redrawn at most four times
 /// a second and erased when the run ends. It reads the clock only to draw,
 /// so the run's outputs do not depend on it.
 struct Progress {
@@ -235,19 +235,33 @@ impl Watch for Progress {
         if !self.enabled || (self.bar.is_none() && self.started.elapsed() < Progress::DELAY) {
             return Ok(());
         }
-        let duration = self.duration;
+        let (duration, started) = (self.duration, self.started);
+        let done = now.since(SimTime::ZERO);
         let bar = self.bar.get_or_insert_with(|| {
             let bar =
-                ProgressBar::with_draw_target(Some(duration.as_millis().max(1)), ProgressDrawTarget::stderr_with_hz(4));
-            if let Ok(style) = ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {msg}, about {eta} left") {
+                ProgressBar::with_draw_target(Some(duration.as_millis().max(1)), ProgressDrawTarget::stderr_with_hz(4))
+                    .with_elapsed(started.elapsed());
+            if let Ok(style) = ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {msg}") {
                 bar.set_style(style.progress_chars("=> "));
             }
             bar
         });
-        let done = now.since(SimTime::ZERO);
         bar.set_position(done.as_millis());
-        bar.set_message(simulated(done, duration));
+        // Wall time left at the pace of the run so far.
+        let spent = started.elapsed().as_secs_f64();
+        let left =
+            spent * (duration.as_millis().saturating_sub(done.as_millis())) as f64 / done.as_millis().max(1) as f64;
+        bar.set_message(format!("{}, about {} left", simulated(done, duration), wall(left)));
         Ok(())
+    }
+}
+
+/// Seconds of wall time as a person reads them: `42 s`, `7 min`, `2.5 h`.
+fn wall(seconds: f64) -> String {
+    match seconds {
+        s if s < 90.0 => format!("{s:.0} s"),
+        s if s < 5400.0 => format!("{:.0} min", s / 60.0),
+        s => format!("{:.1} h", s / 3600.0),
     }
 }
 
