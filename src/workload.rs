@@ -1,6 +1,8 @@
 //! Where tasks come from: a native CSV trace, read as the run goes, or a
-//! synthetic generator. Both yield [`Submission`]s in time order, one RunTask
+//! synthetic generator. Both yield `Submission`s in time order, one RunTask
 //! call each, so memory stays bounded by live tasks, not the trace length.
+//! Internal to the crate but for [`native_trace_stats_from`], the native
+//! reader's entry from memory.
 
 use crate::engine::{parse_duration, rng_stream, SimDuration, SimRng, SimTime};
 use crate::error::{best_match, not_a_file, InputError};
@@ -225,7 +227,7 @@ pub(crate) fn native_trace_stats(path: &Path) -> Result<TraceStats, InputError> 
     summarise(CsvTrace::open(path)?)
 }
 
-/// Summarises a native trace read from `input` as [`native_trace_stats`]
+/// Summarises a native trace read from `input` as `ecs-sim trace stats`
 /// summarises a file (the entry the fuzz targets use); `name` names it in
 /// errors.
 pub fn native_trace_stats_from(name: &Path, input: impl Read + Send + 'static) -> Result<TraceStats, InputError> {
