@@ -32,8 +32,10 @@ pub(super) fn merge(args: MergeArgs, verbosity: Verbosity) -> Result<i32, Error>
     let started = Instant::now();
     let threads = args.threads.map(usize::from);
     let staging = super::run::begin_results(&args.out, false, false, verbosity == Verbosity::Quiet)?;
-    let merged = sweep::merge(&args.shards, args.scenario.as_deref(), staging.path(), threads)
-        .and_then(|merged| Ok(crate::interrupt::check().map(|()| merged)?));
+    let merged = sweep::merge(&args.shards, args.scenario.as_deref(), staging.path(), threads).and_then(|merged| {
+        crate::interrupt::check()?;
+        Ok(merged)
+    });
     let (sweep, outcome) = match merged {
         Ok(merged) => merged,
         Err(Error::Interrupted(signal)) => {

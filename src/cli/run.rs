@@ -149,8 +149,10 @@ pub(super) fn run(args: RunArgs, verbosity: Verbosity) -> Result<i32, Error> {
             };
             let staging = begin_results(&out, options.only.is_some(), resume, quiet)?;
             let started = Instant::now();
-            let ran = sweep::run_sweep(&sweep, staging.path(), &options)
-                .and_then(|outcome| Ok(crate::interrupt::check().map(|()| outcome)?));
+            let ran = sweep::run_sweep(&sweep, staging.path(), &options).and_then(|outcome| {
+                crate::interrupt::check()?;
+                Ok(outcome)
+            });
             let outcome = match ran {
                 Ok(outcome) => outcome,
                 Err(Error::Interrupted(signal)) => {
