@@ -2,6 +2,7 @@
 //! (line, column or field path) and how to fix it; nothing the user writes can
 //! make the simulator panic.
 
+use crate::interrupt::Signal;
 use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -134,6 +135,15 @@ pub enum Error {
     /// The simulation broke one of its own rules (a bug, exit code 1).
     #[error("internal error: {0}")]
     Engine(#[from] crate::engine::ScheduleError),
+    /// A SIGINT or SIGTERM stopped the work (exit code 130 or 143).
+    #[error("interrupted by {}", .0.name())]
+    Interrupted(Signal),
+}
+
+impl From<Signal> for Error {
+    fn from(signal: Signal) -> Error {
+        Error::Interrupted(signal)
+    }
 }
 
 /// Adds "did you mean" advice to serde's "unknown field `x`, expected one of

@@ -14,9 +14,11 @@
 //!
 //! The public modules are what a program or a test drives: the layers above,
 //! plus the vocabulary they speak ([`engine`] time and queue, [`error`],
-//! [`model`], [`catalog`], [`cluster`], [`placement`], [`traces`]). The rest
-//! (billing, metrics, scaling, the service scheduler's rules, workloads,
-//! statistics and regression checks) is internal to the crate.
+//! [`model`], [`catalog`], [`cluster`], [`placement`], [`traces`], and
+//! [`interrupt`], how SIGINT and SIGTERM stop the work). The rest
+//! (billing, metrics, scaling, the service scheduler's rules, statistics and
+//! regression checks) is internal to the crate, and so is [`workload`] but for
+//! its entry to the native trace reader.
 
 pub(crate) mod billing;
 pub mod catalog;
@@ -26,6 +28,7 @@ pub mod cluster;
 pub(crate) mod digest;
 pub mod engine;
 pub mod error;
+pub mod interrupt;
 pub(crate) mod metrics;
 pub mod model;
 pub mod optimize;
@@ -40,4 +43,4 @@ pub mod simulation;
 pub(crate) mod stats;
 pub mod sweep;
 pub mod traces;
-pub(crate) mod workload;
+pub mod workload;

@@ -1,6 +1,8 @@
 //! Where tasks come from: a native CSV trace, read as the run goes, or a
-//! synthetic generator. Both yield [`Submission`]s in time order, one RunTask
+//! synthetic generator. Both yield `Submission`s in time order, one RunTask
 //! call each, so memory stays bounded by live tasks, not the trace length.
+//! Internal to the crate but for [`native_trace_stats_from`], the native
+//! reader's entry from memory.
 
 use crate::engine::{parse_duration, rng_stream, SimDuration, SimRng, SimTime};
 use crate::error::{best_match, not_a_file, InputError};
@@ -10,7 +12,7 @@ use rand::Rng;
 use rand_distr::{Distribution, Exp};
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 /// One RunTask call.
@@ -160,7 +162,7 @@ const COLUMNS: [&str; 7] = ["submit_time", "task_definition", "count", "duration
 /// `1.5`) or durations (`"90s"`, `"5m"`).
 pub(crate) struct CsvTrace {
     path: PathBuf,
-    reader: csv::Reader<BufReader<File>>,
+    reader: csv::Reader<Box<dyn Read + Send>>,
     columns: [Option<usize>; 7],
     record: csv::StringRecord,
     last_time: SimTime,
@@ -173,7 +175,12 @@ impl CsvTrace {
             return Err(InputError::new(path, format!("cannot open the trace: {why}")));
         }
         let file = File::open(path).map_err(|e| InputError::new(path, format!("cannot open the trace: {e}")))?;
-        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(BufReader::new(file));
+        CsvTrace::from_reader(path, Box::new(BufReader::new(file)))
+    }
+
+    /// Reads a trace from `input` and checks its header; `path` names it in errors.
+    fn from_reader(path: &Path, input: Box<dyn Read + Send>) -> Result<CsvTrace, InputError> {
+        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(input);
         let header = reader
             .headers()
             .map_err(|e| InputError::new(path, format!("cannot read the header: {e}")).at("line 1"))?
@@ -217,7 +224,17 @@ impl CsvTrace {
 /// `count`), and a row without `cpu` or `memory` gives no request (its task
 /// definition's size is not known here). Every bad row is an error, as in a run.
 pub(crate) fn native_trace_stats(path: &Path) -> Result<TraceStats, InputError> {
-    let mut trace = CsvTrace::open(path)?;
+    summarise(CsvTrace::open(path)?)
+}
+
+/// Summarises a native trace read from `input` as `ecs-sim trace stats`
+/// summarises a file (the entry the fuzz targets use); `name` names it in
+/// errors.
+pub fn native_trace_stats_from(name: &Path, input: impl Read + Send + 'static) -> Result<TraceStats, InputError> {
+    summarise(CsvTrace::from_reader(name, Box::new(input))?)
+}
+
+fn summarise(mut trace: CsvTrace) -> Result<TraceStats, InputError> {
     let mut stats = TraceStatsBuilder::default();
     while let Some(row) = trace.next_submission()? {
         stats.add(row.time, row.run_duration, row.count.unwrap_or(1), row.cpu, row.memory);

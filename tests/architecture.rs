@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// Top-level modules by layer, lowest first, as docs/architecture.md lists them.
 const LAYERS: [&[&str]; 9] = [
-    &["model", "catalog", "engine", "error", "stats", "digest"],
+    &["model", "catalog", "engine", "error", "stats", "digest", "interrupt"],
     &["cluster"],
     &["placement", "scaling", "traces", "billing", "metrics"],
     &["scenario", "schema", "workload", "scheduler"],

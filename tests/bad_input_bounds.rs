@@ -603,3 +603,51 @@ fn a_ten_megabyte_unknown_key_is_quoted_in_part() {
     let text = base_with("seed = 3", &format!("{} = 3", "k".repeat(LONG)));
     rejects(&text, &["unknown field", "…"]);
 }
+
+/// `BASE` with a task every second for 100 days (8.64 million), their rows
+/// in tasks.csv or not.
+fn every_second_for_100_days(tasks_csv: bool) -> String {
+    let text = base_with("duration = \"1h\"", "duration = \"100d\"").replace("interval = \"1m\"", "interval = \"1s\"");
+    format!("{text}\n[output]\ntasks_csv = {tasks_csv}\nevents_csv = false\n")
+}
+
+#[test]
+fn output_beyond_its_budget_is_refused_naming_the_file_and_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "s.toml", &every_second_for_100_days(true));
+    let needles = [
+        "field `output.tasks_csv`",
+        "write about",
+        "budget of 1 GiB",
+        "set output.tasks_csv = false",
+        "--max-output-gib N",
+    ];
+    assert_rejected(&ecs_sim(&["validate", path.to_str().unwrap(), "--max-output-gib", "1"]), &needles);
+    run_rejects(&path, &["--max-output-gib", "1"], &needles);
+}
+
+#[test]
+fn memory_beyond_its_budget_is_refused_naming_the_field_and_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "s.toml", &every_second_for_100_days(true));
+    let needles = ["field `output.tasks_csv`", "need about", "task records kept", "--max-memory-gib N"];
+    assert_rejected(&ecs_sim(&["validate", path.to_str().unwrap(), "--max-memory-gib", "1"]), &needles);
+    run_rejects(&path, &["--max-memory-gib", "1"], &needles);
+    // Without tasks.csv the run keeps no task rows and fits both budgets.
+    let lean = write(dir.path(), "lean.toml", &every_second_for_100_days(false));
+    let output = ecs_sim(&["validate", lean.to_str().unwrap(), "--max-memory-gib", "1", "--max-output-gib", "1"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("peak memory: about") && stdout.contains("(--max-memory-gib)"), "{stdout}");
+}
+
+#[test]
+fn the_memory_estimate_covers_the_records_a_run_keeps() {
+    use ecs_sim::record::{ClusterSample, EventRecord, ServiceSample, TaskRecord};
+    use ecs_sim::scenario::budget::{EVENT_RECORD_MEMORY, SAMPLE_MEMORY, TASK_RECORD_MEMORY};
+    // Each record with half again for the slack of a growing vector.
+    let kept = |bytes: usize| bytes as f64 * 1.5;
+    assert!(kept(size_of::<TaskRecord>()) <= TASK_RECORD_MEMORY, "{}", size_of::<TaskRecord>());
+    assert!(kept(size_of::<EventRecord>()) <= EVENT_RECORD_MEMORY, "{}", size_of::<EventRecord>());
+    assert!(kept(size_of::<ClusterSample>().max(size_of::<ServiceSample>())) <= SAMPLE_MEMORY);
+}

@@ -1,7 +1,7 @@
 //! `ecs-sim merge`: the shard folders of a sweep into its outputs.
 
 use super::run::print_sweep;
-use super::{Format, Verbosity};
+use super::{interrupted, left_as_it_was, Format, Verbosity};
 use crate::error::Error;
 use crate::sweep;
 use clap::Args;
@@ -32,7 +32,18 @@ pub(super) fn merge(args: MergeArgs, verbosity: Verbosity) -> Result<i32, Error>
     let started = Instant::now();
     let threads = args.threads.map(usize::from);
     let staging = super::run::begin_results(&args.out, false, false, verbosity == Verbosity::Quiet)?;
-    let (sweep, outcome) = sweep::merge(&args.shards, args.scenario.as_deref(), staging.path(), threads)?;
+    let merged = sweep::merge(&args.shards, args.scenario.as_deref(), staging.path(), threads).and_then(|merged| {
+        crate::interrupt::check()?;
+        Ok(merged)
+    });
+    let (sweep, outcome) = match merged {
+        Ok(merged) => merged,
+        Err(Error::Interrupted(signal)) => {
+            drop(staging);
+            return Ok(interrupted(signal, &left_as_it_was(&args.out)));
+        }
+        Err(err) => return Err(err),
+    };
     staging.commit()?;
     let wall = started.elapsed().as_secs_f64();
     print_sweep(&sweep, &outcome, &args.out, wall, args.format, verbosity);

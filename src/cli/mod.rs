@@ -3,10 +3,14 @@
 //! lines here), the global `-v`/`-q` flags, and the exit codes.
 
 use crate::error::{Error, InputError};
-use crate::scenario::budget::{self, WorkEstimate, DEFAULT_MAX_EVENTS};
+use crate::interrupt::{self, Signal};
+use crate::scenario::budget::{
+    self, Budget, WorkEstimate, DEFAULT_MAX_EVENTS, DEFAULT_MAX_MEMORY_GIB, DEFAULT_MAX_OUTPUT_GIB,
+};
 use crate::schema::scenario_schema;
 use crate::sweep::Loaded;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use std::path::Path;
 
 /// Writes a line to stdout. When stdout is a closed pipe (`ecs-sim ... | head`)
 /// the program ends quietly instead of panicking as `println!` would.
@@ -162,6 +166,13 @@ pub fn main() -> i32 {
         (false, true) => Verbosity::Verbose,
         (false, false) => Verbosity::Normal,
     };
+    // The commands that poll for a signal stop cleanly on one; the others
+    // keep the default action, which ends them at once.
+    if matches!(cli.command, Command::Run(_) | Command::Merge(_) | Command::Optimize(_) | Command::Check(_)) {
+        if let Err(err) = interrupt::install() {
+            eprintln!("warning: cannot catch SIGINT and SIGTERM ({err}); a signal will end the run at once");
+        }
+    }
     let result = match cli.command {
         Command::Run(args) => run::run(args, verbosity),
         Command::Merge(args) => merge::merge(args, verbosity),
@@ -182,6 +193,7 @@ pub fn main() -> i32 {
     };
     match result {
         Ok(code) => code,
+        Err(Error::Interrupted(signal)) => interrupted(signal, "stopped before it finished"),
         Err(Error::Input(err)) => {
             eprintln!("error: {err}");
             2
@@ -193,7 +205,24 @@ pub fn main() -> i32 {
     }
 }
 
-/// `--max-events`: the work budget of one run (`run`, `validate`, `check`).
+/// Says on stderr, in one line, that `signal` stopped the command and what
+/// it `left`; returns the signal's exit code (130 or 143).
+pub(crate) fn interrupted(signal: Signal, left: &str) -> i32 {
+    eprintln!("interrupted by {}: {left}", signal.name());
+    signal.exit_code()
+}
+
+/// What a command stopped by a signal left of its results folder `out`.
+pub(crate) fn left_as_it_was(out: &Path) -> String {
+    if out.exists() {
+        format!("{} left as it was", out.display())
+    } else {
+        format!("nothing written ({} not created)", out.display())
+    }
+}
+
+/// `--max-events`, `--max-output-gib`, `--max-memory-gib`: the work budget
+/// of one run (`run`, `validate`, `check`).
 #[derive(Debug, Clone, Copy, Args)]
 pub(crate) struct BudgetArgs {
     /// The most events one run may take: a scenario whose estimate is larger
@@ -201,23 +230,39 @@ pub(crate) struct BudgetArgs {
     /// Raise it for a run that is meant to be this large.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS, value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) max_events: u64,
+    /// The most output one run may write, GiB: a scenario whose estimate is
+    /// larger is refused before it runs (exit 2).
+    #[arg(long, value_name = "GIB", default_value_t = DEFAULT_MAX_OUTPUT_GIB, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) max_output_gib: u64,
+    /// The most memory one run may need, GiB: a scenario whose estimate is
+    /// larger is refused before it runs (exit 2).
+    #[arg(long, value_name = "GIB", default_value_t = DEFAULT_MAX_MEMORY_GIB, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) max_memory_gib: u64,
+}
+
+impl BudgetArgs {
+    /// The budget the flags give.
+    pub(crate) fn budget(self) -> Budget {
+        Budget { events: self.max_events, output_gib: self.max_output_gib, memory_gib: self.max_memory_gib }
+    }
 }
 
 /// Sets the budget on every scenario that will run and refuses one whose
 /// estimated work exceeds it; returns the estimate of the base scenario.
 pub(crate) fn limit_work(loaded: &mut Loaded, args: BudgetArgs) -> Result<WorkEstimate, InputError> {
+    let budget = args.budget();
     match loaded {
         Loaded::Single(scenario) => {
             scenario.max_events = args.max_events;
-            budget::check(scenario, args.max_events)
+            budget::check(scenario, &budget)
         }
         Loaded::Sweep(sweep) => {
             sweep.base.max_events = args.max_events;
             for scenario in sweep.variants.iter_mut().flat_map(|v| &mut v.scenarios) {
                 scenario.max_events = args.max_events;
-                budget::check(scenario, args.max_events)?;
+                budget::check(scenario, &budget)?;
             }
-            budget::check(&sweep.base, args.max_events)
+            budget::check(&sweep.base, &budget)
         }
     }
 }

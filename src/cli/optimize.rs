@@ -1,8 +1,9 @@
 //! `ecs-sim optimize`: search for the cheapest configuration that meets the
 //! constraints of a scenario's `[optimize]` section.
 
-use super::{Format, Verbosity};
+use super::{interrupted, Format, Verbosity};
 use crate::error::{Error, InputError};
+use crate::interrupt::Signal;
 use crate::optimize::search::Replay;
 use crate::optimize::spec::SearchKind;
 use crate::optimize::{self, OptimizeOptions, OptimizeOutcome, Problem};
@@ -69,7 +70,10 @@ pub(super) fn optimize(args: OptimizeArgs, verbosity: Verbosity) -> Result<i32, 
     if let Some(text) = args.shard {
         let shard = Shard::parse(&text, |name| std::env::var(name).ok())
             .map_err(|why| InputError::new(&args.scenario, why).at("option `--shard`"))?;
-        let round = optimize::optimize_shard(&problem, shard, &out, &options)?;
+        let round = match optimize::optimize_shard(&problem, shard, &out, &options) {
+            Err(Error::Interrupted(signal)) => return Ok(search_interrupted(signal, &out)),
+            round => round?,
+        };
         let complete = round.round_runs == 0;
         match args.format {
             Format::Json => outln!(
@@ -104,7 +108,10 @@ pub(super) fn optimize(args: OptimizeArgs, verbosity: Verbosity) -> Result<i32, 
         }
         return Ok(0);
     }
-    let outcome = optimize::optimize(&problem, &out, &options)?;
+    let outcome = match optimize::optimize(&problem, &out, &options) {
+        Err(Error::Interrupted(signal)) => return Ok(search_interrupted(signal, &out)),
+        outcome => outcome?,
+    };
     let wall = started.elapsed().as_secs_f64();
     match args.format {
         Format::Json => outln!("{:#}", to_json(&problem, &outcome, &out)),
@@ -112,6 +119,31 @@ pub(super) fn optimize(args: OptimizeArgs, verbosity: Verbosity) -> Result<i32, 
         Format::Text => {}
     }
     Ok(0)
+}
+
+/// Says what a search stopped by `signal` left in `out`: its outputs as they
+/// were, and the runs of its finished rounds in `cache/` to go on from;
+/// returns the exit code.
+fn search_interrupted(signal: Signal, out: &Path) -> i32 {
+    let outputs = if out.join("explored.csv").exists() {
+        format!("the outputs in {} are left as they were", out.display())
+    } else {
+        format!("no outputs written to {}", out.display())
+    };
+    let cache = out.join("cache");
+    let rounds = std::fs::read_dir(&cache).map_or(0, |entries| {
+        entries.filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "bin")).count()
+    });
+    if rounds == 0 {
+        return interrupted(signal, &format!("{outputs}; no round had finished"));
+    }
+    interrupted(
+        signal,
+        &format!(
+            "{outputs}; the runs of {rounds} finished round(s) are kept in {}, and the same command goes on from them",
+            cache.display()
+        ),
+    )
 }
 
 fn to_json(problem: &Problem, outcome: &OptimizeOutcome, out: &Path) -> serde_json::Value {

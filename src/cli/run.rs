@@ -1,19 +1,21 @@
 //! `ecs-sim run`: one scenario, or every variant and replication of a sweep.
 
-use super::{limit_work, peak_memory, BudgetArgs, Format, Verbosity};
-use crate::engine::SimDuration;
+use super::{interrupted, left_as_it_was, limit_work, peak_memory, BudgetArgs, Format, Verbosity};
+use crate::engine::{SimDuration, SimTime};
 use crate::error::{Error, InputError};
+use crate::interrupt::{Signal, Watch};
 use crate::output;
 use crate::output::folder::Staging;
 use crate::placement::Rejection;
 use crate::record::RunSummary;
 use crate::scenario::Scenario;
-use crate::simulation::run_scenario;
+use crate::simulation::run_scenario_watched;
 use crate::sweep::{self, Loaded, Shard, Sweep, SweepOptions, SweepOutcome};
 use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
@@ -87,13 +89,27 @@ pub(super) fn run(args: RunArgs, verbosity: Verbosity) -> Result<i32, Error> {
             }
             let out = out.unwrap_or_else(|| Path::new("results").join(&scenario.name));
             let staging = begin_results(&out, false, false, quiet)?;
-            let started = Instant::now();
-            let result = run_scenario(&scenario)?;
-            let wall = started.elapsed().as_secs_f64();
-            output::write_run(&scenario, &result, staging.path())?;
-            if !scenario.services.is_empty() {
-                output::charts::write_service_chart(&scenario, &result, staging.path())?;
-            }
+            let made = (|| -> Result<_, Error> {
+                let started = Instant::now();
+                let mut progress = Progress::new(&scenario, !quiet && std::io::stderr().is_terminal());
+                let result = run_scenario_watched(&scenario, &mut progress)?;
+                drop(progress);
+                let wall = started.elapsed().as_secs_f64();
+                output::write_run(&scenario, &result, staging.path())?;
+                if !scenario.services.is_empty() {
+                    output::charts::write_service_chart(&scenario, &result, staging.path())?;
+                }
+                crate::interrupt::check()?;
+                Ok((result, wall))
+            })();
+            let (result, wall) = match made {
+                Ok(made) => made,
+                Err(Error::Interrupted(signal)) => {
+                    drop(staging);
+                    return Ok(interrupted(signal, &left_as_it_was(&out)));
+                }
+                Err(err) => return Err(err),
+            };
             staging.commit()?;
             let summary = result.summary;
             match format {
@@ -133,7 +149,17 @@ pub(super) fn run(args: RunArgs, verbosity: Verbosity) -> Result<i32, Error> {
             };
             let staging = begin_results(&out, options.only.is_some(), resume, quiet)?;
             let started = Instant::now();
-            let outcome = sweep::run_sweep(&sweep, staging.path(), &options)?;
+            let ran = sweep::run_sweep(&sweep, staging.path(), &options).and_then(|outcome| {
+                crate::interrupt::check()?;
+                Ok(outcome)
+            });
+            let outcome = match ran {
+                Ok(outcome) => outcome,
+                Err(Error::Interrupted(signal)) => {
+                    return Ok(sweep_interrupted(signal, &sweep, staging, &out, options.only.is_none()))
+                }
+                Err(err) => return Err(err),
+            };
             staging.commit()?;
             let wall = started.elapsed().as_secs_f64();
             if let Some(shard) = shard {
@@ -160,6 +186,103 @@ pub(super) fn begin_results(out: &Path, keep: bool, resume: bool, quiet: bool) -
         }
     }
     Ok(staging)
+}
+
+/// Says what a sweep stopped by `signal` left: `out` as it was, and the
+/// staging folder with the finished runs for `--resume` when there are any
+/// and the sweep is `resumable` (not an `--only` replay); returns the exit
+/// code.
+fn sweep_interrupted(signal: Signal, sweep: &Sweep, staging: Staging, out: &Path, resumable: bool) -> i32 {
+    let finished = sweep::finished_runs(sweep, staging.path());
+    let left = left_as_it_was(out);
+    if !resumable || finished == 0 {
+        drop(staging);
+        return interrupted(signal, &format!("{left}; no finished run was kept"));
+    }
+    let kept = staging.keep_for_resume();
+    let runs = if finished == 1 { "run" } else { "runs" };
+    interrupted(
+        signal,
+        &format!(
+            "{left}; run the same command with `--resume` to reuse the {finished} finished {runs} (kept in {})",
+            kept.display()
+        ),
+    )
+}
+
+/// A single run's progress on a terminal: simulated time done of the whole
+/// and the wall time left at the pace so far, from a few seconds in, redrawn at most four times
+/// a second and erased when the run ends. It reads the clock only to draw,
+/// so the run's outputs do not depend on it.
+struct Progress {
+    /// Drawn at all (stderr is a terminal, not `--quiet`).
+    enabled: bool,
+    started: Instant,
+    duration: SimDuration,
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    /// How long a run goes before its bar shows.
+    const DELAY: Duration = Duration::from_secs(2);
+
+    fn new(scenario: &Scenario, enabled: bool) -> Progress {
+        Progress { enabled, started: Instant::now(), duration: scenario.duration, bar: None }
+    }
+}
+
+impl Watch for Progress {
+    fn reached(&mut self, now: SimTime) -> Result<(), Signal> {
+        crate::interrupt::check()?;
+        if !self.enabled || (self.bar.is_none() && self.started.elapsed() < Progress::DELAY) {
+            return Ok(());
+        }
+        let (duration, started) = (self.duration, self.started);
+        let done = now.since(SimTime::ZERO);
+        let bar = self.bar.get_or_insert_with(|| {
+            let bar =
+                ProgressBar::with_draw_target(Some(duration.as_millis().max(1)), ProgressDrawTarget::stderr_with_hz(4))
+                    .with_elapsed(started.elapsed());
+            if let Ok(style) = ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {msg}") {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar
+        });
+        bar.set_position(done.as_millis());
+        // Wall time left at the pace of the run so far.
+        let spent = started.elapsed().as_secs_f64();
+        let left =
+            spent * (duration.as_millis().saturating_sub(done.as_millis())) as f64 / done.as_millis().max(1) as f64;
+        bar.set_message(format!("{}, about {} left", simulated(done, duration), wall(left)));
+        Ok(())
+    }
+}
+
+/// Seconds of wall time as a person reads them: `42 s`, `7 min`, `2.5 h`.
+fn wall(seconds: f64) -> String {
+    match seconds {
+        s if s < 90.0 => format!("{s:.0} s"),
+        s if s < 5400.0 => format!("{:.0} min", s / 60.0),
+        s => format!("{:.1} h", s / 3600.0),
+    }
+}
+
+/// `done` of `total` simulated time, in the largest unit of which `total` has two or more: `3.2 of 30 d simulated`.
+fn simulated(done: SimDuration, total: SimDuration) -> String {
+    let (size, unit) = [(86_400_000.0, "d"), (3_600_000.0, "h"), (60_000.0, "min")]
+        .into_iter()
+        .find(|(size, _)| total.as_millis() as f64 >= 2.0 * size)
+        .unwrap_or((1000.0, "s"));
+    let (done, total) = (done.as_millis() as f64 / size, total.as_millis() as f64 / size);
+    format!("{done:.1} of {total:.1} {unit} simulated")
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// Prints what a shard ran, and how to merge it.

@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::model::{LaunchType, Market};
 use crate::output::files::fixed;
 use crate::placement::{BinpackField, Strategy};
+use crate::scenario::budget::human_bytes;
 use crate::scenario::service_spec::ServiceLaunch;
 use crate::scenario::workload_spec::{FailurePolicy, WorkloadSource};
 use crate::scenario::Scenario;
@@ -30,9 +31,18 @@ pub(super) fn validate(args: ValidateArgs, verbosity: Verbosity) -> Result<i32, 
     if verbosity == Verbosity::Quiet {
         return Ok(0);
     }
+    let budget = args.budget;
     let work_line = format!(
-        "  work: about {:.0} events and {:.0} output rows per run, within the budget of {} events (--max-events)\n",
-        work.events, work.rows, args.budget.max_events
+        "  work: about {:.0} events and {:.0} output rows per run, within the budget of {} events (--max-events)\n  \
+         output: about {} per run, within {} GiB (--max-output-gib); peak memory: about {} per run, within {} GiB \
+         (--max-memory-gib)\n",
+        work.events,
+        work.rows,
+        budget.max_events,
+        human_bytes(work.output_bytes),
+        budget.max_output_gib,
+        human_bytes(work.memory_bytes),
+        budget.max_memory_gib
     );
     match loaded {
         Loaded::Single(scenario) if crate::optimize::declares_search(&args.scenario) => {

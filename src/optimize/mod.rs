@@ -41,6 +41,7 @@ pub mod spec;
 use crate::digest::sha256_hex;
 use crate::engine::derive_seed;
 use crate::error::{Error, InputError};
+use crate::scenario::budget::Budget;
 use crate::scenario::{toml_error, Scenario};
 use crate::simulation::run_scenario;
 use crate::sweep::{build_variant, worker_pool, RunRecord, Shard, Variant};
@@ -150,9 +151,8 @@ impl Problem {
     fn variant(&self, option: usize) -> Result<Variant, InputError> {
         let variant = build_variant(&self.root, &self.spec.sweep, option, &self.base.path)?;
         for scenario in &variant.scenarios {
-            crate::scenario::budget::check(scenario, scenario.max_events).map_err(|e| InputError {
-                message: format!("search option `{}`: {}", variant.label, e.message),
-                ..e
+            crate::scenario::budget::check(scenario, &Budget::with_events(scenario.max_events)).map_err(|e| {
+                InputError { message: format!("search option `{}`: {}", variant.label, e.message), ..e }
             })?;
         }
         Ok(variant)
@@ -228,6 +228,7 @@ pub fn optimize(problem: &Problem, out: &Path, options: &OptimizeOptions) -> Res
         write_cache_file(problem, out, &format!("round-{}", round_name(needs)), &made)?;
         cache.extend(made.into_iter().map(|r| (key_of(&r), r)));
     };
+    crate::interrupt::check()?;
     let outcome = OptimizeOutcome { search, runs_made: cache.len(), rounds, threads: pool.current_num_threads() };
     render::write_outputs(problem, &outcome, &cache, out)?;
     Ok(outcome)
@@ -285,6 +286,8 @@ fn make_runs(problem: &Problem, keys: &[RunKey]) -> Result<Vec<RunRecord>, Error
     let replications = u64::from(problem.spec.replications);
     keys.par_iter()
         .map(|&(option, condition, replication)| {
+            // After a signal the runs not yet started are not made.
+            crate::interrupt::check()?;
             let mut scenario = variants[&option].scenarios[condition].clone();
             scenario.seed = derive_seed(problem.base.seed, u64::from(replication));
             // Per-run files are not written: the search keeps figures only.

@@ -26,7 +26,8 @@ pub struct Staging {
     target: PathBuf,
     staging: PathBuf,
     previous: PathBuf,
-    committed: bool,
+    /// Committed, or kept for a resume: the drop leaves the folders alone.
+    settled: bool,
 }
 
 fn sibling(target: &Path, suffix: &str) -> PathBuf {
@@ -109,7 +110,7 @@ impl Staging {
         }
         std::fs::write(staging.join(RESULTS_MARKER), concat!("ecs-sim ", env!("CARGO_PKG_VERSION"), "\n"))
             .map_err(io(&staging))?;
-        Ok((Staging { target: target.to_path_buf(), staging, previous, committed: false }, cleaned))
+        Ok((Staging { target: target.to_path_buf(), staging, previous, settled: false }, cleaned))
     }
 
     /// Where to write the new contents.
@@ -123,18 +124,26 @@ impl Staging {
             std::fs::rename(&self.target, &self.previous).map_err(io(&self.target))?;
         }
         std::fs::rename(&self.staging, &self.target).map_err(io(&self.target))?;
-        self.committed = true;
+        self.settled = true;
         if self.previous.exists() {
             std::fs::remove_dir_all(&self.previous).map_err(io(&self.previous))?;
         }
         Ok(())
     }
+
+    /// Leaves the staging folder as it is, the target untouched, for a
+    /// later `begin` with `resume` to go on in (a sweep stopped by a
+    /// signal); returns the staging folder.
+    pub fn keep_for_resume(mut self) -> PathBuf {
+        self.settled = true;
+        self.staging.clone()
+    }
 }
 
 impl Drop for Staging {
     fn drop(&mut self) {
-        // Not committed (an error on the way): the target stays as it was.
-        if !self.committed {
+        // Neither committed nor kept (an error on the way): the target stays as it was.
+        if !self.settled {
             let _ = std::fs::remove_dir_all(&self.staging);
         }
     }

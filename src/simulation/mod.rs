@@ -4,6 +4,7 @@
 use crate::cluster::{Cluster, GroupId, InstanceId};
 use crate::engine::{EventQueue, SimDuration, SimRng, SimTime};
 use crate::error::{Error, InputError};
+use crate::interrupt::{Signals, Watch, CHECK_EVERY};
 use crate::metrics::{Histogram, Integrals, Packing};
 use crate::placement::{PlacementPlan, Placer};
 use crate::record::{ClusterSample, Owner, Recorder, RunResult, RunSummary, TaskStatus};
@@ -135,8 +136,15 @@ pub struct Simulation<'s> {
 }
 
 impl<'s> Simulation<'s> {
-    /// Runs to the scenario's end and returns what it recorded.
-    pub fn run(mut self) -> Result<RunResult, Error> {
+    /// Runs to the scenario's end and returns what it recorded; a SIGINT
+    /// or SIGTERM stops it ([`crate::interrupt`]).
+    pub fn run(self) -> Result<RunResult, Error> {
+        self.run_watched(&mut Signals)
+    }
+
+    /// [`run`](Self::run), calling `watch` every [`CHECK_EVERY`] events;
+    /// its error stops the run.
+    pub fn run_watched(mut self, watch: &mut dyn Watch) -> Result<RunResult, Error> {
         let end = SimTime::ZERO + self.scenario.duration;
         while let Some(time) = self.queue.peek_time() {
             if time > end {
@@ -146,6 +154,9 @@ impl<'s> Simulation<'s> {
             let Some((now, event)) = self.queue.pop() else { break };
             if self.queue.processed() > self.scenario.max_events {
                 return Err(self.over_budget(now).into());
+            }
+            if self.queue.processed().is_multiple_of(CHECK_EVERY) {
+                watch.reached(now)?;
             }
             self.handle(now, event)?;
             self.integrals.advance(now, self.cluster.totals());
@@ -239,7 +250,13 @@ impl<'s> Simulation<'s> {
     }
 }
 
-/// Runs a scenario and returns what it recorded.
+/// Runs a scenario and returns what it recorded; a SIGINT or SIGTERM stops it.
 pub fn run_scenario(scenario: &Scenario) -> Result<RunResult, Error> {
     Simulation::new(scenario)?.run()
+}
+
+/// [`run_scenario`], calling `watch` every [`CHECK_EVERY`] events (to show
+/// progress, say); its error stops the run.
+pub fn run_scenario_watched(scenario: &Scenario, watch: &mut dyn Watch) -> Result<RunResult, Error> {
+    Simulation::new(scenario)?.run_watched(watch)
 }

@@ -99,11 +99,16 @@ pub enum Loaded {
 /// Reads a scenario file and, when it has a `[sweep]` section, validates the
 /// sweep and every variant, so that a bad value fails before any run.
 pub fn load(path: &Path) -> Result<Loaded, InputError> {
-    let text = crate::scenario::read_text(path)?;
+    from_toml(&crate::scenario::read_text(path)?, path)
+}
+
+/// Validates scenario text as [`load`] validates a file (the entry the fuzz
+/// targets use); `path` names it in errors and anchors relative paths.
+pub fn from_toml(text: &str, path: &Path) -> Result<Loaded, InputError> {
     // Parsed twice: into the typed scenario (whose errors carry lines), then
     // as a plain table that sweep values are applied to.
-    let base = Scenario::from_toml(&text, path)?;
-    let mut root: toml::Table = toml::from_str(&text).map_err(|e| toml_error(path, &text, &e))?;
+    let base = Scenario::from_toml(text, path)?;
+    let mut root: toml::Table = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
     let Some(raw) = root.remove("sweep") else {
         return Ok(Loaded::Single(Box::new(base)));
     };
@@ -207,6 +212,12 @@ pub struct SweepOutcome {
     pub reason: String,
     /// Threads used.
     pub threads: usize,
+}
+
+/// The runs of `sweep` that finished and were saved in `out` (the folder a
+/// sweep stopped on the way was writing), which `run --resume` reuses.
+pub fn finished_runs(sweep: &Sweep, out: &Path) -> usize {
+    resume::RunLog::new(sweep, out).map_or(0, |log| log.saved(sweep, out).len())
 }
 
 /// Runs the sweep and writes `runs/`, `runs.csv`, `variants.csv`, the charts

@@ -104,6 +104,8 @@ pub(super) fn run_all(
     let results: Vec<Result<RunRecord, Error>> = pool.install(|| {
         jobs.par_iter()
             .map(|&(variant, condition, replication)| {
+                // After a signal the runs not yet started are not made.
+                crate::interrupt::check()?;
                 let record = execute_run(sweep, variant, condition, replication, out)?;
                 log.save(&record, out)?;
                 progress.inc(1);

@@ -328,6 +328,7 @@ pub fn merge(
     }
     let mut runs = Vec::with_capacity(manifest.total_runs as usize);
     for shard in &shards {
+        crate::interrupt::check()?;
         for mut record in read_records(shard)? {
             // Each run's own folder only: whatever else lies in a reused
             // shard folder is not part of the sweep.

@@ -96,25 +96,8 @@ pub fn read_load_series(
     time_column: Option<&str>,
     time_scale: f64,
 ) -> Result<LoadSeries, InputError> {
-    if step.0 == 0 {
-        return Err(InputError::new(path, "the load series step is 0")
-            .help("give the time each row covers (or the grid to resample to), e.g. 300s"));
-    }
-    if !(scale.is_finite() && scale > 0.0) {
-        return Err(InputError::new(path, format!("the load series scale {scale} must be a number above 0"))
-            .help("the scale multiplies every value, e.g. 1 to keep them, 10 for ten times the demand"));
-    }
-    if !(time_scale.is_finite() && time_scale > 0.0) {
-        return Err(InputError::new(path, format!("time scale {time_scale} must be a number above 0"))
-            .help("1 plays the series at its own pace, 0.5 twice as fast, 2 half as fast"));
-    }
-    let scaled_step = (step.0 as f64 * time_scale).round();
-    if !(scaled_step.is_finite() && scaled_step <= 1e15) {
-        return Err(InputError::new(path, "the load series step times the time scale is too long")
-            .help("check the step and time scale"));
-    }
-    let scaled_step = SimDuration((scaled_step as u64).max(1));
-
+    let settings = Settings { column, step, scale, time_column, time_scale };
+    let scaled_step = settings.check(path)?;
     if let Some(why) = not_a_file(path) {
         return Err(InputError::new(path, format!("cannot open the load series: {why}")));
     }
@@ -122,6 +105,69 @@ pub fn read_load_series(
     let gzip = path.to_string_lossy().to_ascii_lowercase().ends_with(".gz");
     let input: Box<dyn Read> =
         if gzip { Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file))) } else { Box::new(file) };
+    read_series(path, input, gzip, &settings, scaled_step)
+}
+
+/// Reads a load series from `input` (plain text, not gzip) as
+/// [`read_load_series`] reads a file; `name` names it in errors.
+pub fn read_load_series_from(
+    name: &Path,
+    input: impl Read,
+    column: &str,
+    step: SimDuration,
+    scale: f64,
+    time_column: Option<&str>,
+    time_scale: f64,
+) -> Result<LoadSeries, InputError> {
+    let settings = Settings { column, step, scale, time_column, time_scale };
+    let scaled_step = settings.check(name)?;
+    read_series(name, Box::new(input), false, &settings, scaled_step)
+}
+
+/// How a series is read: the arguments of [`read_load_series`].
+struct Settings<'a> {
+    column: &'a str,
+    step: SimDuration,
+    scale: f64,
+    time_column: Option<&'a str>,
+    time_scale: f64,
+}
+
+impl Settings<'_> {
+    /// Checks the step and scales; returns the series' step (`step ×
+    /// time_scale`, at least 1 ms).
+    fn check(&self, path: &Path) -> Result<SimDuration, InputError> {
+        let Settings { step, scale, time_scale, .. } = *self;
+        if step.0 == 0 {
+            return Err(InputError::new(path, "the load series step is 0")
+                .help("give the time each row covers (or the grid to resample to), e.g. 300s"));
+        }
+        if !(scale.is_finite() && scale > 0.0) {
+            return Err(InputError::new(path, format!("the load series scale {scale} must be a number above 0"))
+                .help("the scale multiplies every value, e.g. 1 to keep them, 10 for ten times the demand"));
+        }
+        if !(time_scale.is_finite() && time_scale > 0.0) {
+            return Err(InputError::new(path, format!("time scale {time_scale} must be a number above 0"))
+                .help("1 plays the series at its own pace, 0.5 twice as fast, 2 half as fast"));
+        }
+        let scaled_step = (step.0 as f64 * time_scale).round();
+        if !(scaled_step.is_finite() && scaled_step <= 1e15) {
+            return Err(InputError::new(path, "the load series step times the time scale is too long")
+                .help("check the step and time scale"));
+        }
+        Ok(SimDuration((scaled_step as u64).max(1)))
+    }
+}
+
+/// Reads the rows of a series whose settings [`Settings::check`] passed.
+fn read_series(
+    path: &Path,
+    input: Box<dyn Read + '_>,
+    gzip: bool,
+    settings: &Settings<'_>,
+    scaled_step: SimDuration,
+) -> Result<LoadSeries, InputError> {
+    let &Settings { column, step, scale, time_column, .. } = settings;
     let mut csv = csv::ReaderBuilder::new().has_headers(true).flexible(true).trim(csv::Trim::All).from_reader(input);
     let failure = |e: &csv::Error| {
         let mut err = InputError::new(path, format!("cannot read the load series: {e}"));

@@ -61,7 +61,7 @@ pub mod load;
 mod stats;
 
 pub use dag::DagGate;
-pub use load::{read_load_series, LoadSeries};
+pub use load::{read_load_series, read_load_series_from, LoadSeries};
 pub use stats::{trace_stats, TraceStats, TraceStatsBuilder};
 
 use crate::engine::{SimDuration, SimTime};
@@ -284,6 +284,8 @@ pub struct TraceTask {
 /// A streaming reader of one trace file.
 pub struct TraceReader {
     path: PathBuf,
+    /// Whether the file is read through gzip (for the help of a read failure).
+    gzip: bool,
     csv: csv::Reader<Box<dyn Read + Send>>,
     record: csv::StringRecord,
     layout: Layout,
@@ -436,25 +438,7 @@ impl TraceReader {
         time_scale: f64,
         strict: bool,
     ) -> Result<TraceReader, InputError> {
-        if !(time_scale.is_finite() && time_scale > 0.0) {
-            return Err(InputError::new(path, format!("time scale {time_scale} must be a number above 0"))
-                .help("1 replays the trace at its own pace, 0.5 twice as fast, 2 half as fast"));
-        }
-        if format == TraceFormat::Google2011 && (units.machine_cpu_units == 0 || units.machine_memory_mib == 0) {
-            return Err(InputError::new(path, "the machine CPU units or memory for this trace is 0").help(
-                "Google 2011 traces give CPU and memory as a share of the largest machine; say what that machine is \
-                 in the workload, e.g. trace_machine = { vcpu = 32, memory_gib = 128 } (the trace does not publish it)",
-            ));
-        }
-        if matches!(format, TraceFormat::Alibaba2018 | TraceFormat::Alibaba2017) && units.machine_memory_mib == 0 {
-            return Err(InputError::new(path, "the machine memory for this trace is 0 MiB").help(
-                "Alibaba traces give memory as a share of a machine; say what that machine is in the workload, e.g. \
-                 trace_machine = { vcpu = 96, memory_gib = 384 } (the trace does not publish it)",
-            ));
-        }
-        if let TraceFormat::Generic(mapping) = &format {
-            generic::check_mapping(path, mapping)?;
-        }
+        check_settings(path, &format, units, time_scale)?;
         if let Some(why) = not_a_file(path) {
             return Err(InputError::new(path, format!("cannot open the trace: {why}")));
         }
@@ -462,6 +446,33 @@ impl TraceReader {
         let gzip = path.to_string_lossy().to_ascii_lowercase().ends_with(".gz");
         let input: Box<dyn Read + Send> =
             if gzip { Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file))) } else { Box::new(file) };
+        TraceReader::start(path, input, gzip, format, units, time_scale, strict)
+    }
+
+    /// Reads a trace from `input` (plain text, not gzip) as [`open`](Self::open)
+    /// reads a file; `name` names it in errors.
+    pub fn from_reader(
+        name: &Path,
+        input: impl Read + Send + 'static,
+        format: TraceFormat,
+        units: UnitMapping,
+        time_scale: f64,
+        strict: bool,
+    ) -> Result<TraceReader, InputError> {
+        check_settings(name, &format, units, time_scale)?;
+        TraceReader::start(name, Box::new(input), false, format, units, time_scale, strict)
+    }
+
+    /// Reads the header (if the format has one) and resolves the layout.
+    fn start(
+        path: &Path,
+        input: Box<dyn Read + Send>,
+        gzip: bool,
+        format: TraceFormat,
+        units: UnitMapping,
+        time_scale: f64,
+        strict: bool,
+    ) -> Result<TraceReader, InputError> {
         let (has_header, delimiter) = match &format {
             TraceFormat::Alibaba2018 | TraceFormat::Google2011 | TraceFormat::AzureVmTable => (false, b','),
             TraceFormat::Alibaba2017 => (true, b','),
@@ -496,6 +507,7 @@ impl TraceReader {
         };
         Ok(TraceReader {
             path: path.to_path_buf(),
+            gzip,
             csv,
             record: csv::StringRecord::new(),
             layout,
@@ -668,14 +680,10 @@ impl TraceReader {
                         );
                         self.bad_row(line, error)?;
                     }
-                    _ => return Err(read_failure(&self.path, &e, self.is_gzip())),
+                    _ => return Err(read_failure(&self.path, &e, self.gzip)),
                 },
             }
         }
-    }
-
-    fn is_gzip(&self) -> bool {
-        self.path.to_string_lossy().to_ascii_lowercase().ends_with(".gz")
     }
 
     /// Fails on a bad row when strict; otherwise counts it.
@@ -722,6 +730,31 @@ impl TraceReader {
             group: raw.group,
         })
     }
+}
+
+/// Checks what a trace is read with, before anything is read: the time
+/// scale, the machine a format's shares need, a generic mapping.
+fn check_settings(path: &Path, format: &TraceFormat, units: UnitMapping, time_scale: f64) -> Result<(), InputError> {
+    if !(time_scale.is_finite() && time_scale > 0.0) {
+        return Err(InputError::new(path, format!("time scale {time_scale} must be a number above 0"))
+            .help("1 replays the trace at its own pace, 0.5 twice as fast, 2 half as fast"));
+    }
+    if *format == TraceFormat::Google2011 && (units.machine_cpu_units == 0 || units.machine_memory_mib == 0) {
+        return Err(InputError::new(path, "the machine CPU units or memory for this trace is 0").help(
+            "Google 2011 traces give CPU and memory as a share of the largest machine; say what that machine is \
+             in the workload, e.g. trace_machine = { vcpu = 32, memory_gib = 128 } (the trace does not publish it)",
+        ));
+    }
+    if matches!(format, TraceFormat::Alibaba2018 | TraceFormat::Alibaba2017) && units.machine_memory_mib == 0 {
+        return Err(InputError::new(path, "the machine memory for this trace is 0 MiB").help(
+            "Alibaba traces give memory as a share of a machine; say what that machine is in the workload, e.g. \
+             trace_machine = { vcpu = 96, memory_gib = 384 } (the trace does not publish it)",
+        ));
+    }
+    if let TraceFormat::Generic(mapping) = format {
+        generic::check_mapping(path, mapping)?;
+    }
+    Ok(())
 }
 
 /// An I/O failure reading the file: never skippable, the stream is broken.
