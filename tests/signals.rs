@@ -2,7 +2,9 @@
 //! line on stderr saying what was left, the previous results folder as it
 //! was, and nothing beside it but what `--resume` needs (for a sweep).
 
-use std::collections::BTreeMap;
+mod common;
+
+use common::files;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
 
@@ -26,23 +28,6 @@ fn run_ok(args: &[&str]) -> Output {
     let output = ecs_sim(args).output().unwrap();
     assert!(output.status.success(), "ecs-sim {args:?} failed:\n{}{}", text(&output.stdout), text(&output.stderr));
     output
-}
-
-/// Every file under `dir` (hidden ones too) with its contents.
-fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                out.insert(path.strip_prefix(root).unwrap().to_path_buf(), std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 /// The names in `dir`, sorted.

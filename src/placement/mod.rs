@@ -11,6 +11,7 @@
 //! [`reference_best`] is the plain definition (scan, filter, rank) that tests
 //! hold the fast path to.
 
+use crate::cluster::fit_index::{FitIndex, FitKey};
 use crate::cluster::group_spread::GroupSpread;
 use crate::cluster::index::Partition;
 use crate::cluster::query::Expression;
@@ -483,19 +484,7 @@ impl Placer {
         wanted: impl Fn(InstanceId) -> bool,
     ) -> Option<InstanceId> {
         let spec = cluster.index.spec(task.plan.partition_spec);
-        // Per partition: the index with fewer instances that have enough of
-        // its own resource, where to start in it, and how many are there.
-        let scarcer = |p: usize| {
-            let partition = &spec.partitions[p];
-            let (cpu_from, memory_from) = ((task.cpu, InstanceId(0)), (task.memory, InstanceId(0)));
-            let (enough_cpu, enough_memory) =
-                (partition.by_cpu.count_from(cpu_from), partition.by_memory.count_from(memory_from));
-            if enough_cpu <= enough_memory {
-                (&partition.by_cpu, cpu_from, enough_cpu)
-            } else {
-                (&partition.by_memory, memory_from, enough_memory)
-            }
-        };
+        let scarcer = |p: usize| scarcer_index(&spec.partitions[p], task.cpu, task.memory);
         let total: usize = class.iter().map(|&p| scarcer(p).2).sum();
         if total == 0 {
             return None;
@@ -503,7 +492,7 @@ impl Placer {
         for _ in 0..SAMPLE_TRIES {
             let mut draw = self.rng.gen_range(0..total);
             for &p in class {
-                let (index, from, enough) = scarcer(p);
+                let (index, from, enough, _) = scarcer(p);
                 if draw < enough {
                     let id = index.nth_from(from, draw).map(|((_, id), _)| id)?;
                     if wanted(id) && self.fits(cluster, id, task) {
@@ -553,7 +542,7 @@ impl Placer {
                 return Some(id);
             }
             let with_resources: usize =
-                class.iter().map(|&p| enough_resources_bound(&spec.partitions[p], task.cpu, task.memory)).sum();
+                class.iter().map(|&p| scarcer_index(&spec.partitions[p], task.cpu, task.memory).2).sum();
             if with_resources < in_bucket {
                 // No lower count has a fitting member, so ranking the
                 // instances with the resources finds this count or a higher one.
@@ -593,14 +582,7 @@ impl Placer {
         let spec = cluster.index.spec(task.plan.partition_spec);
         let on_cpu = level == Level::FreeCpu;
         let (need, other_need) = if on_cpu { (task.cpu, task.memory) } else { (task.memory, task.cpu) };
-        let packed = |p: usize| {
-            let part = &spec.partitions[p];
-            if on_cpu {
-                &part.by_cpu
-            } else {
-                &part.by_memory
-            }
-        };
+        let packed = |p: usize| packed_index(&spec.partitions[p], on_cpu);
         let mut best: Option<u32> = None;
         for &p in class {
             for (value, id) in packed(p).fits_from((need, InstanceId(0)), other_need) {
@@ -654,14 +636,7 @@ impl Placer {
     ) -> Option<InstanceId> {
         let spec = cluster.index.spec(task.plan.partition_spec);
         let other_need = if on_cpu { task.memory } else { task.cpu };
-        let packed = |p: usize| {
-            let part = &spec.partitions[p];
-            if on_cpu {
-                &part.by_cpu
-            } else {
-                &part.by_memory
-            }
-        };
+        let packed = |p: usize| packed_index(&spec.partitions[p], on_cpu);
         let (from, to) = ((best, InstanceId(0)), (best.checked_add(1)?, InstanceId(0)));
         let mut tied = std::mem::take(&mut self.tied);
         tied.clear();
@@ -762,11 +737,29 @@ impl Placer {
     }
 }
 
-/// At least as many as the partition's instances with `cpu` free CPU units
-/// and `memory` free MiB: those with enough of the scarcer of the two.
-fn enough_resources_bound(partition: &Partition, cpu: u32, memory: u32) -> usize {
-    let enough_cpu = partition.by_cpu.count_from((cpu, InstanceId(0)));
-    enough_cpu.min(partition.by_memory.count_from((memory, InstanceId(0))))
+/// The partition's index ordered by free CPU (`on_cpu`) or free memory.
+fn packed_index(partition: &Partition, on_cpu: bool) -> &FitIndex {
+    if on_cpu {
+        &partition.by_cpu
+    } else {
+        &partition.by_memory
+    }
+}
+
+/// Of the partition's two indexes, the one with fewer instances that have
+/// enough of its own resource (CPU on a tie), for a need of `cpu` units and
+/// `memory` MiB: that index, the key those instances start from, how many
+/// they are (at least as many as have enough of both), and the need in the
+/// index's other resource.
+fn scarcer_index(partition: &Partition, cpu: u32, memory: u32) -> (&FitIndex, FitKey, usize, u32) {
+    let (cpu_from, memory_from) = ((cpu, InstanceId(0)), (memory, InstanceId(0)));
+    let enough_cpu = partition.by_cpu.count_from(cpu_from);
+    let enough_memory = partition.by_memory.count_from(memory_from);
+    if enough_cpu <= enough_memory {
+        (&partition.by_cpu, cpu_from, enough_cpu, memory)
+    } else {
+        (&partition.by_memory, memory_from, enough_memory, cpu)
+    }
 }
 
 /// Appends the partition's instances with at least `cpu` free CPU units and
@@ -774,13 +767,8 @@ fn enough_resources_bound(partition: &Partition, cpu: u32, memory: u32) -> usize
 /// with enough of its own resource (CPU on a tie). Only the instances with
 /// enough of both are visited (whole blocks without one are skipped).
 pub fn with_enough_resources(partition: &Partition, cpu: u32, memory: u32, out: &mut Vec<InstanceId>) {
-    let enough_cpu = partition.by_cpu.count_from((cpu, InstanceId(0)));
-    let enough_memory = partition.by_memory.count_from((memory, InstanceId(0)));
-    if enough_cpu <= enough_memory {
-        out.extend(partition.by_cpu.fits_from((cpu, InstanceId(0)), memory).map(|(_, id)| id));
-    } else {
-        out.extend(partition.by_memory.fits_from((memory, InstanceId(0)), cpu).map(|(_, id)| id));
-    }
+    let (index, from, _, other_need) = scarcer_index(partition, cpu, memory);
+    out.extend(index.fits_from(from, other_need).map(|(_, id)| id));
 }
 
 /// The plain definition of ECS placement, for tests: scan every instance,
