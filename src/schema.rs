@@ -697,7 +697,7 @@ fn service() -> Value {
         (
             "file",
             string(
-                "A JSON file: create-service input, its output, or describe-services output; relative to the scenario.",
+                "A JSON file: create-service input, its output, or describe-services output; relative to the scenario. ECS keys beside it fill in or replace the file's.",
             ),
         ),
         ("select", string("With a describe-services file of several services: the serviceName to take.")),
