@@ -233,6 +233,10 @@ fn fleet() -> Value {
                 json!({ "type": "object", "description": "Custom attributes on every instance.", "additionalProperties": { "type": "string" } }),
             ),
             (
+                "warm_at_start",
+                boolean("Its starting instances were running before the run: past their warm-up, so managed scaling does not wait for them (default false)."),
+            ),
+            (
                 "instances",
                 array(listed_instance(), "The fleet's first instances as listed (a live cluster's, `[[fleet.instances]]`); the rest of `count` are made from instance_types."),
             ),

@@ -95,6 +95,8 @@ pub(super) fn render(imported: &Imported, command: &str, sources: &[String]) -> 
             fleet.instance_types.iter().map(|t| quote(t)).collect::<Vec<_>>().join(", ")
         ));
         line(&format!("count = {}", fleet.instances.len()));
+        line("# Running before the run: managed scaling does not wait out their warm-up.");
+        line("warm_at_start = true");
         for instance in &fleet.instances {
             line("[[fleet.instances]]");
             line(&format!("id = {}", quote(&instance.id)));

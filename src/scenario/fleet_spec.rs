@@ -27,6 +27,9 @@ pub struct FleetSpec {
     /// The fleet's first instances as listed (`[[fleet.instances]]`, a live
     /// cluster's), before the `count - listed` made from `instance_types`.
     pub listed: Vec<ListedInstance>,
+    /// Its instances at time zero were running before the run: past their
+    /// warm-up, so managed scaling does not wait for them.
+    pub warm_at_start: bool,
 }
 
 /// One instance a fleet starts with exactly as given: its EC2 id, type,
@@ -117,6 +120,7 @@ impl Validator<'_> {
             price_factor,
             attributes: raw.attributes.clone(),
             listed,
+            warm_at_start: raw.warm_at_start.unwrap_or(false),
         })
     }
 

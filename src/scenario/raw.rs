@@ -196,6 +196,7 @@ pub struct RawFleet {
     pub attributes: BTreeMap<String, String>,
     #[serde(default)]
     pub instances: Vec<RawListedInstance>,
+    pub warm_at_start: Option<bool>,
 }
 
 /// `[[fleet.instances]]`: one of the fleet's first instances, as a live

@@ -180,9 +180,12 @@ impl Simulation<'_> {
             .map(|t| InstanceShape { cpu_units: t.registered_cpu_units(), memory_mib: t.registered_memory_mib })
             .collect();
         let estimate = estimate_instances(&groups, &shapes);
+        // A warm fleet's starting instances were running before the run.
+        let warm = self.scenario.fleets[spec.fleet].warm_at_start;
         let newest_launch = instances
             .iter()
             .map(|id| self.cluster.instances[id.0 as usize].launched_at)
+            .filter(|&launched| !(warm && launched == SimTime::ZERO))
             .chain(self.launches.iter().filter(|l| l.fleet == spec.fleet && !l.registered).map(|l| l.launched))
             .max();
         let state = &self.providers[provider];
