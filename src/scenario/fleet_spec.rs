@@ -5,6 +5,7 @@ use super::validate::Validator;
 use crate::catalog::{Catalog, InstanceType};
 use crate::error::InputError;
 use crate::model::Market;
+use crate::prices::spot_history::{SpotCurve, SpotPriceHistory};
 use std::collections::BTreeMap;
 
 /// A validated EC2 instance group.
@@ -22,8 +23,27 @@ pub struct FleetSpec {
     pub market: Market,
     /// Multiplier on the On-Demand price (1 for On-Demand).
     pub price_factor: f64,
+    /// A Spot fleet billed at a price history instead of `price_factor`.
+    pub spot_prices: Option<SpotPrices>,
     /// Custom attributes every instance of the group carries.
     pub attributes: BTreeMap<String, String>,
+}
+
+/// The Spot price curves of a fleet's types and zones
+/// (`spot_price_history`), in simulated time.
+#[derive(Debug, Clone)]
+pub struct SpotPrices {
+    /// The file, as the scenario names it.
+    pub file: String,
+    /// Instance type → zone → curve; every type and zone of the fleet is here.
+    pub curves: BTreeMap<String, BTreeMap<String, SpotCurve>>,
+}
+
+impl SpotPrices {
+    /// The curve of a type in a zone.
+    pub fn curve(&self, instance_type: &str, zone: &str) -> Option<&SpotCurve> {
+        self.curves.get(instance_type)?.get(zone)
+    }
 }
 
 impl Validator<'_> {
@@ -73,6 +93,7 @@ impl Validator<'_> {
             "spot" => (Market::Spot, self.factor(&field("spot_price_factor"), raw.spot_price_factor, 0.35)?),
             other => return Err(self.error(field("market"), format!("`{other}` is not \"on-demand\" or \"spot\""))),
         };
+        let spot_prices = self.spot_prices(index, raw, market, &instance_types, &availability_zones)?;
         for (key, value) in &raw.attributes {
             let name_ok = !key.is_empty()
                 && key.len() <= 128
@@ -97,7 +118,60 @@ impl Validator<'_> {
             availability_zones,
             market,
             price_factor,
+            spot_prices,
             attributes: raw.attributes.clone(),
         })
+    }
+}
+
+impl Validator<'_> {
+    /// `spot_price_history` and `spot_price_start` of `[[fleet]]` number
+    /// `index`: the curve of each of its types in each of its zones.
+    fn spot_prices(
+        &self,
+        index: usize,
+        raw: &raw::RawFleet,
+        market: Market,
+        instance_types: &[InstanceType],
+        zones: &[String],
+    ) -> Result<Option<SpotPrices>, InputError> {
+        let field = |name: &str| format!("fleet[{index}].{name}");
+        let Some(file) = &raw.spot_price_history else {
+            if raw.spot_price_start.is_some() {
+                return Err(self.error(field("spot_price_start"), "applies only with spot_price_history"));
+            }
+            return Ok(None);
+        };
+        if market != Market::Spot {
+            return Err(self.error(field("spot_price_history"), "applies only with market = \"spot\""));
+        }
+        if raw.spot_price_factor.is_some() {
+            return Err(self
+                .error(field("spot_price_history"), "give either spot_price_history or spot_price_factor, not both")
+                .help("the history prices each type and zone; the factor is a flat share of On-Demand"));
+        }
+        let history = SpotPriceHistory::read(&self.resolve(file))?;
+        let start = match &raw.spot_price_start {
+            Some(text) => crate::aws_json::parse_iso8601(text).map_err(|e| self.error(field("spot_price_start"), e))?,
+            None => history.earliest_ms(),
+        };
+        let mut curves: BTreeMap<String, BTreeMap<String, SpotCurve>> = BTreeMap::new();
+        for instance_type in instance_types {
+            for zone in zones {
+                let curve = history.curve(&instance_type.name, zone, start).ok_or_else(|| {
+                    InputError::new(
+                        self.resolve(file),
+                        format!("no Linux/UNIX spot prices for {} in {zone}", instance_type.name),
+                    )
+                    .at(format!("{}, for field `{}`", file, field("spot_price_history")))
+                    .help(format!(
+                        "the file has {}; fetch the fleet's types and zones with describe-spot-price-history",
+                        history.listing().join(", ")
+                    ))
+                })?;
+                curves.entry(instance_type.name.clone()).or_default().insert(zone.clone(), curve);
+            }
+        }
+        Ok(Some(SpotPrices { file: file.clone(), curves }))
     }
 }
