@@ -86,10 +86,8 @@ fn offer_file_errors_name_the_file_and_the_fix() {
     // Terms before products: read twice, same prices.
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(fixture("ec2-offer.json")).unwrap()).unwrap();
-    let reordered = format!(
-        "{{\"terms\": {}, \"offerCode\": \"AmazonEC2\", \"products\": {}}}",
-        json["terms"], json["products"]
-    );
+    let reordered =
+        format!("{{\"terms\": {}, \"offerCode\": \"AmazonEC2\", \"products\": {}}}", json["terms"], json["products"]);
     let path = dir.path().join("terms-first.json");
     std::fs::write(&path, reordered).unwrap();
     let imported = import_offer_file(&path, "eu-west-1").expect("terms first");
@@ -140,7 +138,9 @@ fn the_shared_price_list_samples_import() {
     if let Some(path) = sample("price-list/01-get-products-item-ec2-m5large-instance-selector.json") {
         assert_eq!(ec2(&import_offer_file(&path, "us-east-1").expect("01")), [("m5.large", 0.096)]);
     }
-    for name in ["price-list/02-get-products-ec2-ebs-awscli.json", "price-list/03-get-products-ec2-ebs-botocore-example.json"] {
+    for name in
+        ["price-list/02-get-products-ec2-ebs-awscli.json", "price-list/03-get-products-ec2-ebs-botocore-example.json"]
+    {
         if let Some(path) = sample(name) {
             // EBS storage only: no instance or Fargate price to keep.
             let text = import_offer_file(&path, "us-east-1").expect_err(name).to_string();
@@ -189,10 +189,9 @@ fn a_run_in_eu_west_1_bills_the_imported_prices() {
     assert!((summary.costs.by_fleet[0] - 0.214).abs() < 1e-9, "{:?}", summary.costs.by_fleet);
     assert!((summary.costs.by_fleet[1] - 0.097).abs() < 1e-9, "{:?}", summary.costs.by_fleet);
     // The same scenario in us-east-1 without price files bills the built-in prices.
-    let builtin = HOUR_IN_EU_WEST_1.replace("region = \"eu-west-1\"", "region = \"us-east-1\"").replace(
-        "prices = [\"prices/ec2.csv\", \"prices/ecs.csv\"]",
-        "",
-    );
+    let builtin = HOUR_IN_EU_WEST_1
+        .replace("region = \"eu-west-1\"", "region = \"us-east-1\"")
+        .replace("prices = [\"prices/ec2.csv\", \"prices/ecs.csv\"]", "");
     let scenario = Scenario::from_toml(&builtin, &path).unwrap();
     let summary = run_scenario(&scenario).unwrap().summary;
     assert!((summary.costs.by_fleet[0] - 0.192).abs() < 1e-9, "{:?}", summary.costs.by_fleet);
@@ -225,7 +224,10 @@ fn a_region_without_prices_is_an_input_error_naming_the_fix() {
     // Giving the x86 rates by hand is enough for an x86 task definition.
     std::fs::write(
         dir.path().join("scenario.toml"),
-        fargate_unpriced.replace("[[fleet]]\nname = \"m5\"", "[fargate]\nx86_vcpu_hour = 0.05\nx86_gb_hour = 0.005\n[[fleet]]\nname = \"m5\""),
+        fargate_unpriced.replace(
+            "[[fleet]]\nname = \"m5\"",
+            "[fargate]\nx86_vcpu_hour = 0.05\nx86_gb_hour = 0.005\n[[fleet]]\nname = \"m5\"",
+        ),
     )
     .unwrap();
     let out = ecs_sim(&["validate", "scenario.toml"], dir.path());
@@ -308,7 +310,13 @@ fn the_shared_spot_price_history_samples_parse() {
         let listing = history.listing();
         assert_eq!(
             listing,
-            ["m5.large in us-east-1a", "m5.large in us-east-1b", "m5.large in us-east-1c", "m5.large in us-east-1d", "m5.large in us-east-1f"]
+            [
+                "m5.large in us-east-1a",
+                "m5.large in us-east-1b",
+                "m5.large in us-east-1c",
+                "m5.large in us-east-1d",
+                "m5.large in us-east-1f"
+            ]
         );
         let curve = history.curve("m5.large", "us-east-1f", history.earliest_ms()).expect("1f");
         let hour = ecs_sim::engine::SimTime(3_600_000);
