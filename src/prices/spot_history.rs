@@ -28,6 +28,9 @@ use std::path::Path;
 /// The newer and the older Linux product descriptions, in preference order.
 const LINUX: [&str; 2] = ["Linux/UNIX", "Linux/UNIX (Amazon VPC)"];
 
+/// Price points, `(epoch or simulated ms, USD per hour)`.
+type Points = Vec<(i64, f64)>;
+
 /// A whole file: the Linux records per (instance type, zone), in time order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpotPriceHistory {
@@ -71,7 +74,7 @@ impl SpotPriceHistory {
             _ => return Err(InputError::new(path, "expected an object with `SpotPriceHistory`")),
         };
         // (type, zone) → description rank → points.
-        let mut by_rank: BTreeMap<(String, String), BTreeMap<usize, Vec<(i64, f64)>>> = BTreeMap::new();
+        let mut by_rank: BTreeMap<(String, String), BTreeMap<usize, Points>> = BTreeMap::new();
         for (i, record) in records.iter().enumerate() {
             let at = format!("SpotPriceHistory[{i}]");
             let text_field = |name: &str| -> Result<&str, InputError> {
