@@ -109,6 +109,12 @@ fn offer_file_errors_name_the_file_and_the_fix() {
     std::fs::write(&path, doc.to_string()).unwrap();
     let text = import_offer_file(&path, "eu-west-1").expect_err("two prices").to_string();
     assert!(text.contains("c5.large has two prices") && text.contains("DUPLICATE"), "{text}");
+    // A gzip offer file is read through gzip.
+    let gz = dir.path().join("index.csv.gz");
+    let mut encoder = flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut encoder, &std::fs::read(fixture("ec2-offer.csv")).unwrap()).unwrap();
+    encoder.finish().unwrap();
+    assert_eq!(ec2(&import_offer_file(&gz, "eu-west-1").expect("gzip")), ec2(&imported));
     let out = ecs_sim(&["prices", "import", "missing.csv", "--region", "eu-west-1", "--out", "p.csv"], dir.path());
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.csv"));
@@ -279,6 +285,10 @@ fn a_spot_fleet_with_a_price_history_bills_the_curve() {
     let scenario = spot_scenario(dir.path(), &later).unwrap();
     let cost = run_scenario(&scenario).unwrap().summary.costs.by_fleet[0];
     assert!((cost - 0.14).abs() < 1e-9, "{cost}");
+    // `validate` shows the prices in effect at time 0: 0.05 in a, 0.035 in b.
+    let out = ecs_sim(&["validate", "scenario.toml"], dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Spot at the price history spot-history.json") && stdout.contains("$0.085/h"), "{stdout}");
 }
 
 #[test]
