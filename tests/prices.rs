@@ -220,6 +220,8 @@ fn a_region_without_prices_is_an_input_error_naming_the_fix() {
     check(&no_files, &["field `simulation.region`", "no prices for eu-west-1", "ecs-sim prices import"]);
     let other_region = HOUR_IN_EU_WEST_1.replace("eu-west-1", "eu-central-1");
     check(&other_region, &["field `simulation.region`", "no prices for eu-central-1 in cluster.prices"]);
+    let ignored_files = HOUR_IN_EU_WEST_1.replace("eu-west-1", "us-east-1");
+    check(&ignored_files, &["field `simulation.region`", "no prices for us-east-1 in cluster.prices"]);
     let unpriced = HOUR_IN_EU_WEST_1.replace("[\"c5.large\"]", "[\"m7g.large\"]");
     check(&unpriced, &["field `fleet[1].instance_types`", "no eu-west-1 price for `m7g.large`"]);
     let fargate_unpriced = format!(

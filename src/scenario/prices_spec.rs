@@ -2,7 +2,7 @@
 //! `ecs-sim prices import`) over the built-in us-east-1 data.
 //!
 //! * In us-east-1, imported rows replace built-in prices and the built-in
-//!   ones fill the gaps.
+//!   ones fill the gaps; price files with no us-east-1 row are an error.
 //! * In any other region the price files must hold the region, or the
 //!   scenario is an input error on `simulation.region`; every instance type
 //!   of a fleet needs a row, and the Fargate rates need rows (or `[fargate]`
@@ -28,7 +28,9 @@ fn import_help(region: &str) -> String {
 }
 
 impl Validator<'_> {
-    /// The imported prices of `region`, or `None` in us-east-1 without any.
+    /// The imported prices of `region`, or `None` in us-east-1 without price
+    /// files. Named files without a row for the region are an error in any
+    /// region: they would be silently ignored.
     pub(super) fn region_prices(
         &self,
         files: Option<&RawFiles>,
@@ -37,7 +39,8 @@ impl Validator<'_> {
         let paths: Vec<(String, std::path::PathBuf)> =
             files.map_or(&[][..], RawFiles::paths).iter().map(|p| (p.clone(), self.resolve(p))).collect();
         let prices = read_region_prices(&paths, region)?;
-        for (name, &price) in prices.ec2.iter() {
+        let rates = prices.fargate.iter().map(|(rate, price)| (rate.name().to_string(), price));
+        for (name, &price) in prices.ec2.iter().map(|(n, p)| (n.clone(), p)).chain(rates) {
             if price > MAX_PRICE {
                 return Err(self.error("cluster.prices", format!("{name} costs {price} per hour, above {MAX_PRICE}")));
             }
@@ -45,7 +48,7 @@ impl Validator<'_> {
         if !prices.is_empty() {
             return Ok(Some(prices));
         }
-        if region == BUILTIN_REGION {
+        if region == BUILTIN_REGION && paths.is_empty() {
             return Ok(None);
         }
         let why = if paths.is_empty() {
