@@ -144,6 +144,17 @@ fn the_shared_price_list_samples_import() {
     if let Some(path) = sample("price-list/01-get-products-item-ec2-m5large-instance-selector.json") {
         assert_eq!(ec2(&import_offer_file(&path, "us-east-1").expect("01")), [("m5.large", 0.096)]);
     }
+    let indexes = [
+        "price-list/04-offer-index-ligoj.json",
+        "price-list/05-region-index-amazonecs-ligoj.json",
+        "price-list/06-region-index-amazonec2-ligoj.json",
+    ];
+    for name in indexes {
+        if let Some(path) = sample(name) {
+            let text = import_offer_file(&path, "eu-west-1").expect_err(name).to_string();
+            assert!(text.contains("index file, not an offer file") && text.contains("currentVersionUrl"), "{text}");
+        }
+    }
     for name in
         ["price-list/02-get-products-ec2-ebs-awscli.json", "price-list/03-get-products-ec2-ebs-botocore-example.json"]
     {

@@ -137,6 +137,8 @@ struct Selection<'a> {
     version: Option<String>,
     /// The SKU of a decoded get-products item (`product` and `terms` at the top).
     item_sku: Option<String>,
+    /// The file is a Price List index (`offers` or `regions`), not an offer file.
+    index_file: bool,
     /// The first error, which stops the import.
     error: Option<InputError>,
 }
@@ -153,6 +155,7 @@ impl<'a> Selection<'a> {
             offer_code: None,
             version: None,
             item_sku: None,
+            index_file: false,
             error: None,
         }
     }
@@ -241,6 +244,11 @@ impl<'a> Selection<'a> {
     fn finish(self) -> Result<Imported, InputError> {
         if let Some(err) = self.error {
             return Err(err);
+        }
+        if self.index_file {
+            return Err(InputError::new(self.origin, "this is a Price List index file, not an offer file").help(
+                format!("download the offer file it lists (currentVersionUrl) for {} and import that", self.region),
+            ));
         }
         if self.ec2.is_empty() && self.fargate.is_empty() {
             let seen = if !self.kept.is_empty() {
@@ -543,6 +551,10 @@ impl<'de> Visitor<'de> for &mut Top<'_, '_> {
                             }
                         }
                     }
+                }
+                "offers" | "regions" if self.pass == Pass::Both => {
+                    map.next_value::<IgnoredAny>()?;
+                    self.selection.index_file = true;
                 }
                 "offerCode" if self.pass == Pass::Both => self.selection.offer_code = Some(map.next_value()?),
                 "version" if self.pass == Pass::Both => self.selection.version = Some(map.next_value()?),
