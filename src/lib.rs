@@ -29,6 +29,7 @@ pub mod cluster;
 pub(crate) mod digest;
 pub mod engine;
 pub mod error;
+pub mod import;
 pub mod interrupt;
 pub(crate) mod metrics;
 pub mod model;

@@ -60,8 +60,9 @@ impl Validator<'_> {
         Err(self.error("simulation.region", why).help(import_help(region)))
     }
 
-    /// Sets the price of every fleet's instance types from the imported
-    /// prices; a type without one is an error outside us-east-1.
+    /// Sets the price of every fleet's instance types (and its listed
+    /// instances') from the imported prices; a type without one is an error
+    /// outside us-east-1.
     pub(super) fn price_fleets(
         &self,
         fleets: &mut [FleetSpec],
@@ -70,7 +71,8 @@ impl Validator<'_> {
     ) -> Result<(), InputError> {
         let Some(prices) = prices else { return Ok(()) };
         for (i, fleet) in fleets.iter_mut().enumerate() {
-            for instance_type in &mut fleet.instance_types {
+            let listed = fleet.listed.iter_mut().map(|l| &mut l.instance_type);
+            for instance_type in fleet.instance_types.iter_mut().chain(listed) {
                 match prices.ec2.get(&instance_type.name) {
                     Some(&price) => instance_type.price_per_hour = price,
                     None if region == BUILTIN_REGION => {}

@@ -4,6 +4,7 @@
 use super::budget;
 use super::dist::{Dist, RawDist, Unit};
 use super::raw::{RawScenario, RawSlo};
+use super::running_spec::RunningContext;
 use super::taskdef::{self, TaskDef};
 use super::{FargateSpec, RunFiles, Scenario, Slo, TimingSpec};
 use crate::catalog::fargate::FargatePricing;
@@ -216,6 +217,16 @@ impl Validator<'_> {
             }
         }
         let service_updates = self.events(&raw.events, &services, &task_definitions)?;
+        let running_tasks = self.running_tasks(
+            &raw.running_tasks,
+            &RunningContext {
+                fleets: &fleets,
+                services: &services,
+                workloads: &workloads,
+                task_definitions: &task_definitions,
+                availability_zones: &availability_zones,
+            },
+        )?;
         let faults = self.faults(&raw.faults, &availability_zones)?;
         let name = raw
             .name
@@ -250,6 +261,7 @@ impl Validator<'_> {
             default_capacity_provider_strategy,
             services,
             service_updates,
+            running_tasks,
             faults,
             slo: self.slo(raw.slo.as_ref(), duration)?,
             run_files: match raw.output.runs.as_deref() {
