@@ -1,10 +1,11 @@
 //! AWS billing rules: EC2 per second with a 60-second minimum per launch,
 //! Fargate per second with a 1-minute minimum on vCPU and GB, Spot by a price
-//! factor. Costs are broken down by fleet and by launch type.
+//! factor or a price history. Costs are broken down by fleet and by launch type.
 
 use crate::catalog::fargate::{FargatePricing, FargateSize};
 use crate::catalog::Architecture;
 use crate::engine::SimTime;
+use crate::prices::spot_history::SpotCurve;
 use serde::{Deserialize, Serialize};
 
 /// Seconds billed for a usage span: whole seconds rounded up, at least 60.
@@ -15,6 +16,13 @@ pub(crate) fn billed_seconds(from: SimTime, to: SimTime) -> u64 {
 /// The cost of one EC2 instance from launch to termination (or run end).
 pub(crate) fn ec2_instance_cost(price_per_hour: f64, price_factor: f64, launched: SimTime, ended: SimTime) -> f64 {
     price_per_hour * price_factor * billed_seconds(launched, ended) as f64 / 3600.0
+}
+
+/// The cost of one Spot instance billed at a price history: the curve
+/// integrated over the billed span (from launch, whole seconds, at least 60).
+pub(crate) fn ec2_spot_history_cost(curve: &SpotCurve, launched: SimTime, ended: SimTime) -> f64 {
+    let billed = crate::engine::SimDuration::from_secs(billed_seconds(launched, ended));
+    curve.cost(launched, launched + billed)
 }
 
 /// The cost of one Fargate task from the start of its image pull until it

@@ -20,6 +20,7 @@
 //! regression checks) is internal to the crate, and so is [`workload`] but for
 //! its entry to the native trace reader.
 
+pub(crate) mod aws_json;
 pub(crate) mod billing;
 pub mod catalog;
 pub(crate) mod check;
@@ -35,6 +36,7 @@ pub mod model;
 pub mod optimize;
 pub mod output;
 pub mod placement;
+pub mod prices;
 pub mod record;
 pub(crate) mod scaling;
 pub mod scenario;

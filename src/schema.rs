@@ -205,6 +205,13 @@ fn cluster() -> Value {
                 "instance_catalog",
                 string("A CSV adding instance types or overriding built-in figures, relative to the scenario."),
             ),
+            (
+                "prices",
+                json!({
+                    "description": "Price files from `ecs-sim prices import` (one or a list), relative to the scenario; the rows of simulation.region price the fleets and Fargate (docs/aws-data.md). Required outside us-east-1.",
+                    "oneOf": [{ "type": "string" }, { "type": "array", "items": { "type": "string" } }],
+                }),
+            ),
             ("agent_version", string("The agent version instances report (default \"1.89.0\").")),
             (
                 "default_capacity_provider_strategy",
@@ -227,6 +234,14 @@ fn fleet() -> Value {
             (
                 "spot_price_factor",
                 number("With market = \"spot\": price as a fraction of On-Demand, in (0, 1] (default 0.35)."),
+            ),
+            (
+                "spot_price_history",
+                string("With market = \"spot\": `aws ec2 describe-spot-price-history` JSON billed as a step price per type and zone, instead of spot_price_factor (docs/aws-data.md)."),
+            ),
+            (
+                "spot_price_start",
+                string("With spot_price_history: the ISO-8601 date-time that is simulated time 0 (default the file's earliest timestamp)."),
             ),
             (
                 "attributes",
@@ -678,13 +693,15 @@ fn service() -> Value {
         "The service's demand curve: a load series file or a constant.",
         &[],
         vec![
-            ("file", string("A CSV load series, relative to the scenario.")),
-            ("column", string("The column of values.")),
+            ("file", string("A CSV load series, or CloudWatch get-metric-data / get-metric-statistics JSON (a `.json` name), relative to the scenario.")),
+            ("column", string("The column of values (CSV).")),
             ("step", duration("Time per row (without time_column) or the resampling grid.")),
             ("scale", number("Multiplies every value (default 1).")),
             ("time_column", string("A column of times in seconds.")),
             ("time_scale", number("Multiplies every time (default 1).")),
             ("constant", number("A constant demand instead of a file.")),
+            ("statistic", words("CloudWatch get-metric-statistics: the statistic to read (default: the only one given).", &["Average", "Sum", "Maximum", "Minimum", "SampleCount"])),
+            ("metric_id", string("CloudWatch get-metric-data: the `Id` of the result to read (default: the only one).")),
         ],
     );
     let target_group = table(

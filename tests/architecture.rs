@@ -7,9 +7,9 @@ use std::path::Path;
 
 /// Top-level modules by layer, lowest first, as docs/architecture.md lists them.
 const LAYERS: [&[&str]; 9] = [
-    &["model", "catalog", "engine", "error", "stats", "digest", "interrupt"],
+    &["model", "catalog", "engine", "error", "stats", "digest", "interrupt", "aws_json"],
     &["cluster"],
-    &["placement", "scaling", "traces", "billing", "metrics"],
+    &["placement", "scaling", "traces", "billing", "metrics", "prices"],
     &["scenario", "schema", "workload", "scheduler"],
     &["record"],
     &["simulation"],

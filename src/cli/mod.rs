@@ -32,6 +32,7 @@ mod check;
 mod import;
 mod merge;
 mod optimize;
+mod prices;
 mod run;
 mod trace;
 mod validate;
@@ -39,6 +40,7 @@ mod validate;
 use check::CheckArgs;
 use merge::MergeArgs;
 use optimize::OptimizeArgs;
+use prices::ImportArgs;
 use run::RunArgs;
 use trace::StatsArgs;
 use validate::ValidateArgs;
@@ -124,6 +126,13 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: TraceCommand,
     },
+    /// Turn AWS's own price data into a price file a scenario names in
+    /// `cluster.prices` (docs/aws-data.md).
+    Prices {
+        /// What to do.
+        #[command(subcommand)]
+        command: PricesCommand,
+    },
     /// Print a shell completion script, e.g. `ecs-sim completions bash > ~/.local/share/bash-completion/completions/ecs-sim`.
     Completions {
         /// The shell.
@@ -140,6 +149,14 @@ pub(crate) enum Command {
 pub(crate) enum TraceCommand {
     /// Print a trace's size, time span, arrival rate, resource requests and total demand.
     Stats(StatsArgs),
+}
+
+/// `ecs-sim prices` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum PricesCommand {
+    /// Keep one region's Linux on-demand EC2 and Fargate prices of an AWS
+    /// Price List offer file (JSON or CSV, streamed) in a small CSV.
+    Import(ImportArgs),
 }
 
 /// Trace formats `ecs-sim trace stats` reads.
@@ -185,6 +202,7 @@ pub fn main() -> i32 {
         Command::Validate(args) => validate::validate(args, verbosity),
         Command::Import(args) => import::run(args, verbosity),
         Command::Trace { command: TraceCommand::Stats(args) } => trace::stats(args, verbosity),
+        Command::Prices { command: PricesCommand::Import(args) } => prices::import(args, verbosity),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "ecs-sim", &mut script);

@@ -100,15 +100,21 @@ fn describe(scenario: &Scenario) -> String {
     );
     for fleet in &scenario.fleets {
         let types: Vec<&str> = fleet.instance_types.iter().map(|t| t.name.as_str()).collect();
-        let per_hour: f64 = (0..fleet.count as usize)
-            .map(|i| {
-                fleet.instance_types[(i / fleet.availability_zones.len()) % fleet.instance_types.len()].price_per_hour
-            })
-            .sum::<f64>()
-            * fleet.price_factor;
-        let market = match fleet.market {
-            Market::OnDemand => "On-Demand".to_string(),
-            Market::Spot => format!("Spot at {} x the On-Demand price", fleet.price_factor),
+        let zones = fleet.availability_zones.len();
+        let instance_type = |i: usize| &fleet.instance_types[(i / zones) % fleet.instance_types.len()];
+        let per_hour: f64 = match &fleet.spot_prices {
+            Some(prices) => (0..fleet.count as usize)
+                .filter_map(|i| prices.curve(&instance_type(i).name, &fleet.availability_zones[i % zones]))
+                .map(|curve| curve.price_at(crate::engine::SimTime::ZERO))
+                .sum(),
+            None => {
+                (0..fleet.count as usize).map(|i| instance_type(i).price_per_hour).sum::<f64>() * fleet.price_factor
+            }
+        };
+        let market = match (&fleet.market, &fleet.spot_prices) {
+            (Market::OnDemand, _) => "On-Demand".to_string(),
+            (Market::Spot, Some(prices)) => format!("Spot at the price history {}, prices at the start", prices.file),
+            (Market::Spot, None) => format!("Spot at {} x the On-Demand price", fleet.price_factor),
         };
         text += &format!(
             "  fleet `{}`: {} x {} ({market}) over {}, {}\n",

@@ -5,6 +5,7 @@ use super::validate::Validator;
 use crate::catalog::{Catalog, InstanceType};
 use crate::error::InputError;
 use crate::model::Market;
+use crate::prices::spot_history::{SpotCurve, SpotPriceHistory};
 use std::collections::BTreeMap;
 
 /// A validated EC2 instance group.
@@ -22,6 +23,8 @@ pub struct FleetSpec {
     pub market: Market,
     /// Multiplier on the On-Demand price (1 for On-Demand).
     pub price_factor: f64,
+    /// A Spot fleet billed at a price history instead of `price_factor`.
+    pub spot_prices: Option<SpotPrices>,
     /// Custom attributes every instance of the group carries.
     pub attributes: BTreeMap<String, String>,
     /// The fleet's first instances as listed (`[[fleet.instances]]`, a live
@@ -47,6 +50,23 @@ pub struct ListedInstance {
     pub attributes: BTreeMap<String, String>,
     /// CPU units and MiB it registered (default: the type's).
     pub registered: (u32, u32),
+}
+
+/// The Spot price curves of a fleet's types and zones
+/// (`spot_price_history`), in simulated time.
+#[derive(Debug, Clone)]
+pub struct SpotPrices {
+    /// The file, as the scenario names it.
+    pub file: String,
+    /// Instance type → zone → curve; every type and zone of the fleet is here.
+    pub curves: BTreeMap<String, BTreeMap<String, SpotCurve>>,
+}
+
+impl SpotPrices {
+    /// The curve of a type in a zone.
+    pub fn curve(&self, instance_type: &str, zone: &str) -> Option<&SpotCurve> {
+        self.curves.get(instance_type)?.get(zone)
+    }
 }
 
 impl Validator<'_> {
@@ -111,6 +131,13 @@ impl Validator<'_> {
             .enumerate()
             .map(|(k, listed)| self.listed_instance(&field(&format!("instances[{k}]")), listed, catalog, cluster_azs))
             .collect::<Result<Vec<_>, _>>()?;
+        let mut priced: Vec<(&str, &str)> = instance_types
+            .iter()
+            .flat_map(|t| availability_zones.iter().map(move |z| (t.name.as_str(), z.as_str())))
+            .collect();
+        priced
+            .extend(listed.iter().map(|l| (l.instance_type.name.as_str(), cluster_azs[l.availability_zone].as_str())));
+        let spot_prices = self.spot_prices(index, raw, market, &priced)?;
         Ok(FleetSpec {
             name: raw.name.clone(),
             instance_types,
@@ -118,6 +145,7 @@ impl Validator<'_> {
             availability_zones,
             market,
             price_factor,
+            spot_prices,
             attributes: raw.attributes.clone(),
             listed,
             warm_at_start: raw.warm_at_start.unwrap_or(false),
@@ -195,5 +223,52 @@ impl Validator<'_> {
             }
         }
         Ok(())
+    }
+}
+
+impl Validator<'_> {
+    /// `spot_price_history` and `spot_price_start` of `[[fleet]]` number
+    /// `index`: the curve of each `(type, zone)` its instances can have (its
+    /// types in its zones, and its listed instances').
+    fn spot_prices(
+        &self,
+        index: usize,
+        raw: &raw::RawFleet,
+        market: Market,
+        priced: &[(&str, &str)],
+    ) -> Result<Option<SpotPrices>, InputError> {
+        let field = |name: &str| format!("fleet[{index}].{name}");
+        let Some(file) = &raw.spot_price_history else {
+            if raw.spot_price_start.is_some() {
+                return Err(self.error(field("spot_price_start"), "applies only with spot_price_history"));
+            }
+            return Ok(None);
+        };
+        if market != Market::Spot {
+            return Err(self.error(field("spot_price_history"), "applies only with market = \"spot\""));
+        }
+        if raw.spot_price_factor.is_some() {
+            return Err(self
+                .error(field("spot_price_history"), "give either spot_price_history or spot_price_factor, not both")
+                .help("the history prices each type and zone; the factor is a flat share of On-Demand"));
+        }
+        let history = SpotPriceHistory::read(&self.resolve(file))?;
+        let start = match &raw.spot_price_start {
+            Some(text) => crate::aws_json::parse_iso8601(text).map_err(|e| self.error(field("spot_price_start"), e))?,
+            None => history.earliest_ms(),
+        };
+        let mut curves: BTreeMap<String, BTreeMap<String, SpotCurve>> = BTreeMap::new();
+        for &(instance_type, zone) in priced {
+            let curve = history.curve(instance_type, zone, start).ok_or_else(|| {
+                InputError::new(self.resolve(file), format!("no Linux/UNIX spot prices for {instance_type} in {zone}"))
+                    .at(format!("{}, for field `{}`", file, field("spot_price_history")))
+                    .help(format!(
+                        "the file has {}; fetch the fleet's types and zones with describe-spot-price-history",
+                        history.listing().join(", ")
+                    ))
+            })?;
+            curves.entry(instance_type.to_string()).or_default().insert(zone.to_string(), curve);
+        }
+        Ok(Some(SpotPrices { file: file.clone(), curves }))
     }
 }

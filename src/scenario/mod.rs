@@ -13,6 +13,7 @@ pub mod budget;
 pub mod dist;
 pub mod fleet_spec;
 mod placement_spec;
+mod prices_spec;
 pub mod raw;
 pub mod running_spec;
 pub mod scaling_spec;
@@ -225,15 +226,32 @@ pub fn read_text(path: &Path) -> Result<String, InputError> {
 }
 
 /// The file references of a scenario's TOML, as written:
-/// `cluster.instance_catalog`, each `task_definition` and `service` `file`,
-/// each service's `demand.file`, each workload's `trace`.
+/// `cluster.instance_catalog` and `cluster.prices`, each `task_definition`
+/// and `service` `file`, each service's `demand.file`, each workload's
+/// `trace`, each fleet's `spot_price_history`.
 fn file_references(scenario: &mut toml::Table) -> Vec<&mut String> {
     let mut found = Vec::new();
     for (section, value) in scenario.iter_mut() {
         match (section.as_str(), value) {
             ("cluster", toml::Value::Table(cluster)) => {
-                if let Some(toml::Value::String(path)) = cluster.get_mut("instance_catalog") {
-                    found.push(path);
+                for (key, value) in cluster.iter_mut() {
+                    match (key.as_str(), value) {
+                        ("instance_catalog" | "prices", toml::Value::String(path)) => found.push(path),
+                        ("prices", toml::Value::Array(paths)) => {
+                            found.extend(paths.iter_mut().filter_map(|p| match p {
+                                toml::Value::String(path) => Some(path),
+                                _ => None,
+                            }))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            ("fleet", toml::Value::Array(fleets)) => {
+                for fleet in fleets.iter_mut().filter_map(toml::Value::as_table_mut) {
+                    if let Some(toml::Value::String(path)) = fleet.get_mut("spot_price_history") {
+                        found.push(path);
+                    }
                 }
             }
             (array @ ("task_definition" | "service" | "workload"), toml::Value::Array(items)) => {

@@ -68,8 +68,28 @@ pub struct RawCluster {
     pub availability_zones: Option<Vec<String>>,
     pub awsvpc_trunking: Option<bool>,
     pub instance_catalog: Option<String>,
+    pub prices: Option<RawFiles>,
     pub agent_version: Option<String>,
     pub default_capacity_provider_strategy: Option<Vec<RawStrategyItem>>,
+}
+
+/// One file or a list of files.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+#[allow(missing_docs)]
+pub enum RawFiles {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl RawFiles {
+    /// The files, in the order written.
+    pub fn paths(&self) -> &[String] {
+        match self {
+            RawFiles::One(one) => std::slice::from_ref(one),
+            RawFiles::Many(many) => many,
+        }
+    }
 }
 
 /// A capacity provider strategy item, as ECS spells it.
@@ -192,6 +212,8 @@ pub struct RawFleet {
     pub availability_zones: Option<Vec<String>>,
     pub market: Option<String>,
     pub spot_price_factor: Option<f64>,
+    pub spot_price_history: Option<String>,
+    pub spot_price_start: Option<String>,
     #[serde(default)]
     pub attributes: BTreeMap<String, String>,
     #[serde(default)]
@@ -458,6 +480,8 @@ pub struct RawDemand {
     pub time_column: Option<String>,
     pub time_scale: Option<f64>,
     pub constant: Option<f64>,
+    pub statistic: Option<String>,
+    pub metric_id: Option<String>,
 }
 
 /// `[service.target_group]`: the ELB target group's settings.

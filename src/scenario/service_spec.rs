@@ -13,6 +13,7 @@ use crate::error::{best_match, not_a_file, suggest_for_unknown, InputError};
 use crate::model::{LaunchType, Provider, ProviderShare};
 use crate::placement::{Constraint, Strategy};
 use crate::scenario::taskdef::TaskDef;
+use crate::traces::cloudwatch::{read_cloudwatch_series, CloudWatchSettings};
 use crate::traces::load::{read_load_series, LoadSeries};
 
 /// How a task definition's tasks start, beyond the cluster-wide timings.
@@ -562,7 +563,35 @@ impl Validator<'_> {
                 Ok(Demand::Constant(value))
             }
             (None, None) => Err(self.error(field, "a demand needs a `file` (with `column`) or a `constant`")),
+            (Some(file), None) if file.to_ascii_lowercase().ends_with(".json") => {
+                for (key, given) in [("column", raw.column.is_some()), ("time_column", raw.time_column.is_some())] {
+                    if given {
+                        return Err(self.error(
+                            format!("{field}.{key}"),
+                            "is for a CSV load series; this file is CloudWatch JSON",
+                        ));
+                    }
+                }
+                let step = raw.step.as_deref().map(|s| self.duration(&format!("{field}.step"), s)).transpose()?;
+                let settings = CloudWatchSettings {
+                    statistic: raw.statistic.as_deref(),
+                    metric_id: raw.metric_id.as_deref(),
+                    step,
+                    scale: raw.scale.unwrap_or(1.0),
+                    time_scale: raw.time_scale.unwrap_or(1.0),
+                };
+                let series = read_cloudwatch_series(&self.resolve(file), settings)?;
+                Ok(Demand::Series(series))
+            }
             (Some(file), None) => {
+                for (key, given) in [("statistic", raw.statistic.is_some()), ("metric_id", raw.metric_id.is_some())] {
+                    if given {
+                        return Err(self.error(
+                            format!("{field}.{key}"),
+                            "is for CloudWatch JSON (a `.json` file); this is a CSV load series",
+                        ));
+                    }
+                }
                 let column = raw.column.as_deref().ok_or_else(|| {
                     self.error(format!("{field}.column"), "name the CSV column that holds the demand")
                 })?;

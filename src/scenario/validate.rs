@@ -97,12 +97,14 @@ impl Validator<'_> {
                 }
             })?;
         }
-        let fleets = raw
+        let region_prices = self.region_prices(raw.cluster.prices.as_ref(), &region)?;
+        let mut fleets = raw
             .fleets
             .iter()
             .enumerate()
             .map(|(i, fleet)| self.fleet(i, fleet, &catalog, &availability_zones))
             .collect::<Result<Vec<_>, _>>()?;
+        self.price_fleets(&mut fleets, region_prices.as_ref(), &region)?;
         let mut names = std::collections::BTreeSet::new();
         for fleet in &fleets {
             if !names.insert(fleet.name.as_str()) {
@@ -110,7 +112,7 @@ impl Validator<'_> {
             }
         }
 
-        let defaults = FargatePricing::default();
+        let defaults = Self::fargate_defaults(region_prices.as_ref());
         let fargate = FargateSpec {
             pricing: FargatePricing {
                 x86_vcpu_hour: self.price(
@@ -167,6 +169,7 @@ impl Validator<'_> {
                 return Err(self.error(format!("task_definition[{i}]"), format!("`{}` is defined twice", def.name())));
             }
         }
+        self.check_fargate_prices(region_prices.as_ref(), &raw.fargate, &task_definitions, &region)?;
         let workloads = raw
             .workloads
             .iter()

@@ -4,7 +4,7 @@
 use super::task::TaskRef;
 use super::Simulation;
 use super::Trouble;
-use crate::billing::ec2_instance_cost;
+use crate::billing::{ec2_instance_cost, ec2_spot_history_cost};
 use crate::engine::SimTime;
 use crate::error::Error;
 use crate::record::{EndReason, Incidents, InstanceNames, RunResult, ServiceReport, TaskOutcome, TaskStatus};
@@ -62,10 +62,16 @@ impl Simulation<'_> {
         }
         for instance in &self.cluster.instances {
             let fleet = &self.scenario.fleets[instance.fleet];
-            let price = self.cluster.instance_types[instance.instance_type].price_per_hour;
+            let instance_type = &self.cluster.instance_types[instance.instance_type];
             let ended = instance.terminated_at.unwrap_or(end);
-            self.summary.costs.by_fleet[instance.fleet] +=
-                ec2_instance_cost(price, fleet.price_factor, instance.launched_at, ended);
+            let zone = &self.cluster.availability_zones[instance.availability_zone];
+            let curve = fleet.spot_prices.as_ref().and_then(|p| p.curve(&instance_type.name, zone));
+            self.summary.costs.by_fleet[instance.fleet] += match curve {
+                Some(curve) => ec2_spot_history_cost(curve, instance.launched_at, ended),
+                None => {
+                    ec2_instance_cost(instance_type.price_per_hour, fleet.price_factor, instance.launched_at, ended)
+                }
+            };
         }
         let summary = &mut self.summary;
         summary.events = self.queue.processed();

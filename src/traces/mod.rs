@@ -53,6 +53,7 @@
 
 pub mod alibaba;
 pub mod azure;
+pub mod cloudwatch;
 pub mod dag;
 mod fields;
 pub mod generic;
