@@ -371,20 +371,36 @@ fn real_describe_outputs_import_with_their_instances_types_and_zones() {
             &["--cluster", "c7n-success"],
             &[("i-017dc2df46511d9b8", "t2.micro", "us-east-1c")],
         ),
-        // The AWS CLI's c5.large, DRAINING with two tasks that the page does not describe.
+        // The AWS CLI's c5.large in us-west-2, DRAINING with two tasks that the page does not describe.
         (
             &["04-container-instances-awscli-update-state-c5large.json"],
-            &[],
+            &["--prices", "PRICES"],
             &[("i-013d87ffbb4d513bf", "c5.large", "us-west-2c")],
         ),
         // The same call after the instance was set to DRAINING (placebo, 2018).
         (&["02-container-instances-c7n-draining.json"], &[], &[("i-0e172d4548d312ee0", "t2.micro", "us-east-1d")]),
     ];
+    // A price file for us-west-2 (the c5.large's figure is illustrative).
+    let prices = work.path().join("us-west-2.csv");
+    std::fs::write(&prices, "region,kind,name,usd_per_hour,vcpu,memory_mib\nus-west-2,ec2,c5.large,0.0912,2,4096\n")
+        .unwrap();
     for (k, (files, extra, want)) in cases.into_iter().enumerate() {
         let dump = work.path().join(format!("dump{k}"));
         dump_of(&samples, files, &dump);
         let out = work.path().join(format!("scenario{k}"));
-        let output = import_into(&dump, &out, extra);
+        let extra: Vec<&str> =
+            extra.iter().map(|a| if *a == "PRICES" { prices.to_str().unwrap() } else { a }).collect();
+        if extra.contains(&"--prices") {
+            let refused = import_into(&dump, &out, &[]);
+            let stderr = String::from_utf8_lossy(&refused.stderr);
+            assert_eq!(refused.status.code(), Some(2), "{stderr}");
+            assert!(
+                stderr.contains("the cluster is in us-west-2") && stderr.contains("ecs-sim prices import"),
+                "{stderr}"
+            );
+            assert!(!out.exists());
+        }
+        let output = import_into(&dump, &out, &extra);
         assert!(output.status.success(), "{files:?}: {}", String::from_utf8_lossy(&output.stderr));
         let scenario = Scenario::load(&out.join("scenario.toml")).unwrap();
         let listed: Vec<(String, String, String)> = scenario
@@ -398,6 +414,12 @@ fn real_describe_outputs_import_with_their_instances_types_and_zones() {
         let want: Vec<(String, String, String)> =
             want.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
         assert_eq!(listed, want, "{files:?}");
+        if extra.contains(&"--prices") {
+            assert_eq!(
+                scenario.fleets[0].listed[0].instance_type.price_per_hour, 0.0912,
+                "billed at the region's price"
+            );
+        }
     }
 }
 

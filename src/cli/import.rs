@@ -19,6 +19,10 @@ pub(crate) struct ImportArgs {
     /// The cluster to import when the dump describes several.
     #[arg(long)]
     pub(crate) cluster: Option<String>,
+    /// Price files for the cluster's region (from `ecs-sim prices import`),
+    /// copied into the scenario folder; needed outside us-east-1.
+    #[arg(long, num_args = 1..)]
+    pub(crate) prices: Vec<PathBuf>,
 }
 
 /// Imports the dump and says what it made and assumed.
@@ -27,7 +31,10 @@ pub(super) fn run(args: ImportArgs, verbosity: Verbosity) -> Result<i32, Error> 
     if let Some(cluster) = &args.cluster {
         command.push_str(&format!(" --cluster {cluster}"));
     }
-    let summary = import(&args.dump, &args.out, args.cluster.as_deref(), &command)?;
+    for file in &args.prices {
+        command.push_str(&format!(" --prices {}", file.display()));
+    }
+    let summary = import(&args.dump, &args.out, args.cluster.as_deref(), &args.prices, &command)?;
     if verbosity != Verbosity::Quiet {
         outln!(
             "imported cluster {}: {} instances, {} running tasks, {} services, {} capacity providers",

@@ -15,8 +15,9 @@ mod render;
 
 use crate::error::{Error, InputError};
 use crate::output::folder::Staging;
+use crate::prices::BUILTIN_REGION;
 use crate::scenario::Scenario;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What an import made, for the command's report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,14 +38,42 @@ pub struct ImportSummary {
 
 /// Imports the dump in `dump_folder` into the scenario folder `out`
 /// (`out/scenario.toml` and the files it names). `cluster` picks one
-/// cluster of a dump describing several; `command` is recorded in the
-/// scenario's header.
-pub fn import(dump_folder: &Path, out: &Path, cluster: Option<&str>, command: &str) -> Result<ImportSummary, Error> {
+/// cluster of a dump describing several; `prices` are price files for the
+/// cluster's region (from `ecs-sim prices import`), copied into the folder;
+/// `command` is recorded in the scenario's header.
+pub fn import(
+    dump_folder: &Path,
+    out: &Path,
+    cluster: Option<&str>,
+    prices: &[PathBuf],
+    command: &str,
+) -> Result<ImportSummary, Error> {
     let dump = dump::Dump::read(dump_folder)?;
     let imported = build::build(&dump, cluster).map_err(|message| {
-        InputError::new(dump_folder, message).help("see docs/aws-data.md for the files an import reads")
+        InputError::new(dump_folder, message).help("see docs/import.md for the files an import reads")
     })?;
-    let files = render::render(&imported, command, &dump.files);
+    if imported.region != BUILTIN_REGION && prices.is_empty() {
+        return Err(InputError::new(
+            dump_folder,
+            format!("the cluster is in {}, and the built-in prices are {BUILTIN_REGION}'s", imported.region),
+        )
+        .at("option `--prices`")
+        .help(format!(
+            "make a price file with `ecs-sim prices import OFFER_FILE --region {} --out prices.csv` and add --prices prices.csv",
+            imported.region
+        ))
+        .into());
+    }
+    let mut price_files = Vec::new();
+    for (k, path) in prices.iter().enumerate() {
+        let contents = std::fs::read_to_string(path)
+            .map_err(|e| InputError::new(path, format!("cannot read the price file: {e}")).at("option `--prices`"))?;
+        let name = path.file_name().map_or_else(|| format!("prices-{k}.csv"), |n| n.to_string_lossy().into_owned());
+        price_files.push((format!("prices/{name}"), contents));
+    }
+    let price_names: Vec<String> = price_files.iter().map(|(name, _)| name.clone()).collect();
+    let mut files = render::render(&imported, command, &dump.files, &price_names);
+    files.extend(price_files.into_iter().map(|(path, contents)| render::OutputFile { path, contents }));
     let (staging, _) = Staging::begin(out, false, false)?;
     for file in &files {
         let path = staging.path().join(&file.path);

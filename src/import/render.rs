@@ -39,7 +39,7 @@ fn file_name(definition: &str) -> String {
 
 /// The scenario's files, `scenario.toml` first. `command` is how the
 /// import was run, for the header.
-pub(super) fn render(imported: &Imported, command: &str, sources: &[String]) -> Vec<OutputFile> {
+pub(super) fn render(imported: &Imported, command: &str, sources: &[String], prices: &[String]) -> Vec<OutputFile> {
     let mut files = Vec::new();
     let mut toml = String::new();
     let mut line = |text: &str| {
@@ -72,6 +72,10 @@ pub(super) fn render(imported: &Imported, command: &str, sources: &[String]) -> 
     line("[cluster]");
     line(&format!("name = {}", quote(&imported.cluster_name)));
     line(&format!("availability_zones = [{}]", imported.zones.iter().map(|z| quote(z)).collect::<Vec<_>>().join(", ")));
+    if !prices.is_empty() {
+        line("# The region's prices, from `ecs-sim prices import`.");
+        line(&format!("prices = [{}]", prices.iter().map(|p| quote(p)).collect::<Vec<_>>().join(", ")));
+    }
     if !imported.extra_types.is_empty() {
         line("# Types the built-in catalog lacks, from their registered resources; fill in their prices.");
         line("instance_catalog = \"instance_types.csv\"");
