@@ -36,6 +36,7 @@ pub fn scenario_schema() -> Value {
         ("faults", faults()),
         ("output", output()),
         ("slo", slo()),
+        ("commitments", commitments()),
         ("sweep", sweep()),
         ("optimize", optimize()),
     ]);
@@ -831,6 +832,62 @@ fn slo() -> Value {
         vec![
             ("target_pct", number("The served share promised, percent, below 100 (e.g. 99.9).")),
             ("window", duration("The window the budget is counted over (default: the run).")),
+        ],
+    )
+}
+
+fn commitments() -> Value {
+    let usd_map = |description: &str| json!({ "type": "object", "description": description, "additionalProperties": { "type": "number" } });
+    let savings_plan = table(
+        "A Savings Plan: an hourly commitment and its rates (docs/aws-data.md).",
+        &["type", "commitment_usd_per_hour"],
+        vec![
+            ("name", string("Its name in reports (default savings-plan-N).")),
+            (
+                "type",
+                words(
+                    "compute (EC2 in any family, and Fargate) or ec2_instance (one family).",
+                    &["compute", "ec2_instance"],
+                ),
+            ),
+            ("commitment_usd_per_hour", number("The hourly commitment, USD, paid every hour whether used or not.")),
+            ("instance_family", string("ec2_instance: the family it covers, e.g. m5.")),
+            ("discount_pct", number("Discount off On-Demand for covered usage without a rate below, percent.")),
+            ("family_discount_pct", usd_map("Discount per instance family, percent, e.g. { m5 = 28 }.")),
+            (
+                "instance_rates",
+                usd_map("Savings Plans rate per instance type, USD per hour, e.g. { \"m5.large\" = 0.062 }."),
+            ),
+            ("fargate_vcpu_hour", number("compute: Savings Plans rate per Fargate vCPU-hour (x86), USD.")),
+            ("fargate_gb_hour", number("compute: Savings Plans rate per Fargate GB-hour (x86), USD.")),
+            (
+                "fargate_discount_pct",
+                number("compute: discount on Fargate vCPU and GB, percent (instead of the two rates)."),
+            ),
+        ],
+    );
+    let reserved_instance = table(
+        "Reserved Instances of one type: zonal with availability_zone, regional without.",
+        &["instance_type", "count", "effective_hourly_usd"],
+        vec![
+            ("instance_type", string("The instance type, e.g. m5.large.")),
+            ("availability_zone", string("A zonal RI's zone; leave out for a regional RI (any zone, same type).")),
+            ("count", integer("How many instances it reserves.")),
+            (
+                "effective_hourly_usd",
+                number("Effective hourly rate per instance (upfront amortised plus recurring), USD, paid every hour."),
+            ),
+        ],
+    );
+    table(
+        "Savings Plans and Reserved Instances, billed hour by hour in AWS's order (docs/aws-data.md).",
+        &[],
+        vec![
+            ("savings_plan", array(savings_plan, "Savings Plans (`[[commitments.savings_plan]]`).")),
+            (
+                "reserved_instance",
+                array(reserved_instance, "Reserved Instances (`[[commitments.reserved_instance]]`)."),
+            ),
         ],
     )
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 const LAYERS: [&[&str]; 9] = [
     &["model", "catalog", "engine", "error", "stats", "digest", "interrupt"],
     &["cluster"],
-    &["placement", "scaling", "traces", "billing", "metrics"],
+    &["placement", "scaling", "traces", "billing", "commitments", "metrics"],
     &["scenario", "schema", "workload", "scheduler"],
     &["record"],
     &["simulation"],

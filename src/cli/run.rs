@@ -400,6 +400,16 @@ fn print_single(scenario: &Scenario, summary: &RunSummary, out: &Path, wall: f64
         summary.costs.ec2(),
         summary.costs.fargate
     );
+    if let Some(bill) = &summary.commitments {
+        outln!(
+            "  with commitments: ${:.2} (fees ${:.2}, of them unused ${:.2}; covered usage ${:.2}, uncovered ${:.2})",
+            bill.net_usd(),
+            bill.fees_usd(),
+            bill.unused_usd(),
+            bill.usage().covered_usd,
+            bill.usage().uncovered_usd
+        );
+    }
     outln!(
         "  reservation: CPU {:.1} %, memory {:.1} % (time-weighted)",
         summary.cpu_reservation_avg_pct,
