@@ -130,6 +130,14 @@ fn dist(description: &str) -> Value {
     reference("distribution", description)
 }
 
+/// ECS resource tags, `[{ key, value }]`.
+fn tags(description: &str) -> Value {
+    array(
+        table("A tag.", &["key"], vec![("key", string("1–128 characters.")), ("value", string("0–256 characters."))]),
+        description,
+    )
+}
+
 /// An ECS field that is read and has no effect.
 fn ignored(name: &str) -> (&str, Value) {
     (name, json!({ "description": "ECS field, accepted and ignored: it does not change scheduling or cost." }))
@@ -393,8 +401,8 @@ fn task_definition() -> Value {
         "registeredBy",
         "ephemeralStorage",
         "enableFaultInjection",
-        "tags",
     ]));
+    entries.push(("tags", tags("The task definition's tags: its tasks carry them with a service's propagateTags = TASK_DEFINITION (costs_by_tag.csv).")));
     entries.extend(task_start_keys());
     let mut schema =
         table("A task definition: `file`, or ECS's keys inline; the task-start keys in either form.", &[], entries);
@@ -735,17 +743,20 @@ fn service() -> Value {
         ),
         ("loadBalancers", array(load_balancer, "Load balancers.")),
         ("availabilityZoneRebalancing", words("ENABLED or DISABLED.", &["ENABLED", "DISABLED"])),
+        ("tags", tags("The service's tags: its tasks carry them with propagateTags = SERVICE (costs_by_tag.csv).")),
+        (
+            "propagateTags",
+            words("Where the tasks' tags come from (default NONE).", &["SERVICE", "TASK_DEFINITION", "NONE"]),
+        ),
     ];
     entries.extend(ignored_all(&[
         "cluster",
         "clientToken",
         "networkConfiguration",
         "platformVersion",
-        "propagateTags",
         "role",
         "serviceConnectConfiguration",
         "serviceRegistries",
-        "tags",
         "enableECSManagedTags",
         "enableExecuteCommand",
         "volumeConfigurations",

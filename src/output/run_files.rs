@@ -7,6 +7,7 @@ use crate::commitments::apply::Bill;
 use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;
 use crate::output::files::{fixed, CsvFile};
+use crate::output::tags::costs_by_tag;
 use crate::placement::Rejection;
 use crate::record::{
     ClusterSample, DeploymentRecord, EventRecord, EventSubject, Incidents, MetricRecord, Owner, RunResult,
@@ -209,6 +210,21 @@ pub fn write_run_files(scenario: &Scenario, result: &RunResult, dir: &Path, file
         write_rows(&dir.join("services.csv"), &services_header(scenario), &result.services, |s| {
             service_row(scenario, s)
         })?;
+        if let Some(rows) = costs_by_tag(scenario, &result.services) {
+            let net: &[&str] = if scenario.commitments.is_some() { &["net_cost_usd"] } else { &[] };
+            let header = [&["tag_key", "tag_value", "tagged", "services", "cost_usd"][..], net].concat();
+            write_rows(&dir.join("costs_by_tag.csv"), &header, &rows, |row| {
+                let mut cells = vec![
+                    row.key.clone(),
+                    row.value.clone().unwrap_or_default(),
+                    row.value.is_some().to_string(),
+                    row.services.to_string(),
+                    fixed(row.cost_usd, 6),
+                ];
+                cells.extend(row.net_cost_usd.map(|usd| fixed(usd, 6)));
+                cells
+            })?;
+        }
     }
     write_rows(&dir.join("summary.csv"), &["metric", "value"], &summary_rows(scenario, result), |(name, value)| {
         vec![name.clone(), value.clone()]

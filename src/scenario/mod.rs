@@ -18,6 +18,7 @@ pub mod raw;
 pub mod scaling_spec;
 pub mod service;
 pub mod service_spec;
+pub mod tags;
 pub mod taskdef;
 mod validate;
 pub mod workload_spec;
