@@ -472,3 +472,73 @@ proptest! {
         prop_assert!((bill.net_usd() - net).abs() < 1e-9, "net {} vs {net}", bill.net_usd());
     }
 }
+
+/// The Fargate rates of the 3-year No Upfront Compute Savings Plan in the
+/// shared sample of a Savings Plans offer file (AWSComputeSavingsPlan,
+/// eu-west-1; from ligoj/plugin-prov-aws, MIT): `EU-Fargate-vCPU-Hours:perCPU`
+/// and `EU-Fargate-GB-Hours`. `None` (with the reason printed) when the
+/// sample is absent.
+fn offer_file_fargate_rates() -> Option<(f64, f64)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/aws-samples/savings-plans/01-compute-sp-offer-eu-west-1-ligoj.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        println!("skipped: {} is absent", path.display());
+        return None;
+    };
+    let offer: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let sku = offer["products"].as_array()?.iter().find(|p| p["usageType"] == "ComputeSP:3yrNoUpfront")?["sku"]
+        .as_str()?
+        .to_string();
+    let term = offer["terms"]["savingsPlan"].as_array()?.iter().find(|t| t["sku"] == sku.as_str())?;
+    let rate = |usage_type: &str| -> Option<f64> {
+        let rate = term["rates"].as_array()?.iter().find(|r| r["discountedUsageType"] == usage_type)?;
+        rate["discountedRate"]["price"].as_str()?.parse().ok()
+    };
+    Some((rate("EU-Fargate-vCPU-Hours:perCPU")?, rate("EU-Fargate-GB-Hours")?))
+}
+
+#[test]
+fn the_offer_files_fargate_rates_bill_a_fargate_service() {
+    let Some((vcpu_rate, gb_rate)) = offer_file_fargate_rates() else { return };
+    assert_eq!((vcpu_rate, gb_rate), (0.024288, 0.002667));
+    // Two 1 vCPU / 2 GB tasks for the hour at $0.04048 and $0.004445 (the
+    // eu-west-1 On-Demand rates, the same as the built-in ones): $0.09874.
+    // Both rates are 40 % off, so $0.03 of commitment covers $0.05 of usage.
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        r#"
+[simulation]
+duration = "1h"
+service_scheduler_delay = "0s"
+[timing]
+awsvpc_eni_attach = {{ dist = "fixed", value = "0s" }}
+[fargate]
+x86_vcpu_hour = 0.04048
+x86_gb_hour = 0.004445
+[[task_definition]]
+family = "api"
+networkMode = "awsvpc"
+requiresCompatibilities = ["FARGATE"]
+cpu = "1024"
+memory = "2048"
+containerDefinitions = [{{ name = "api", image = "example/api" }}]
+[[service]]
+serviceName = "api"
+taskDefinition = "api"
+desiredCount = 2
+launchType = "FARGATE"
+[[commitments.savings_plan]]
+name = "compute-3yr"
+type = "compute"
+commitment_usd_per_hour = 0.03
+fargate_vcpu_hour = {vcpu_rate}
+fargate_gb_hour = {gb_rate}
+"#
+    );
+    let summary = run(dir.path(), &text);
+    assert_close("On-Demand", usd(&summary, "cost_total_usd"), 0.09874);
+    assert_close("covered", usd(&summary, "covered_fargate_usd"), 0.05);
+    assert_close("uncovered", usd(&summary, "uncovered_fargate_usd"), 0.09874 - 0.05);
+    assert_close("unused", usd(&summary, "commitment_unused_usd"), 0.0);
+    assert_close("net", usd(&summary, "cost_net_usd"), 0.03 + 0.04874);
+}
