@@ -542,3 +542,24 @@ fargate_gb_hour = {gb_rate}
     assert_close("unused", usd(&summary, "commitment_unused_usd"), 0.0);
     assert_close("net", usd(&summary, "cost_net_usd"), 0.03 + 0.04874);
 }
+
+#[test]
+fn run_format_json_reports_the_commitments() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scenario.toml");
+    let ri =
+        "[[commitments.reserved_instance]]\ninstance_type = \"m5.large\"\ncount = 1\neffective_hourly_usd = 0.06\n";
+    std::fs::write(&path, format!("{FLEET}{ri}")).unwrap();
+    let out = dir.path().join("out");
+    let output = Command::new(env!("CARGO_BIN_EXE_ecs-sim"))
+        .args(["run", path.to_str().unwrap(), "--out", out.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let bill = &json["commitments_usd"];
+    // One regional RI over three m5.large for 2 h: 2 of 6 instance-hours.
+    assert_close("net", bill["net"].as_f64().unwrap(), 2.0 * 0.06 + 4.0 * 0.096);
+    assert_close("covered", bill["covered_usage"].as_f64().unwrap(), 2.0 * 0.096);
+    assert_close("unused", bill["by_commitment"]["ri:m5.large@region"]["unused"].as_f64().unwrap(), 0.0);
+}
