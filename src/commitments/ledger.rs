@@ -102,7 +102,7 @@ impl Ledger {
     /// are summed in the order they were added.
     pub fn lines(&mut self) -> &[Line] {
         if !self.merged {
-            self.lines.sort_by(|a, b| (a.hour, a.usage, a.spot).cmp(&(b.hour, b.usage, b.spot)));
+            self.lines.sort_by_key(|a| (a.hour, a.usage, a.spot));
             let mut merged: Vec<Line> = Vec::with_capacity(self.lines.len());
             for line in self.lines.drain(..) {
                 match merged.last_mut() {
