@@ -69,7 +69,7 @@ fn aws_example_compute_rates() -> PlanRates {
     }
 }
 
-fn one_hour_bill(ledger: &mut Ledger, names: &UsageNames, commitments: &Commitments) -> Bill {
+fn one_hour_bill(ledger: &Ledger, names: &UsageNames, commitments: &Commitments) -> Bill {
     bill(ledger, commitments, names, SimTime(HOUR_MS), 1, 1)
 }
 
@@ -78,10 +78,10 @@ fn aws_example_scenario_1_a_25_dollar_compute_plan_covers_all_usage() {
     // sp-applying.html, "Scenario 1: Savings Plans applies to all usage": a
     // $25.00/hour Compute Savings Plan covers all of the hour's usage at the
     // Savings Plans rates (2 + 8 + 10 + 5 = $25) and you pay $25.00.
-    let (mut ledger, names) = aws_example_hour();
+    let (ledger, names) = aws_example_hour();
     let commitments =
         Commitments { savings_plans: vec![compute_plan(25.0, aws_example_compute_rates())], ..Default::default() };
-    let bill = one_hour_bill(&mut ledger, &names, &commitments);
+    let bill = one_hour_bill(&ledger, &names, &commitments);
     let usage = bill.usage();
     assert_close("covered (On-Demand equivalent)", usage.covered_usd, 4.0 + 10.0 + 15.0 + 10.0);
     assert_close("uncovered", usage.uncovered_usd, 0.0);
@@ -96,10 +96,10 @@ fn a_smaller_commitment_goes_to_the_highest_savings_percentage_first() {
     // equal percentages the lower Savings Plans rate first. GB (50 %, $1.00)
     // takes $5, c5.9xlarge (50 %, $2.00) $2, Fargate vCPU (33 %) the last $3
     // (3 of 10 vCPU); c5.24xlarge (20 %) stays On-Demand.
-    let (mut ledger, names) = aws_example_hour();
+    let (ledger, names) = aws_example_hour();
     let commitments =
         Commitments { savings_plans: vec![compute_plan(10.0, aws_example_compute_rates())], ..Default::default() };
-    let bill = one_hour_bill(&mut ledger, &names, &commitments);
+    let bill = one_hour_bill(&ledger, &names, &commitments);
     let usage = bill.usage();
     assert_close("covered", usage.covered_usd, 10.0 + 4.0 + 3.0 * 1.5);
     assert_close("uncovered", usage.uncovered_usd, 7.0 * 1.5 + 10.0);
@@ -108,8 +108,8 @@ fn a_smaller_commitment_goes_to_the_highest_savings_percentage_first() {
     // With $6, the tie goes to the GB line: all 5 GB, then half the c5.9xlarge.
     let commitments =
         Commitments { savings_plans: vec![compute_plan(6.0, aws_example_compute_rates())], ..Default::default() };
-    let (mut ledger, names) = aws_example_hour();
-    let bill = one_hour_bill(&mut ledger, &names, &commitments);
+    let (ledger, names) = aws_example_hour();
+    let bill = one_hour_bill(&ledger, &names, &commitments);
     assert_close("covered with $6", bill.usage().covered_usd, 10.0 + 0.5 * 4.0);
     assert_close("Fargate covered with $6", bill.fargate().covered_usd, 10.0);
 }
@@ -120,7 +120,7 @@ fn ec2_instance_plans_apply_before_compute_plans() {
     // A $1 c5 plan takes the c5.9xlarge (75 %) although it is listed after
     // the Compute plan; the $25 Compute plan then covers the rest at its
     // rates (8 + 10 + 5 = $23) and $2 of it is unused.
-    let (mut ledger, names) = aws_example_hour();
+    let (ledger, names) = aws_example_hour();
     let ec2_plan = SavingsPlan {
         name: "c5".into(),
         kind: PlanKind::Ec2Instance { family: "c5".into() },
@@ -134,7 +134,7 @@ fn ec2_instance_plans_apply_before_compute_plans() {
         savings_plans: vec![compute_plan(25.0, aws_example_compute_rates()), ec2_plan],
         ..Default::default()
     };
-    let bill = one_hour_bill(&mut ledger, &names, &commitments);
+    let bill = one_hour_bill(&ledger, &names, &commitments);
     assert_close("c5 plan used", bill.savings_plans[1].used_usd, 1.0);
     assert_close("compute plan used", bill.savings_plans[0].used_usd, 23.0);
     assert_close("compute plan unused", bill.savings_plans[0].unused_usd(), 2.0);
@@ -144,14 +144,14 @@ fn ec2_instance_plans_apply_before_compute_plans() {
 
 #[test]
 fn an_ec2_instance_plan_covers_only_its_family_and_never_fargate() {
-    let (mut ledger, names) = aws_example_hour();
+    let (ledger, names) = aws_example_hour();
     let m5 = SavingsPlan {
         name: "m5".into(),
         kind: PlanKind::Ec2Instance { family: "m5".into() },
         commitment_per_hour: 5.0,
         rates: PlanRates { discount: Some(0.5), ..PlanRates::default() },
     };
-    let bill = one_hour_bill(&mut ledger, &names, &Commitments { savings_plans: vec![m5], ..Default::default() });
+    let bill = one_hour_bill(&ledger, &names, &Commitments { savings_plans: vec![m5], ..Default::default() });
     assert_close("covered", bill.usage().covered_usd, 0.0);
     assert_close("unused", bill.unused_usd(), 5.0);
     assert_close("net", bill.net_usd(), 39.0 + 5.0);
@@ -167,7 +167,7 @@ fn unused_commitment_is_lost_hour_by_hour() {
     let names = names(&["c5.9xlarge"], &["us-east-1a"]);
     let plan = compute_plan(1.0, PlanRates { discount: Some(0.5), ..PlanRates::default() });
     let commitments = Commitments { savings_plans: vec![plan], ..Default::default() };
-    let bill = bill(&mut ledger, &commitments, &names, SimTime(2 * HOUR_MS), 1, 0);
+    let bill = bill(&ledger, &commitments, &names, SimTime(2 * HOUR_MS), 1, 0);
     assert_close("covered", bill.usage().covered_usd, 2.0);
     assert_close("uncovered", bill.usage().uncovered_usd, 2.0);
     assert_close("fees", bill.fees_usd(), 2.0);
@@ -194,7 +194,7 @@ fn an_ri_benefit_is_3600_seconds_per_clock_hour_and_comes_before_savings_plans()
     };
     let plan = compute_plan(1.0, PlanRates { discount: Some(0.5), ..PlanRates::default() });
     let commitments = Commitments { reserved_instances: vec![ri], savings_plans: vec![plan] };
-    let bill = one_hour_bill(&mut ledger, &names, &commitments);
+    let bill = one_hour_bill(&ledger, &names, &commitments);
     assert_close("covered", bill.usage().covered_usd, 0.2);
     assert_close("RI used", bill.reserved_instances[0].used_usd, 0.12);
     assert_close("plan unused", bill.savings_plans[0].unused_usd(), 1.0);
@@ -210,7 +210,7 @@ fn spot_usage_is_never_covered() {
     let ri = ReservedInstance { instance_type: "m5.large".into(), zone: None, count: 2, hourly_usd: 0.06 };
     let plan = compute_plan(1.0, PlanRates { discount: Some(0.3), ..PlanRates::default() });
     let commitments = Commitments { reserved_instances: vec![ri], savings_plans: vec![plan] };
-    let bill = one_hour_bill(&mut ledger, &names, &commitments);
+    let bill = one_hour_bill(&ledger, &names, &commitments);
     let usage = bill.usage();
     assert_close("covered", usage.covered_usd, 0.0);
     assert_close("spot", usage.spot_usd, 0.07 + 0.048);
@@ -455,7 +455,7 @@ proptest! {
             (l.hour, instance_type, zone, l.spot, l.quantity, l.rate)
         }).collect();
         let commitments = Commitments { reserved_instances: reserved, savings_plans: plans };
-        let bill = bill(&mut ledger, &commitments, &names, end, 1, 0);
+        let bill = bill(&ledger, &commitments, &names, end, 1, 0);
         let usage = bill.usage();
         let on_demand: f64 = lines.iter().filter(|l| !l.3).map(|l| l.4 * l.5).sum();
         let spot: f64 = lines.iter().filter(|l| l.3).map(|l| l.4 * l.5).sum();

@@ -187,7 +187,7 @@ impl Open {
 /// Bills `ledger` under `commitments` for a run that ended at `end`, with
 /// `fleets` fleets and `services` services.
 pub fn bill(
-    ledger: &mut Ledger,
+    ledger: &Ledger,
     commitments: &Commitments,
     names: &UsageNames,
     end: SimTime,

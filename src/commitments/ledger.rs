@@ -6,12 +6,13 @@
 
 use crate::engine::SimTime;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Milliseconds in a clock hour.
 pub const HOUR_MS: u64 = 3_600_000;
 
 /// What a ledger line measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Usage {
     /// Instance-hours of one instance type in one zone, in one fleet.
     Instance {
@@ -70,11 +71,11 @@ pub struct UsageNames {
     pub zones: Vec<String>,
 }
 
-/// A run's usage, by clock hour and key.
+/// A run's usage, by clock hour and key: one line per (hour, usage, spot),
+/// so its size follows the hours and keys touched, not the spans added.
 #[derive(Debug, Clone, Default)]
 pub struct Ledger {
-    lines: Vec<Line>,
-    merged: bool,
+    lines: BTreeMap<(u32, Usage, bool), Line>,
 }
 
 impl Ledger {
@@ -84,7 +85,9 @@ impl Ledger {
     }
 
     /// Adds `units` of `usage` billed from `from` for `billed_ms`
-    /// milliseconds at `rate` USD per unit-hour, cut at clock hours.
+    /// milliseconds at `rate` USD per unit-hour, cut at clock hours. A key
+    /// has one rate (its type's or architecture's price and its fleet's
+    /// factor); the first one added is kept.
     pub fn add(&mut self, usage: Usage, spot: bool, from: SimTime, billed_ms: u64, units: f64, rate: f64) {
         let (mut at, end) = (from.0, from.0.saturating_add(billed_ms));
         while at < end {
@@ -92,30 +95,18 @@ impl Ledger {
             let next = ((hour + 1) * HOUR_MS).min(end);
             let quantity = units * (next - at) as f64 / HOUR_MS as f64;
             let hour = u32::try_from(hour).unwrap_or(u32::MAX);
-            self.lines.push(Line { hour, usage, spot, quantity, rate });
+            self.lines
+                .entry((hour, usage, spot))
+                .or_insert(Line { hour, usage, spot, quantity: 0.0, rate })
+                .quantity += quantity;
             at = next;
         }
-        self.merged = false;
     }
 
-    /// The lines in (hour, usage, spot) order, one per key: equal keys
-    /// are summed in the order they were added.
-    pub fn lines(&mut self) -> &[Line] {
-        if !self.merged {
-            self.lines.sort_by_key(|a| (a.hour, a.usage, a.spot));
-            let mut merged: Vec<Line> = Vec::with_capacity(self.lines.len());
-            for line in self.lines.drain(..) {
-                match merged.last_mut() {
-                    Some(last) if (last.hour, last.usage, last.spot) == (line.hour, line.usage, line.spot) => {
-                        last.quantity += line.quantity;
-                    }
-                    _ => merged.push(line),
-                }
-            }
-            self.lines = merged;
-            self.merged = true;
-        }
-        &self.lines
+    /// The lines in (hour, usage, spot) order; equal keys are summed in the
+    /// order they were added.
+    pub fn lines(&self) -> Vec<Line> {
+        self.lines.values().copied().collect()
     }
 }
 

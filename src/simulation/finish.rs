@@ -118,13 +118,13 @@ impl Simulation<'_> {
         summary.service_availability_pct = self.services.iter().map(|s| s.availability_pct()).collect();
         summary.service_over_maximum = self.services.iter().map(|s| s.over_maximum).collect();
         let mut services = self.service_reports(end);
-        if let (Some(mut ledger), Some(commitments)) = (usage, &self.scenario.commitments) {
+        if let (Some(ledger), Some(commitments)) = (usage, &self.scenario.commitments) {
             let names = UsageNames {
                 instance_types: self.cluster.instance_types.iter().map(|t| t.name.clone()).collect(),
                 zones: self.cluster.availability_zones.clone(),
             };
             let fleets = self.scenario.fleets.len();
-            let bill = bill(&mut ledger, commitments, &names, end, fleets, services.len());
+            let bill = bill(&ledger, commitments, &names, end, fleets, services.len());
             self.service_commitments(&bill, &mut services);
             self.summary.commitments = Some(bill);
         }
