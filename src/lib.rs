@@ -30,6 +30,7 @@ pub mod commitments;
 pub(crate) mod digest;
 pub mod engine;
 pub mod error;
+pub mod import;
 pub mod interrupt;
 pub(crate) mod metrics;
 pub mod model;

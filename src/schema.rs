@@ -33,6 +33,7 @@ pub fn scenario_schema() -> Value {
         ("capacity_provider", array(capacity_provider(), "Auto Scaling group capacity providers over fleets (`[[capacity_provider]]`, docs/autoscaling.md).")),
         ("service", array(service(), "ECS services (`[[service]]`): a `file` with create-service input or describe-services output, or the same keys inline, plus the simulator's keys.")),
         ("events", array(event(), "Timed UpdateService calls (`[[events]]`).")),
+        ("running_task", array(running_task(), "Tasks already running when the run starts (`[[running_task]]`), where they run; `ecs-sim import` writes them from a live cluster.")),
         ("faults", faults()),
         ("output", output()),
         ("slo", slo()),
@@ -239,6 +240,14 @@ fn fleet() -> Value {
             (
                 "attributes",
                 json!({ "type": "object", "description": "Custom attributes on every instance.", "additionalProperties": { "type": "string" } }),
+            ),
+            (
+                "warm_at_start",
+                boolean("Its starting instances were running before the run: past their warm-up, so managed scaling does not wait for them (default false)."),
+            ),
+            (
+                "instances",
+                array(listed_instance(), "The fleet's first instances as listed (a live cluster's, `[[fleet.instances]]`); the rest of `count` are made from instance_types."),
             ),
         ],
     )
@@ -701,7 +710,7 @@ fn service() -> Value {
         (
             "file",
             string(
-                "A JSON file: create-service input, its output, or describe-services output; relative to the scenario.",
+                "A JSON file: create-service input, its output, or describe-services output; relative to the scenario. ECS keys beside it fill in or replace the file's.",
             ),
         ),
         ("select", string("With a describe-services file of several services: the serviceName to take.")),
@@ -778,6 +787,47 @@ fn service() -> Value {
         "resourceManagementType",
     ]));
     table("An ECS service: `file`, or create-service keys inline; the simulator's keys in either form.", &[], entries)
+}
+
+fn listed_instance() -> Value {
+    table(
+        "One of the fleet's first instances, exactly as a live cluster has it.",
+        &["id", "instance_type", "availability_zone"],
+        vec![
+            ("id", string("The EC2 instance id, e.g. \"i-0123456789abcdef0\".")),
+            ("instance_type", string("Its type, from the catalog.")),
+            ("availability_zone", string("Its zone, among the cluster's.")),
+            (
+                "attributes",
+                json!({ "type": "object", "description": "Its custom attributes, besides the fleet's.", "additionalProperties": { "type": "string" } }),
+            ),
+            ("registered_cpu", integer("CPU units its agent registered (default: the type's vCPUs × 1024).")),
+            ("registered_memory_mib", integer("MiB its agent registered (default: the catalog's registered memory).")),
+        ],
+    )
+}
+
+fn running_task() -> Value {
+    table(
+        "Tasks running when the run starts: adopted RUNNING and healthy at time zero where they are, not placed again.",
+        &[],
+        vec![
+            ("service", string("The serviceName they belong to (one of `service` or `workload`).")),
+            ("workload", string("The [[workload]] of standalone (RunTask) tasks they belong to.")),
+            ("instance", string("The id of a listed instance ([[fleet.instances]]) they run on (EC2).")),
+            ("availability_zone", string("The zone they run in on Fargate.")),
+            (
+                "capacity_provider",
+                words("On Fargate: FARGATE (default) or FARGATE_SPOT.", &["FARGATE", "FARGATE_SPOT"]),
+            ),
+            (
+                "task_definition",
+                string("Their task definition (default: the service's, or the workload's run_task.taskDefinition)."),
+            ),
+            ("count", integer("How many (default 1).")),
+            ("run_for", duration("Standalone tasks: how much longer they run (default: past the end of the run).")),
+        ],
+    )
 }
 
 fn event() -> Value {

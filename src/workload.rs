@@ -73,6 +73,16 @@ pub(crate) trait SubmissionSource {
     }
 }
 
+/// The source of a workload that submits nothing: it only owns tasks
+/// already running when the run starts.
+pub(crate) struct NoSubmissions;
+
+impl SubmissionSource for NoSubmissions {
+    fn next_submission(&mut self) -> Result<Option<Submission>, InputError> {
+        Ok(None)
+    }
+}
+
 /// A public or custom trace format ([`crate::traces`]), with Alibaba 2018
 /// tasks held back until the tasks of their job they depend on are done.
 pub(crate) struct TraceSource {

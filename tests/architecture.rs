@@ -14,7 +14,7 @@ const LAYERS: [&[&str]; 9] = [
     &["record"],
     &["simulation"],
     &["output"],
-    &["sweep", "check", "optimize"],
+    &["sweep", "check", "optimize", "import"],
     &["cli"],
 ];
 

@@ -209,3 +209,94 @@ fn the_same_seed_gives_byte_identical_scaling_outputs() {
         assert_eq!(std::fs::read(a.path().join(file)).unwrap(), std::fs::read(b.path().join(file)).unwrap(), "{file}");
     }
 }
+
+#[test]
+fn a_warm_starting_fleet_lets_managed_scaling_scale_out_before_the_warm_up_ends() {
+    // One instance at time 0 and more tasks than it holds: managed scaling
+    // waits out instanceWarmupPeriod (300 s) after a fresh launch, but not
+    // after instances that were running before the run.
+    let first_scale_out = |warm: bool| {
+        let dir = tempfile::tempdir().unwrap();
+        run_text_in(
+            &format!(
+                r#"
+[simulation]
+duration = "30m"
+[cluster]
+default_capacity_provider_strategy = [{{ capacityProvider = "asg", weight = 1 }}]
+[[fleet]]
+name = "f"
+instance_types = ["m5.large"]
+count = 1
+warm_at_start = {warm}
+[[capacity_provider]]
+name = "asg"
+fleet = "f"
+min_size = 1
+max_size = 10
+managedScaling = {{ status = "ENABLED" }}
+[[task_definition]]
+family = "app"
+containerDefinitions = [{{ name = "app", image = "app", cpu = 1024, memory = 1024 }}]
+[[service]]
+serviceName = "app"
+taskDefinition = "app"
+desiredCount = 6
+"#
+            ),
+            dir.path(),
+        );
+        let activities = rows(dir.path(), "scaling.csv");
+        let first = activities.iter().find(|r| r["target"] == "capacity-provider:asg").expect("a scale-out");
+        first["time_s"].parse::<f64>().unwrap()
+    };
+    let (cold, warm) = (first_scale_out(false), first_scale_out(true));
+    assert!(cold >= 300.0, "a fresh launch at 0 holds scaling for its warm-up: {cold}");
+    assert!(warm < 300.0, "warm instances do not: {warm}");
+}
+
+#[test]
+fn the_scale_out_estimate_leaves_room_for_the_daemons_on_each_new_instance() {
+    // An m5.large registers 2,048 CPU units; the daemon takes 1,024 of them
+    // on every instance, so each new instance holds one 1,024-unit task, not two.
+    let dir = tempfile::tempdir().unwrap();
+    run_text_in(
+        r#"
+[simulation]
+duration = "20m"
+[[fleet]]
+name = "f"
+instance_types = ["m5.large"]
+count = 1
+warm_at_start = true
+[[capacity_provider]]
+name = "asg"
+fleet = "f"
+min_size = 1
+max_size = 20
+managedScaling = { status = "ENABLED" }
+[[task_definition]]
+family = "agent"
+containerDefinitions = [{ name = "agent", image = "agent", cpu = 1024, memory = 256 }]
+[[task_definition]]
+family = "app"
+containerDefinitions = [{ name = "app", image = "app", cpu = 1024, memory = 1024 }]
+[[service]]
+serviceName = "agent"
+taskDefinition = "agent"
+schedulingStrategy = "DAEMON"
+launchType = "EC2"
+[[service]]
+serviceName = "app"
+taskDefinition = "app"
+desiredCount = 6
+capacityProviderStrategy = [{ capacityProvider = "asg", weight = 1 }]
+"#,
+        dir.path(),
+    );
+    let activities = rows(dir.path(), "scaling.csv");
+    let first = activities.iter().find(|r| r["target"] == "capacity-provider:asg").expect("a scale-out");
+    // One instance holds the daemon and one app task; five app tasks wait:
+    // five more instances (M 6, N 1), where ignoring the daemon would say three.
+    assert_eq!((first["from"].as_str(), first["to"].as_str()), ("1", "6"), "{first:?}");
+}

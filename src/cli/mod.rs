@@ -29,6 +29,7 @@ macro_rules! out {
 
 // The subcommands come after the macros, which they use.
 mod check;
+mod import;
 mod merge;
 mod optimize;
 mod run;
@@ -114,6 +115,9 @@ pub(crate) enum Command {
     Check(CheckArgs),
     /// Check a scenario and everything it refers to, and print what would run.
     Validate(ValidateArgs),
+    /// Write a scenario that starts in a live cluster's state, from the JSON
+    /// the AWS CLI's describe commands printed.
+    Import(import::ImportArgs),
     /// Look at a workload trace before running it.
     Trace {
         /// What to do with the trace.
@@ -179,6 +183,7 @@ pub fn main() -> i32 {
         Command::Optimize(args) => optimize::optimize(args, verbosity),
         Command::Check(args) => check::check(args, verbosity),
         Command::Validate(args) => validate::validate(args, verbosity),
+        Command::Import(args) => import::run(args, verbosity),
         Command::Trace { command: TraceCommand::Stats(args) } => trace::stats(args, verbosity),
         Command::Completions { shell } => {
             let mut script = Vec::new();

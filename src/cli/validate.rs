@@ -138,6 +138,7 @@ fn describe(scenario: &Scenario) -> String {
             WorkloadSource::Trace(path) => format!("trace {}", path.display()),
             WorkloadSource::ExternalTrace(spec) => format!("{} trace {}", spec.format.name(), spec.path.display()),
             WorkloadSource::Synthetic(_) => "synthetic arrivals".to_string(),
+            WorkloadSource::StartedBefore => "only tasks running at the start".to_string(),
         };
         let policy = match workload.on_failure {
             FailurePolicy::Fail => "fail at once".to_string(),

@@ -65,6 +65,16 @@ impl InstanceStatus {
 /// Maximum host ports reserved on one instance, the agent's defaults included.
 pub const MAX_RESERVED_PORTS: usize = 100;
 
+/// Who an instance is when it comes from a live cluster: its EC2 id and the
+/// resources its agent registered.
+#[derive(Debug, Clone)]
+pub struct InstanceIdentity {
+    /// The EC2 instance id.
+    pub ec2_instance_id: String,
+    /// CPU units and MiB registered.
+    pub registered: (u32, u32),
+}
+
 /// One EC2 container instance.
 #[derive(Debug, Clone)]
 pub struct Instance {
@@ -369,7 +379,28 @@ impl Cluster {
         now: SimTime,
         custom_attributes: &[(String, String)],
     ) -> InstanceId {
+        self.add_instance_as(fleet, instance_type, availability_zone, now, custom_attributes, None)
+    }
+
+    /// [`add_instance`](Self::add_instance) with the EC2 id and registered
+    /// resources a live cluster's instance has, when given.
+    pub fn add_instance_as(
+        &mut self,
+        fleet: usize,
+        instance_type: &InstanceType,
+        availability_zone: usize,
+        now: SimTime,
+        custom_attributes: &[(String, String)],
+        identity: Option<InstanceIdentity>,
+    ) -> InstanceId {
         let id = InstanceId(self.instances.len() as u32);
+        let (ec2_instance_id, (registered_cpu, registered_memory)) = match identity {
+            Some(identity) => (identity.ec2_instance_id, identity.registered),
+            None => (
+                format!("i-{:017x}", u64::from(id.0) + 1),
+                (instance_type.registered_cpu_units(), instance_type.registered_memory_mib),
+            ),
+        };
         let type_index = match self.instance_types.iter().position(|t| t.name == instance_type.name) {
             Some(i) => i,
             None => {
@@ -403,7 +434,7 @@ impl Cluster {
         let host_ports = AGENT_RESERVED_PORTS.iter().map(|&port| HostPort { port, protocol: Protocol::Tcp }).collect();
         let instance = Instance {
             id,
-            ec2_instance_id: format!("i-{:017x}", u64::from(id.0) + 1),
+            ec2_instance_id,
             fleet,
             instance_type: type_index,
             availability_zone,
@@ -411,10 +442,10 @@ impl Cluster {
             launched_at: now,
             registered_at: now,
             terminated_at: None,
-            registered_cpu: instance_type.registered_cpu_units(),
-            registered_memory: instance_type.registered_memory_mib,
-            free_cpu: instance_type.registered_cpu_units(),
-            free_memory: instance_type.registered_memory_mib,
+            registered_cpu,
+            registered_memory,
+            free_cpu: registered_cpu,
+            free_memory: registered_memory,
             eni_slots: instance_type.awsvpc_task_limit(self.awsvpc_trunking),
             enis_used: 0,
             host_ports,

@@ -15,6 +15,7 @@ pub mod dist;
 pub mod fleet_spec;
 mod placement_spec;
 pub mod raw;
+pub mod running_spec;
 pub mod scaling_spec;
 pub mod service;
 pub mod service_spec;
@@ -132,6 +133,8 @@ pub struct Scenario {
     pub services: Vec<ServiceSpec>,
     /// Timed service updates, in time order.
     pub service_updates: Vec<ServiceUpdate>,
+    /// Tasks already running when the run starts (`[[running_task]]`).
+    pub running_tasks: Vec<running_spec::RunningTaskSpec>,
     /// Injected faults.
     pub faults: FaultSpec,
     /// The availability objective, if the scenario states one.

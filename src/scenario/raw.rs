@@ -33,6 +33,8 @@ pub struct RawScenario {
     pub services: Vec<toml::Table>,
     #[serde(default)]
     pub events: Vec<RawEvent>,
+    #[serde(default, rename = "running_task")]
+    pub running_tasks: Vec<RawRunningTask>,
     #[serde(default)]
     pub faults: RawFaults,
     #[serde(default)]
@@ -193,6 +195,39 @@ pub struct RawFleet {
     pub spot_price_factor: Option<f64>,
     #[serde(default)]
     pub attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    pub instances: Vec<RawListedInstance>,
+    pub warm_at_start: Option<bool>,
+}
+
+/// `[[fleet.instances]]`: one of the fleet's first instances, as a live
+/// cluster has it (written by `ecs-sim import`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawListedInstance {
+    pub id: String,
+    pub instance_type: String,
+    pub availability_zone: String,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    pub registered_cpu: Option<u32>,
+    pub registered_memory_mib: Option<u32>,
+}
+
+/// `[[running_task]]`: tasks already running when the run starts.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawRunningTask {
+    pub service: Option<String>,
+    pub workload: Option<String>,
+    pub instance: Option<String>,
+    pub availability_zone: Option<String>,
+    pub capacity_provider: Option<String>,
+    pub task_definition: Option<String>,
+    pub count: Option<u32>,
+    pub run_for: Option<String>,
 }
 
 /// `[fargate]`.

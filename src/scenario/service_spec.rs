@@ -7,9 +7,9 @@ use super::raw::{RawEvent, RawFaults, RawServiceExtras, RawTaskStart};
 use super::scaling_spec::{AutoScalingSpec, CapacityProviderSpec};
 use super::service::doc as service_doc;
 use super::service::{DeploymentController, SchedulingStrategy, ServiceDef};
-use super::validate::{find_task_definition, json_file_error, key_line, Validator};
+use super::validate::{field_errors_in_file, find_task_definition, json_file_error, read_json_file, Validator};
 use crate::engine::SimDuration;
-use crate::error::{best_match, not_a_file, InputError};
+use crate::error::{best_match, not_a_file, suggest_for_unknown, InputError};
 use crate::model::{LaunchType, Provider, ProviderShare};
 use crate::placement::{Constraint, Strategy};
 use crate::scenario::taskdef::TaskDef;
@@ -301,29 +301,7 @@ impl Validator<'_> {
             .try_into()
             .map_err(|e: toml::de::Error| self.table_error("service", index, &field, e.message()))?;
         let def = match &extras.file {
-            Some(file) => {
-                if !ecs.is_empty() {
-                    let keys: Vec<&str> = ecs.keys().map(String::as_str).collect();
-                    let mut err = self.error(
-                        &field,
-                        format!("give the service either in `file` or inline, not both (found {})", keys.join(", ")),
-                    );
-                    if let Some(line) = key_line(self.text, "service", index, keys[0]) {
-                        err = err.at(format!("line {line}, field `{field}`"));
-                    }
-                    let near = keys.iter().find_map(|k| best_match(k, SERVICE_KEYS.into_iter()).map(|s| (k, s)));
-                    return Err(match near {
-                        Some((key, known)) => err.help(format!(
-                            "did you mean `{known}` for `{key}`? Simulator keys ({}) may sit beside `file`",
-                            SERVICE_KEYS.join(", ")
-                        )),
-                        None => err.help(
-                            "simulator keys (demand, capacity_per_task, target_group, ...) may sit beside `file`",
-                        ),
-                    });
-                }
-                self.service_file(&format!("{field}.file"), file, extras.select.as_deref())?
-            }
+            Some(file) => self.service_file((index, &field), file, extras.select.as_deref(), &ecs)?,
             None => {
                 if extras.select.is_some() {
                     return Err(
@@ -509,16 +487,23 @@ impl Validator<'_> {
 
     /// Reads a service definition file (create-service input or output, or
     /// describe-services output), picking `select` when it holds several.
-    fn service_file(&self, field: &str, file: &str, select: Option<&str>) -> Result<ServiceDef, InputError> {
+    /// ECS keys given beside `file` (`overrides`) fill in or replace the
+    /// file's, so a fragment without `serviceName` or `taskDefinition` (an
+    /// ecspresso file, a CLI skeleton) can be completed in the scenario.
+    fn service_file(
+        &self,
+        (index, service_field): (usize, &str),
+        file: &str,
+        select: Option<&str>,
+        overrides: &toml::Table,
+    ) -> Result<ServiceDef, InputError> {
+        let field = &format!("{service_field}.file");
         let path = self.resolve(file);
         if let Some(why) = not_a_file(&path) {
             return Err(self.error(field, why).help("paths are relative to the scenario file"));
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            self.error(field, format!("cannot read `{}`: {e}", path.display()))
-                .help("paths are relative to the scenario file")
-        })?;
-        let docs = service_doc::parse_json(&text).map_err(|e| json_file_error(&path, &e))?;
+        let text = read_json_file(&path)?;
+        let docs = service_doc::parse_json(&text).map_err(|e| json_file_error(&path, &text, &e))?;
         let names: Vec<String> = docs.iter().map(|d| d.service_name.clone().unwrap_or_default()).collect();
         let position = match select {
             Some(name) => names.iter().position(|n| n == name).ok_or_else(|| {
@@ -531,14 +516,40 @@ impl Validator<'_> {
                     .help(format!("pick one with `select = \"...\"` beside `file`: {}", names.join(", "))))
             }
         };
-        let doc = docs.into_iter().nth(position).expect("position is in range");
-        doc.validate().map_err(|e| {
-            let location = match e.line_in(&text) {
-                Some(line) => format!("line {line}, field `{}`", e.field),
-                None => format!("field `{}`", e.field),
+        if !overrides.is_empty() {
+            let mut value: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| json_file_error(&path, &text, &e))?;
+            let wrapper = ["services", "service"].into_iter().find(|key| value.get(key).is_some());
+            let object = match wrapper {
+                Some("services") => value.get_mut("services").and_then(|items| items.get_mut(position)),
+                Some(key) => value.get_mut(key),
+                None => Some(&mut value),
             };
-            InputError::new(&path, e.message).at(location)
-        })
+            let Some(serde_json::Value::Object(object)) = object else {
+                return Err(InputError::new(&path, "the service is not a JSON object"));
+            };
+            let given = serde_json::to_value(overrides).map_err(|e| self.error(service_field, e.to_string()))?;
+            if let serde_json::Value::Object(given) = given {
+                object.extend(given);
+            }
+            let completed = serde_json::Value::Object(std::mem::take(object));
+            let doc: service_doc::ServiceDoc = serde_json::from_value(completed).map_err(|e| {
+                let message = e.to_string();
+                // The whole list of ECS keys says less than the nearest one.
+                let short = message.split(", expected one of").next().unwrap_or(&message);
+                let err = self.table_error("service", index, service_field, short);
+                let simulator = unknown_field(&message).and_then(|key| best_match(key, SERVICE_KEYS.into_iter()));
+                let near = simulator.map(|s| format!("did you mean `{s}`?")).or_else(|| suggest_for_unknown(&message));
+                let rule = "ECS keys beside `file` fill in or replace the file's (docs/scenario.md §21)";
+                match near {
+                    Some(s) => err.help(format!("{s} {rule}")),
+                    None => err.help(rule),
+                }
+            })?;
+            return doc.validate().map_err(|e| self.error(format!("{service_field}.{}", e.field), e.message));
+        }
+        let doc = docs.into_iter().nth(position).expect("position is in range");
+        doc.validate().map_err(|e| field_errors_in_file(&path, &text, vec![e]))
     }
 
     fn demand(&self, field: &str, raw: &super::raw::RawDemand) -> Result<Demand, InputError> {
@@ -674,4 +685,9 @@ pub fn code_deploy_config(name: &str) -> Option<TrafficShift> {
         "ECSCanary10Percent15Minutes" => TrafficShift::Canary { percent: 10.0, interval: minutes(15) },
         _ => return None,
     })
+}
+
+/// The key serde's "unknown field `x`" message names.
+fn unknown_field(message: &str) -> Option<&str> {
+    message.split_once("unknown field `")?.1.split('`').next()
 }

@@ -287,46 +287,74 @@ fn memory_mib(value: &SizeValue) -> Result<u32, String> {
     }
 }
 
+/// The most problems one definition reports at once.
+pub const MAX_FIELD_ERRORS: usize = 20;
+
+/// An enum value as ECS reads it: an empty string (as ecspresso files and
+/// describe outputs leave them) means unset.
+fn set(value: Option<&str>) -> Option<&str> {
+    value.filter(|v| !v.is_empty())
+}
+
 impl TaskDefinitionDoc {
-    /// Validates the document into a [`TaskDef`]. Errors are plain sentences
-    /// naming the field; the caller adds the file.
+    /// Validates the document into a [`TaskDef`]; the first problem only.
+    /// Errors are plain sentences naming the field; the caller adds the file.
     pub fn validate(self) -> Result<TaskDef, FieldError> {
+        self.validate_all().map_err(|mut errors| errors.remove(0))
+    }
+
+    /// Validates the document into a [`TaskDef`], reporting every problem
+    /// found (at most [`MAX_FIELD_ERRORS`]), in the order of the document.
+    pub fn validate_all(self) -> Result<TaskDef, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut fail = |field: &str, message: String| errors.push(FieldError::at(field, message));
         if self.family.is_empty() || self.family.len() > 255 {
-            return Err(FieldError::at("family", "`family` must be 1 to 255 characters"));
+            fail("family", "`family` must be 1 to 255 characters".into());
         }
         if self.container_definitions.is_empty() || self.container_definitions.len() > 10 {
-            return Err(FieldError::at("containerDefinitions", "`containerDefinitions` must hold 1 to 10 containers"));
+            fail("containerDefinitions", "`containerDefinitions` must hold 1 to 10 containers".into());
         }
-        let network_mode = match self.network_mode.as_deref().unwrap_or("bridge") {
+        let network_mode = match set(self.network_mode.as_deref()).unwrap_or("bridge") {
             "bridge" => NetworkMode::Bridge,
             "host" => NetworkMode::Host,
             "awsvpc" => NetworkMode::Awsvpc,
             "none" => NetworkMode::None,
             other => {
-                return Err(FieldError::at(
-                    "networkMode",
-                    format!("`networkMode` `{other}` is not one of bridge, host, awsvpc, none"),
-                ))
+                fail("networkMode", format!("`networkMode` `{other}` is not one of bridge, host, awsvpc, none"));
+                NetworkMode::Bridge
             }
         };
-        let compatibilities = self.requires_compatibilities.unwrap_or_default();
+        let compatibilities: Vec<String> =
+            self.requires_compatibilities.unwrap_or_default().into_iter().filter(|c| !c.is_empty()).collect();
         for compat in &compatibilities {
             if !["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"].contains(&compat.as_str()) {
-                return Err(FieldError::at(
+                fail(
                     "requiresCompatibilities",
                     format!(
-                    "`requiresCompatibilities` value `{compat}` is not one of EC2, FARGATE, EXTERNAL, MANAGED_INSTANCES"
-                ),
-                ));
+                        "`requiresCompatibilities` value `{compat}` is not one of EC2, FARGATE, EXTERNAL, MANAGED_INSTANCES"
+                    ),
+                );
             }
         }
         let fargate = compatibilities.iter().any(|c| c == "FARGATE");
         if fargate && network_mode != NetworkMode::Awsvpc {
-            return Err(FieldError::at("networkMode", "Fargate requires `networkMode` \"awsvpc\""));
+            fail("networkMode", "Fargate requires `networkMode` \"awsvpc\"".into());
         }
 
-        let task_cpu = self.cpu.as_ref().map(cpu_units).transpose().map_err(|e| FieldError::at("cpu", e))?;
-        let task_memory = self.memory.as_ref().map(memory_mib).transpose().map_err(|e| FieldError::at("memory", e))?;
+        let task_cpu = match self.cpu.as_ref().map(cpu_units).transpose() {
+            Ok(cpu) => cpu,
+            Err(e) => {
+                fail("cpu", e);
+                None
+            }
+        };
+        let task_memory = match self.memory.as_ref().map(memory_mib).transpose() {
+            Ok(memory) => memory,
+            Err(e) => {
+                fail("memory", e);
+                None
+            }
+        };
         let mut container_cpu = 0_u32;
         let mut container_memory = 0_u32;
         let mut host_ports = Vec::new();
@@ -336,20 +364,19 @@ impl TaskDefinitionDoc {
             let label = container.name.clone().unwrap_or_else(|| format!("#{index}"));
             container_cpu = container_cpu.saturating_add(container.cpu.unwrap_or(0));
             if let (Some(hard), Some(soft)) = (container.memory, container.memory_reservation) {
-                if hard <= soft {
-                    return Err(FieldError::at(
+                // ECS registers a definition whose two are equal.
+                if hard < soft {
+                    fail(
                         "memoryReservation",
-                        format!(
-                            "container `{label}`: `memory` ({hard}) must be greater than `memoryReservation` ({soft})"
-                        ),
-                    ));
+                        format!("container `{label}`: `memory` ({hard}) must be at least `memoryReservation` ({soft})"),
+                    );
                 }
             }
             let reserved = container.memory_reservation.or(container.memory);
-            if reserved.is_none() && task_memory.is_none() {
-                return Err(FieldError::at("memory", format!(
+            if reserved.is_none() && task_memory.is_none() && self.memory.is_none() {
+                fail("memory", format!(
                     "container `{label}` has neither `memory` nor `memoryReservation`, and the task has no task-level `memory`; set one of them"
-                )));
+                ));
             }
             container_memory = container_memory.saturating_add(reserved.unwrap_or(0));
             let essential = container.essential.unwrap_or(true);
@@ -357,10 +384,10 @@ impl TaskDefinitionDoc {
             if let (true, None, Some(check)) = (essential, health_check, &container.health_check) {
                 let interval_s = check.interval.unwrap_or(30);
                 if !(5..=300).contains(&interval_s) {
-                    return Err(FieldError::at(
+                    fail(
                         "interval",
                         format!("container `{label}`: health check `interval` {interval_s} must be 5 to 300 seconds"),
-                    ));
+                    );
                 }
                 health_check = Some(HealthCheck {
                     interval_s,
@@ -369,33 +396,36 @@ impl TaskDefinitionDoc {
                 });
             }
             for mapping in container.port_mappings.iter().flatten() {
-                if let Some(port) =
-                    host_port(network_mode, mapping, &label).map_err(|e| FieldError::at("portMappings", e))?
-                {
-                    if host_ports.contains(&port) {
-                        return Err(FieldError::at(
-                            "hostPort",
-                            format!("container `{label}`: host port {} is mapped twice in one task", port.port),
-                        ));
-                    }
-                    host_ports.push(port);
+                match host_port(network_mode, mapping, &label) {
+                    Err((field, e)) => fail(field, e),
+                    Ok(Some(port)) if host_ports.contains(&port) => fail(
+                        "hostPort",
+                        format!("container `{label}`: host port {} is mapped twice in one task", port.port),
+                    ),
+                    Ok(Some(port)) => host_ports.push(port),
+                    Ok(None) => {}
                 }
             }
         }
-        if !any_essential {
-            return Err(FieldError::at(
-                "essential",
-                "every task needs at least one essential container; set `essential: true` on one",
-            ));
+        if !any_essential && !self.container_definitions.is_empty() {
+            fail("essential", "every task needs at least one essential container; set `essential: true` on one".into());
         }
         if let (Some(limit), true) = (task_memory, container_memory > 0) {
             if container_memory > limit {
-                return Err(FieldError::at(
+                fail(
                     "memory",
                     format!(
                         "containers reserve {container_memory} MiB, more than the task-level `memory` of {limit} MiB"
                     ),
-                ));
+                );
+            }
+        }
+        if let (Some(limit), true) = (task_cpu, container_cpu > 0) {
+            if container_cpu > limit {
+                fail(
+                    "cpu",
+                    format!("containers reserve {container_cpu} CPU units, more than the task-level `cpu` of {limit}"),
+                );
             }
         }
         host_ports.sort();
@@ -403,45 +433,55 @@ impl TaskDefinitionDoc {
         let mut member_of = Vec::new();
         for constraint in self.placement_constraints.unwrap_or_default() {
             if constraint.kind != "memberOf" {
-                return Err(FieldError::at(
+                fail(
                     "placementConstraints",
                     format!(
                         "placement constraint type `{}` is not allowed in a task definition; only `memberOf` is",
                         constraint.kind
                     ),
-                ));
+                );
+                continue;
             }
             match constraint.expression {
-                Some(expression) => member_of.push(
-                    Expression::parse(&expression)
-                        .map_err(|e| FieldError::at("expression", format!("memberOf expression: {e}")))?,
-                ),
-                None => return Err(FieldError::at("expression", "a `memberOf` constraint needs an `expression`")),
+                Some(expression) => match Expression::parse(&expression) {
+                    Ok(parsed) => member_of.push(parsed),
+                    Err(e) => fail("expression", format!("memberOf expression: {e}")),
+                },
+                None => fail("expression", "a `memberOf` constraint needs an `expression`".into()),
             }
         }
-        let architecture =
-            match self.runtime_platform.as_ref().and_then(|p| p.cpu_architecture.as_deref()).unwrap_or("X86_64") {
-                "X86_64" => Architecture::X86_64,
-                "ARM64" => Architecture::Arm64,
-                other => {
-                    return Err(FieldError::at(
-                        "cpuArchitecture",
-                        format!("`runtimePlatform.cpuArchitecture` `{other}` is not X86_64 or ARM64"),
-                    ))
-                }
-            };
-        let fargate_size = if fargate {
-            let (Some(cpu), Some(memory)) = (task_cpu, task_memory) else {
-                return Err(FieldError::at("cpu", "Fargate task definitions need task-level `cpu` and `memory`"));
-            };
-            Some(
-                validate_fargate_size(cpu, memory)
-                    .map_err(|e| FieldError::at("memory", format!("invalid Fargate size: {e}")))?,
-            )
-        } else {
-            None
+        let architecture = match set(self.runtime_platform.as_ref().and_then(|p| p.cpu_architecture.as_deref()))
+            .unwrap_or("X86_64")
+        {
+            "X86_64" => Architecture::X86_64,
+            "ARM64" => Architecture::Arm64,
+            other => {
+                fail("cpuArchitecture", format!("`runtimePlatform.cpuArchitecture` `{other}` is not X86_64 or ARM64"));
+                Architecture::X86_64
+            }
         };
-        let tags = validate_tags(self.tags).map_err(|e| FieldError::at("tags", e))?;
+        let fargate_size = match (fargate, task_cpu, task_memory) {
+            (false, _, _) => None,
+            (true, Some(cpu), Some(memory)) => match validate_fargate_size(cpu, memory) {
+                Ok(size) => Some(size),
+                Err(e) => {
+                    fail("memory", format!("invalid Fargate size: {e}"));
+                    None
+                }
+            },
+            (true, _, _) => {
+                fail("cpu", "Fargate task definitions need task-level `cpu` and `memory`".into());
+                None
+            }
+        };
+        let tags = validate_tags(self.tags).unwrap_or_else(|e| {
+            fail("tags", e);
+            Vec::new()
+        });
+        if !errors.is_empty() {
+            errors.truncate(MAX_FIELD_ERRORS);
+            return Err(errors);
+        }
         Ok(TaskDef {
             tags,
             family: self.family,
@@ -459,24 +499,43 @@ impl TaskDefinitionDoc {
     }
 }
 
-/// The static host port a mapping holds, if any.
-fn host_port(mode: NetworkMode, mapping: &PortMappingDoc, label: &str) -> Result<Option<HostPort>, String> {
-    let protocol = match mapping.protocol.as_deref().unwrap_or("tcp") {
+/// The static host port a mapping holds, if any; an error names its key.
+fn host_port(
+    mode: NetworkMode,
+    mapping: &PortMappingDoc,
+    label: &str,
+) -> Result<Option<HostPort>, (&'static str, String)> {
+    let protocol = match set(mapping.protocol.as_deref()).unwrap_or("tcp") {
         "tcp" => Protocol::Tcp,
         "udp" => Protocol::Udp,
-        other => return Err(format!("container `{label}`: protocol `{other}` is not tcp or udp")),
+        other => return Err(("protocol", format!("container `{label}`: protocol `{other}` is not tcp or udp"))),
     };
     let container_port = mapping.container_port;
     let port = match mode {
         NetworkMode::None => {
-            return Err(format!("container `{label}`: networkMode \"none\" allows no port mappings"))
+            return Err(("portMappings", format!("container `{label}`: networkMode \"none\" allows no port mappings")))
         }
-        // awsvpc tasks each get their own ENI, so their ports never collide.
-        NetworkMode::Awsvpc => return Ok(None),
+        // awsvpc tasks each get their own ENI, so their ports never collide;
+        // a host port, if given, must be the container's (0 means the same).
+        NetworkMode::Awsvpc => match (mapping.host_port, container_port) {
+            (Some(host), Some(container)) if host != 0 && host != container => {
+                return Err((
+                    "hostPort",
+                    format!(
+                        "container `{label}`: When networkMode=awsvpc, the host ports and container ports in port \
+                         mappings must match (hostPort {host}, containerPort {container})"
+                    ),
+                ))
+            }
+            _ => return Ok(None),
+        },
         NetworkMode::Host => match (mapping.host_port, container_port) {
             (Some(host), Some(container)) if host != container => {
-                return Err(format!(
-                    "container `{label}`: in host mode `hostPort` ({host}) must equal `containerPort` ({container}) or be omitted"
+                return Err((
+                    "hostPort",
+                    format!(
+                        "container `{label}`: in host mode `hostPort` ({host}) must equal `containerPort` ({container}) or be omitted"
+                    ),
                 ))
             }
             (Some(host), _) => host,
@@ -492,7 +551,7 @@ fn host_port(mode: NetworkMode, mapping: &PortMappingDoc, label: &str) -> Result
     let port = u16::try_from(port)
         .ok()
         .filter(|p| *p > 0)
-        .ok_or_else(|| format!("container `{label}`: host port {port} is outside 1-65535"))?;
+        .ok_or_else(|| ("hostPort", format!("container `{label}`: host port {port} is outside 1-65535")))?;
     Ok(Some(HostPort { port, protocol }))
 }
 
@@ -583,6 +642,6 @@ mod tests {
         assert!(fargate.contains("invalid Fargate size"), "{fargate}");
         let inverted =
             def(r#"{"family":"f","containerDefinitions":[{"memory":100,"memoryReservation":200}]}"#).unwrap_err();
-        assert!(inverted.contains("greater than"), "{inverted}");
+        assert!(inverted.contains("must be at least `memoryReservation`"), "{inverted}");
     }
 }

@@ -4,7 +4,8 @@
 use super::budget;
 use super::dist::{Dist, RawDist, Unit};
 use super::raw::{RawScenario, RawSlo};
-use super::taskdef::{self, TaskDef};
+use super::running_spec::RunningContext;
+use super::taskdef::{self, FieldError, TaskDef};
 use super::{FargateSpec, RunFiles, Scenario, Slo, TimingSpec};
 use crate::catalog::fargate::FargatePricing;
 use crate::catalog::Catalog;
@@ -213,6 +214,16 @@ impl Validator<'_> {
             }
         }
         let service_updates = self.events(&raw.events, &services, &task_definitions)?;
+        let running_tasks = self.running_tasks(
+            &raw.running_tasks,
+            &RunningContext {
+                fleets: &fleets,
+                services: &services,
+                workloads: &workloads,
+                task_definitions: &task_definitions,
+                availability_zones: &availability_zones,
+            },
+        )?;
         let faults = self.faults(&raw.faults, &availability_zones)?;
         let name = raw
             .name
@@ -249,6 +260,7 @@ impl Validator<'_> {
             default_capacity_provider_strategy,
             services,
             service_updates,
+            running_tasks,
             faults,
             slo: self.slo(raw.slo.as_ref(), duration)?,
             commitments,
@@ -323,18 +335,9 @@ impl Validator<'_> {
             if let Some(why) = not_a_file(&path) {
                 return Err(self.error(format!("{field}.file"), why).help("paths are relative to the scenario file"));
             }
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                self.error(format!("{field}.file"), format!("cannot read `{}`: {e}", path.display()))
-                    .help("paths are relative to the scenario file")
-            })?;
-            let doc = taskdef::parse_json(&text).map_err(|e| json_file_error(&path, &e))?;
-            return doc.validate().map_err(|e| {
-                let location = match e.line_in(&text) {
-                    Some(line) => format!("line {line}, field `{}`", e.field),
-                    None => format!("field `{}`", e.field),
-                };
-                InputError::new(&path, e.message).at(location)
-            });
+            let text = read_json_file(&path)?;
+            let doc = taskdef::parse_json(&text).map_err(|e| json_file_error(&path, &text, &e))?;
+            return doc.validate_all().map_err(|errors| field_errors_in_file(&path, &text, errors));
         }
         let json = serde_json::to_value(table).map_err(|e| self.error(&field, e.to_string()))?;
         let doc: taskdef::TaskDefinitionDoc = serde_json::from_value(json).map_err(|e| {
@@ -346,8 +349,36 @@ impl Validator<'_> {
                 }
             }
         })?;
-        doc.validate().map_err(|e| self.error(format!("{field}.{}", e.field), e.message))
+        doc.validate_all().map_err(|mut errors| {
+            if errors.len() == 1 {
+                let e = errors.remove(0);
+                return self.error(format!("{field}.{}", e.field), e.message);
+            }
+            let lines: Vec<String> =
+                errors.iter().map(|e| format!("  field `{field}.{}`: {}", e.field, e.message)).collect();
+            InputError::new(
+                self.path,
+                format!("{} problems in the task definition:\n{}", errors.len(), lines.join("\n")),
+            )
+            .at(format!("field `{field}`"))
+        })
     }
+}
+
+/// Problems found in one JSON file, each with its line where it can be
+/// found: one as a plain error, several listed in one.
+pub(super) fn field_errors_in_file(path: &Path, text: &str, mut errors: Vec<FieldError>) -> InputError {
+    let located = |e: &FieldError| match e.line_in(text) {
+        Some(line) => format!("line {line}, field `{}`", e.field),
+        None => format!("field `{}`", e.field),
+    };
+    if errors.len() == 1 {
+        let e = errors.remove(0);
+        return InputError::new(path, e.message.clone()).at(located(&e));
+    }
+    let lines: Vec<String> = errors.iter().map(|e| format!("  {}: {}", located(e), e.message)).collect();
+    InputError::new(path, format!("{} problems:\n{}", errors.len(), lines.join("\n")))
+        .help("fix them all; the file is read again in full on the next run")
 }
 
 /// The key serde's "unknown field `x`" message names.
@@ -400,16 +431,105 @@ pub(super) fn find_task_definition(defs: &[TaskDef], name: &str) -> Option<usize
         .map(|(i, _)| i)
 }
 
-/// A JSON file's parse error: its message without serde's position, the
-/// line and column as the location, and a suggestion for an unknown field.
-pub(super) fn json_file_error(path: &Path, e: &serde_json::Error) -> InputError {
-    let mut err = InputError::new(path, strip_serde_position(&e.to_string()));
+/// A JSON file's parse error, in the words a user needs: its line and
+/// column; "JSON does not allow comments" for a comment; the key and the
+/// expected type for a value of the wrong type; the nearest key and where
+/// the keys are listed for an unknown one.
+pub(super) fn json_file_error(path: &Path, text: &str, e: &serde_json::Error) -> InputError {
+    let raw = strip_serde_position(&e.to_string());
+    let offset = offset_of(text, e.line(), e.column());
+    let at = text.get(offset.saturating_sub(1)..).unwrap_or("");
+    let comment = at.starts_with("//")
+        || at.starts_with("/*")
+        || text.get(offset..).is_some_and(|t| t.starts_with("//") || t.starts_with("/*"));
+    let (message, help) = if comment {
+        (
+            "JSON does not allow comments".to_string(),
+            Some("remove the comment (or move it into a field such as a tag)".to_string()),
+        )
+    } else if let Some(rest) = raw.strip_prefix("invalid type: ") {
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "another type"));
+        let key = key_before(text, offset);
+        let message = match key {
+            Some(key) => format!("`{key}` must be {}, found {}", expected_type(expected), found_value(found)),
+            None => format!("a value must be {}, found {}", expected_type(expected), found_value(found)),
+        };
+        (message, None)
+    } else if raw.starts_with("unknown field `") {
+        let unknown = raw.split('`').nth(1).unwrap_or_default().to_string();
+        let help = match suggest_for_unknown(&raw) {
+            Some(s) => {
+                format!("{s} The keys ECS defines are listed in docs/scenario.md (§9 task definitions, §21 services)")
+            }
+            None => "see docs/scenario.md (§9 task definitions, §21 services) for the keys ECS defines".to_string(),
+        };
+        (format!("unknown field `{unknown}`"), Some(help))
+    } else {
+        (raw.clone(), suggest_for_unknown(&raw))
+    };
+    let mut err = InputError::new(path, message);
     if e.line() > 0 {
         err = err.at(format!("line {}, column {}", e.line(), e.column()));
     }
-    match suggest_for_unknown(&e.to_string()) {
-        Some(s) => err.help(s),
+    match help {
+        Some(help) => err.help(help),
         None => err,
+    }
+}
+
+/// Reads a JSON file named by `field`; a byte that is not UTF-8 is named
+/// with its line.
+pub(super) fn read_json_file(path: &Path) -> Result<String, InputError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        InputError::new(path, format!("cannot read it: {e}")).help("paths are relative to the scenario file")
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let line = bytes[..valid].iter().filter(|b| **b == b'\n').count() + 1;
+        InputError::new(path, format!("byte 0x{:02x} is not UTF-8", bytes[valid]))
+            .at(format!("line {line}"))
+            .help("save the file as UTF-8, as the AWS CLI writes it")
+    })
+}
+
+/// The byte offset of 1-based `line` and `column` in `text`.
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    (start + column.saturating_sub(1)).min(text.len())
+}
+
+/// The last `"key":` before `offset`.
+fn key_before(text: &str, offset: usize) -> Option<&str> {
+    let before = text.get(..offset)?;
+    let colon = before.rfind(':')?;
+    let key_end = before[..colon].trim_end().strip_suffix('"')?;
+    let start = key_end.rfind('"')?;
+    Some(&key_end[start + 1..])
+}
+
+/// serde's expected type, in plain words.
+fn expected_type(expected: &str) -> String {
+    let word = match expected.trim() {
+        "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64" | "usize" => "an integer",
+        "f32" | "f64" => "a number",
+        "a boolean" => "true or false",
+        "a sequence" => "a list",
+        "a string" => "a string",
+        other if other.starts_with("struct ") || other == "a map" => "an object",
+        other => return other.to_string(),
+    };
+    word.to_string()
+}
+
+/// serde's found value, in plain words: `string "3000"` is `the string "3000"`.
+fn found_value(found: &str) -> String {
+    match found.split_once(' ') {
+        Some((kind @ ("string" | "integer" | "floating" | "boolean"), value)) => {
+            let kind = if kind == "floating" { "the number" } else { &format!("the {kind}") };
+            format!("{kind} {}", value.trim_start_matches("point "))
+        }
+        _ => found.to_string(),
     }
 }
 

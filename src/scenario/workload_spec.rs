@@ -88,6 +88,9 @@ pub enum WorkloadSource {
     ExternalTrace(TraceSpec),
     /// Generated in the run.
     Synthetic(SyntheticSpec),
+    /// None: the workload only owns tasks already running when the run
+    /// starts (`[[running_task]]`), standalone tasks of a live cluster.
+    StartedBefore,
 }
 
 /// A validated workload: a RunTask template and a source of submissions.
@@ -245,7 +248,8 @@ impl Validator<'_> {
                     }
                     WorkloadSource::Synthetic(self.synthetic(&field("synthetic"), synthetic)?)
                 }
-                _ => {
+                (None, None) => WorkloadSource::StartedBefore,
+                (Some(_), Some(_)) => {
                     return Err(self
                         .error(field("trace"), "give exactly one of `trace` (a CSV file) or `[workload.synthetic]`"))
                 }

@@ -12,6 +12,7 @@ use crate::scenario::Scenario;
 use crate::workload::{Submission, SubmissionSource};
 use std::collections::{BTreeMap, VecDeque};
 
+mod adopt;
 mod age_order;
 mod dag;
 mod draws;

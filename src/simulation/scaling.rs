@@ -78,6 +78,16 @@ impl Simulation<'_> {
         daemons
     }
 
+    /// CPU units and MiB one task of each DAEMON service reserves, summed:
+    /// what a new instance loses to daemons before any other task.
+    fn daemon_reservation(&self) -> (u32, u32) {
+        let scenario = self.scenario;
+        scenario.services.iter().filter(|s| s.is_daemon()).fold((0, 0), |(cpu, memory), service| {
+            let def = &scenario.task_definitions[service.task_definition];
+            (cpu.saturating_add(def.cpu), memory.saturating_add(def.memory_mib))
+        })
+    }
+
     /// Tasks on an instance that are not daemon tasks.
     fn non_daemon_tasks(&self, id: InstanceId, daemons: &BTreeMap<InstanceId, u32>) -> u32 {
         let daemon_count = daemons.get(&id).copied().unwrap_or(0);
@@ -174,15 +184,24 @@ impl Simulation<'_> {
             .into_iter()
             .map(|((cpu_units, memory_mib), count)| TaskGroup { cpu_units, memory_mib, count })
             .collect();
+        // A new instance's room: what it registers less what the DAEMON
+        // services will reserve on it (every daemon, whatever its constraints).
+        let (daemon_cpu, daemon_memory) = self.daemon_reservation();
         let shapes: Vec<InstanceShape> = fleet
             .instance_types
             .iter()
-            .map(|t| InstanceShape { cpu_units: t.registered_cpu_units(), memory_mib: t.registered_memory_mib })
+            .map(|t| InstanceShape {
+                cpu_units: t.registered_cpu_units().saturating_sub(daemon_cpu),
+                memory_mib: t.registered_memory_mib.saturating_sub(daemon_memory),
+            })
             .collect();
         let estimate = estimate_instances(&groups, &shapes);
+        // A warm fleet's starting instances were running before the run.
+        let warm = self.scenario.fleets[spec.fleet].warm_at_start;
         let newest_launch = instances
             .iter()
             .map(|id| self.cluster.instances[id.0 as usize].launched_at)
+            .filter(|&launched| !(warm && launched == SimTime::ZERO))
             .chain(self.launches.iter().filter(|l| l.fleet == spec.fleet && !l.registered).map(|l| l.launched))
             .max();
         let state = &self.providers[provider];

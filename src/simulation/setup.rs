@@ -6,7 +6,7 @@ use super::scaling::ProviderState;
 use super::services::ServiceState;
 use super::{scaling, Draws, Simulation};
 use crate::billing::Costs;
-use crate::cluster::{Cluster, InstanceId};
+use crate::cluster::{Cluster, InstanceId, InstanceIdentity};
 use crate::engine::{rng_stream, EventQueue, SimTime};
 use crate::error::{Error, InputError};
 use crate::metrics::{Histogram, Integrals};
@@ -16,7 +16,7 @@ use crate::record::{Owner, RecordOptions, Recorder, RunSummary};
 use crate::scenario::service_spec::ServiceLaunch;
 use crate::scenario::workload_spec::WorkloadSource;
 use crate::scenario::Scenario;
-use crate::workload::{CsvTrace, SubmissionSource, Synthetic, TraceSource};
+use crate::workload::{CsvTrace, NoSubmissions, SubmissionSource, Synthetic, TraceSource};
 use std::collections::{BTreeMap, VecDeque};
 
 /// The instance attribute naming an instance's fleet, for capacity
@@ -84,25 +84,45 @@ impl<'s> Simulation<'s> {
             }
         }
         let mut draws = Draws::new(scenario);
+        let mut listed_instances = Vec::with_capacity(scenario.fleets.len());
         for (f, fleet) in scenario.fleets.iter().enumerate() {
             let attributes = fleet_attributes(scenario, f);
             let zones = fleet.availability_zones.len() as u32;
             let provider = scenario.capacity_providers.iter().find(|p| p.fleet == f);
             let count = provider.map_or(fleet.count, |p| fleet.count.clamp(p.min_size, p.max_size));
+            let mut listed_ids = Vec::with_capacity(fleet.listed.len());
             for i in 0..count {
-                let instance_type = &fleet.instance_types[((i / zones) as usize) % fleet.instance_types.len()];
-                let zone_name = &fleet.availability_zones[(i % zones) as usize];
-                let zone = scenario.availability_zones.iter().position(|z| z == zone_name).unwrap_or(0);
-                let id = cluster.add_instance(f, instance_type, zone, SimTime::ZERO, &attributes);
+                let id = match fleet.listed.get(i as usize) {
+                    Some(listed) => {
+                        let mut attributes = attributes.clone();
+                        attributes.extend(listed.attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
+                        let identity =
+                            InstanceIdentity { ec2_instance_id: listed.id.clone(), registered: listed.registered };
+                        let (instance_type, zone) = (&listed.instance_type, listed.availability_zone);
+                        let id =
+                            cluster.add_instance_as(f, instance_type, zone, SimTime::ZERO, &attributes, Some(identity));
+                        listed_ids.push(id);
+                        id
+                    }
+                    None => {
+                        let instance_type = &fleet.instance_types[((i / zones) as usize) % fleet.instance_types.len()];
+                        let zone_name = &fleet.availability_zones[(i % zones) as usize];
+                        let zone = scenario.availability_zones.iter().position(|z| z == zone_name).unwrap_or(0);
+                        cluster.add_instance(f, instance_type, zone, SimTime::ZERO, &attributes)
+                    }
+                };
                 let key = draws.next_launch(scenario, f);
                 draws.set_instance_key(id, key);
             }
+            listed_instances.push(listed_ids);
         }
         let instance_shapes: Vec<(u32, u32)> = scenario
             .fleets
             .iter()
-            .flat_map(|f| &f.instance_types)
-            .map(|t| (t.registered_cpu_units(), t.registered_memory_mib))
+            .flat_map(|f| {
+                let listed = f.listed.iter().map(|listed| listed.registered);
+                f.instance_types.iter().map(|t| (t.registered_cpu_units(), t.registered_memory_mib)).chain(listed)
+            })
             .collect();
         let mut sources: Vec<Box<dyn SubmissionSource>> = Vec::new();
         for workload in &scenario.workloads {
@@ -110,6 +130,7 @@ impl<'s> Simulation<'s> {
                 WorkloadSource::Trace(path) => Box::new(CsvTrace::open(path)?),
                 WorkloadSource::Synthetic(spec) => Box::new(Synthetic::new(spec.clone(), seed, &workload.name)),
                 WorkloadSource::ExternalTrace(spec) => Box::new(TraceSource::open(spec)?),
+                WorkloadSource::StartedBefore => Box::new(NoSubmissions),
             });
         }
         let scaling_on =
@@ -198,6 +219,7 @@ impl<'s> Simulation<'s> {
             sim.arm_instance_faults(InstanceId(id as u32));
         }
         sim.start_services_and_faults()?;
+        sim.adopt_running_tasks(&listed_instances)?;
         if scaling_on {
             sim.queue.every(SimTime::ZERO + scaling::SCALING_PERIOD, scaling::SCALING_PERIOD, Event::ScalingTick)?;
         }

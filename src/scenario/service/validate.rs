@@ -32,7 +32,7 @@ impl ServiceDoc {
         }
         let task_definition = task_definition_name(self.task_definition)?;
 
-        let scheduling_strategy = match self.scheduling_strategy.as_deref().unwrap_or("REPLICA") {
+        let scheduling_strategy = match unset_if_empty(self.scheduling_strategy.as_deref()).unwrap_or("REPLICA") {
             "REPLICA" => SchedulingStrategy::Replica,
             "DAEMON" => SchedulingStrategy::Daemon,
             other => {
@@ -43,7 +43,12 @@ impl ServiceDoc {
             }
         };
         let daemon = scheduling_strategy == SchedulingStrategy::Daemon;
-        let controller = match self.deployment_controller.as_ref().map_or("ECS", |c| c.kind.as_str()) {
+        let controller = match self
+            .deployment_controller
+            .as_ref()
+            .and_then(|c| unset_if_empty(Some(c.kind.as_str())))
+            .unwrap_or("ECS")
+        {
             "ECS" => DeploymentController::Ecs,
             "CODE_DEPLOY" => DeploymentController::CodeDeploy,
             "EXTERNAL" => DeploymentController::External,
@@ -75,7 +80,7 @@ impl ServiceDoc {
             Some(in_range(count, 0, MAX_DESIRED_COUNT, "desiredCount", "desiredCount")?)
         };
 
-        let launch_type = match self.launch_type.as_deref() {
+        let launch_type = match unset_if_empty(self.launch_type.as_deref()) {
             None => None,
             Some("EC2") => Some(LaunchType::Ec2),
             Some("FARGATE") => Some(LaunchType::Fargate),
@@ -156,7 +161,7 @@ impl ServiceDoc {
             ));
         }
 
-        let availability_zone_rebalancing = match self.availability_zone_rebalancing.as_deref() {
+        let availability_zone_rebalancing = match unset_if_empty(self.availability_zone_rebalancing.as_deref()) {
             None | Some("ENABLED") => true,
             Some("DISABLED") => false,
             Some(other) => {
@@ -188,6 +193,12 @@ impl ServiceDoc {
             availability_zone_rebalancing,
         })
     }
+}
+
+/// An enum as ECS reads it: the empty string that ecspresso files and
+/// describe outputs leave (`"launchType": ""`) means unset.
+fn unset_if_empty(value: Option<&str>) -> Option<&str> {
+    value.filter(|v| !v.is_empty())
 }
 
 /// `family`, `family:revision`, or the same taken from a task definition ARN.

@@ -145,6 +145,17 @@ impl Simulation<'_> {
         Ok(true)
     }
 
+    /// Counts a task already running when the run starts as one of the
+    /// service's primary deployment.
+    pub(in crate::simulation) fn adopt_service_task(&mut self, service: usize, task_ref: TaskRef) {
+        let state = &self.services[service];
+        let deployment = state.deployments[state.primary()].id;
+        self.tasks[task_ref.slot as usize].deployment = deployment;
+        let number = self.tasks[task_ref.slot as usize].number;
+        self.services[service].tasks.insert(number, task_ref);
+        self.tally_add(service, task_ref);
+    }
+
     /// The task reached RUNNING: reset the back-off, schedule its health
     /// verdict, its crash and its Spot interruption.
     pub(in crate::simulation) fn service_task_running(&mut self, service: usize, task_ref: TaskRef) {
