@@ -4,6 +4,7 @@
 
 use crate::catalog::fargate::{FargatePricing, FargateSize};
 use crate::catalog::Architecture;
+use crate::commitments::ledger::{Ledger, Usage};
 use crate::engine::SimTime;
 use crate::prices::spot_history::SpotCurve;
 use serde::{Deserialize, Serialize};
@@ -36,6 +37,28 @@ pub(crate) fn fargate_task_cost(
     ended: SimTime,
 ) -> f64 {
     pricing.hourly_price(size, architecture) * price_factor * billed_seconds(pull_started, ended) as f64 / 3600.0
+}
+
+/// Enters one Fargate task's billed span in the usage ledger: its vCPU-hours
+/// and GB-hours at the rates [`fargate_task_cost`] bills them at.
+#[allow(clippy::too_many_arguments)] // the same facts fargate_task_cost takes, plus who and which market
+pub(crate) fn fargate_usage(
+    ledger: &mut Ledger,
+    pricing: &FargatePricing,
+    size: FargateSize,
+    architecture: Architecture,
+    price_factor: f64,
+    (service, spot): (Option<usize>, bool),
+    pull_started: SimTime,
+    ended: SimTime,
+) {
+    let arm = architecture == Architecture::Arm64;
+    let (vcpu_hour, gb_hour) =
+        if arm { (pricing.arm_vcpu_hour, pricing.arm_gb_hour) } else { (pricing.x86_vcpu_hour, pricing.x86_gb_hour) };
+    let billed_ms = billed_seconds(pull_started, ended) * 1000;
+    let (vcpu, gb) = (f64::from(size.cpu) / 1024.0, f64::from(size.memory_mib) / 1024.0);
+    ledger.add(Usage::FargateVcpu { service, arm }, spot, pull_started, billed_ms, vcpu, vcpu_hour * price_factor);
+    ledger.add(Usage::FargateGb { service, arm }, spot, pull_started, billed_ms, gb, gb_hour * price_factor);
 }
 
 /// Costs of a run, in USD.

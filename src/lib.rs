@@ -14,7 +14,8 @@
 //!
 //! The public modules are what a program or a test drives: the layers above,
 //! plus the vocabulary they speak ([`engine`] time and queue, [`error`],
-//! [`model`], [`catalog`], [`cluster`], [`placement`], [`traces`], and
+//! [`model`], [`catalog`], [`cluster`], [`placement`], [`traces`],
+//! [`commitments`] (Savings Plans and Reserved Instances over a usage ledger), and
 //! [`interrupt`], how SIGINT and SIGTERM stop the work). The rest
 //! (billing, metrics, scaling, the service scheduler's rules, statistics and
 //! regression checks) is internal to the crate, and so is [`workload`] but for
@@ -26,6 +27,7 @@ pub mod catalog;
 pub(crate) mod check;
 pub mod cli;
 pub mod cluster;
+pub mod commitments;
 pub(crate) mod digest;
 pub mod engine;
 pub mod error;

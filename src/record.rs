@@ -9,6 +9,8 @@
 
 use crate::billing::Costs;
 use crate::cluster::{GroupId, InstanceId};
+use crate::commitments::apply::{Bill, Share};
+use crate::commitments::ledger::Ledger;
 use crate::engine::{SimDuration, SimTime};
 use crate::model::LaunchType;
 use crate::placement::Rejection;
@@ -481,6 +483,16 @@ pub struct ServiceReport {
     pub cost_usd: f64,
     /// Its Fargate cost, USD.
     pub fargate_cost_usd: f64,
+    /// Under the scenario's commitments (none without them): its Fargate
+    /// usage plus its share of the EC2 usage, split as `cost_usd` splits EC2 cost.
+    pub commitments: Option<Share>,
+}
+
+impl ServiceReport {
+    /// Its cost: net of commitments where the scenario has them, else `cost_usd`.
+    pub fn net_cost_usd(&self) -> f64 {
+        self.commitments.map_or(self.cost_usd, |share| share.net_usd())
+    }
 }
 
 /// Headline figures of a run (`summary.csv`).
@@ -553,9 +565,17 @@ pub struct RunSummary {
     /// Per service: evaluations that left a rolling deployment above
     /// maximumPercent (an invariant; always 0).
     pub service_over_maximum: Vec<u64>,
+    /// The bill under the scenario's commitments (none without them).
+    pub commitments: Option<Bill>,
 }
 
 impl RunSummary {
+    /// What the run cost: net of commitments (their fees included) where
+    /// the scenario has them, else On-Demand and Spot. Comparisons rank on it.
+    pub fn cost_usd(&self) -> f64 {
+        self.commitments.as_ref().map_or_else(|| self.costs.total(), Bill::net_usd)
+    }
+
     /// The share of the RunTask tasks asked for that got placed, percent:
     /// failed, still waiting at the end, and too large for any instance type
     /// all count against it.
@@ -630,6 +650,9 @@ pub struct RecordOptions {
     pub services: bool,
     /// Scaling activities and published metrics.
     pub scaling: bool,
+    /// The usage ledger commitments are billed from (Fargate spans; EC2
+    /// instances are added at the end).
+    pub usage: bool,
 }
 
 /// Collects a run's records as the simulation produces them.
@@ -637,6 +660,7 @@ pub struct RecordOptions {
 pub struct Recorder {
     options: RecordOptions,
     result: RunResult,
+    usage: Option<Ledger>,
 }
 
 impl Recorder {
@@ -649,7 +673,17 @@ impl Recorder {
             metrics: options.scaling.then(Vec::new),
             ..RunResult::default()
         };
-        Recorder { options, result }
+        Recorder { options, result, usage: options.usage.then(Ledger::new) }
+    }
+
+    /// The usage ledger, when the run keeps one (so callers can skip building spans).
+    pub fn usage(&mut self) -> Option<&mut Ledger> {
+        self.usage.as_mut()
+    }
+
+    /// Takes the usage ledger, to bill it at the end of the run.
+    pub fn take_usage(&mut self) -> Option<Ledger> {
+        self.usage.take()
     }
 
     /// Whether per-task rows are kept (so callers can skip building them).

@@ -37,6 +37,7 @@ pub fn scenario_schema() -> Value {
         ("faults", faults()),
         ("output", output()),
         ("slo", slo()),
+        ("commitments", commitments()),
         ("sweep", sweep()),
         ("optimize", optimize()),
     ]);
@@ -128,6 +129,14 @@ fn duration(description: &str) -> Value {
 
 fn dist(description: &str) -> Value {
     reference("distribution", description)
+}
+
+/// ECS resource tags, `[{ key, value }]`.
+fn tags(description: &str) -> Value {
+    array(
+        table("A tag.", &["key"], vec![("key", string("1–128 characters.")), ("value", string("0–256 characters."))]),
+        description,
+    )
 }
 
 /// An ECS field that is read and has no effect.
@@ -416,8 +425,8 @@ fn task_definition() -> Value {
         "registeredBy",
         "ephemeralStorage",
         "enableFaultInjection",
-        "tags",
     ]));
+    entries.push(("tags", tags("The task definition's tags: its tasks carry them with a service's propagateTags = TASK_DEFINITION (costs_by_tag.csv).")));
     entries.extend(task_start_keys());
     let mut schema =
         table("A task definition: `file`, or ECS's keys inline; the task-start keys in either form.", &[], entries);
@@ -760,17 +769,20 @@ fn service() -> Value {
         ),
         ("loadBalancers", array(load_balancer, "Load balancers.")),
         ("availabilityZoneRebalancing", words("ENABLED or DISABLED.", &["ENABLED", "DISABLED"])),
+        ("tags", tags("The service's tags: its tasks carry them with propagateTags = SERVICE (costs_by_tag.csv).")),
+        (
+            "propagateTags",
+            words("Where the tasks' tags come from (default NONE).", &["SERVICE", "TASK_DEFINITION", "NONE"]),
+        ),
     ];
     entries.extend(ignored_all(&[
         "cluster",
         "clientToken",
         "networkConfiguration",
         "platformVersion",
-        "propagateTags",
         "role",
         "serviceConnectConfiguration",
         "serviceRegistries",
-        "tags",
         "enableECSManagedTags",
         "enableExecuteCommand",
         "volumeConfigurations",
@@ -898,6 +910,62 @@ fn slo() -> Value {
         vec![
             ("target_pct", number("The served share promised, percent, below 100 (e.g. 99.9).")),
             ("window", duration("The window the budget is counted over (default: the run).")),
+        ],
+    )
+}
+
+fn commitments() -> Value {
+    let usd_map = |description: &str| json!({ "type": "object", "description": description, "additionalProperties": { "type": "number" } });
+    let savings_plan = table(
+        "A Savings Plan: an hourly commitment and its rates (docs/aws-data.md).",
+        &["type", "commitment_usd_per_hour"],
+        vec![
+            ("name", string("Its name in reports (default savings-plan-N).")),
+            (
+                "type",
+                words(
+                    "compute (EC2 in any family, and Fargate) or ec2_instance (one family).",
+                    &["compute", "ec2_instance"],
+                ),
+            ),
+            ("commitment_usd_per_hour", number("The hourly commitment, USD, paid every hour whether used or not.")),
+            ("instance_family", string("ec2_instance: the family it covers, e.g. m5.")),
+            ("discount_pct", number("Discount off On-Demand for covered usage without a rate below, percent.")),
+            ("family_discount_pct", usd_map("Discount per instance family, percent, e.g. { m5 = 28 }.")),
+            (
+                "instance_rates",
+                usd_map("Savings Plans rate per instance type, USD per hour, e.g. { \"m5.large\" = 0.062 }."),
+            ),
+            ("fargate_vcpu_hour", number("compute: Savings Plans rate per Fargate vCPU-hour (x86), USD.")),
+            ("fargate_gb_hour", number("compute: Savings Plans rate per Fargate GB-hour (x86), USD.")),
+            (
+                "fargate_discount_pct",
+                number("compute: discount on Fargate vCPU and GB, percent (instead of the two rates)."),
+            ),
+        ],
+    );
+    let reserved_instance = table(
+        "Reserved Instances of one type: zonal with availability_zone, regional without.",
+        &["instance_type", "count", "effective_hourly_usd"],
+        vec![
+            ("instance_type", string("The instance type, e.g. m5.large.")),
+            ("availability_zone", string("A zonal RI's zone; leave out for a regional RI (any zone, same type).")),
+            ("count", integer("How many instances it reserves.")),
+            (
+                "effective_hourly_usd",
+                number("Effective hourly rate per instance (upfront amortised plus recurring), USD, paid every hour."),
+            ),
+        ],
+    );
+    table(
+        "Savings Plans and Reserved Instances, billed hour by hour in AWS's order (docs/aws-data.md).",
+        &[],
+        vec![
+            ("savings_plan", array(savings_plan, "Savings Plans (`[[commitments.savings_plan]]`).")),
+            (
+                "reserved_instance",
+                array(reserved_instance, "Reserved Instances (`[[commitments.reserved_instance]]`)."),
+            ),
         ],
     )
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 const LAYERS: [&[&str]; 9] = [
     &["model", "catalog", "engine", "error", "stats", "digest", "interrupt", "aws_json"],
     &["cluster"],
-    &["placement", "scaling", "traces", "billing", "metrics", "prices"],
+    &["placement", "scaling", "traces", "billing", "commitments", "metrics", "prices"],
     &["scenario", "schema", "workload", "scheduler"],
     &["record"],
     &["simulation"],

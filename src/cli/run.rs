@@ -400,6 +400,16 @@ fn print_single(scenario: &Scenario, summary: &RunSummary, out: &Path, wall: f64
         summary.costs.ec2(),
         summary.costs.fargate
     );
+    if let Some(bill) = &summary.commitments {
+        outln!(
+            "  with commitments: ${:.2} (fees ${:.2}, of them unused ${:.2}; covered usage ${:.2}, uncovered ${:.2})",
+            bill.net_usd(),
+            bill.fees_usd(),
+            bill.unused_usd(),
+            bill.usage().covered_usd,
+            bill.usage().uncovered_usd
+        );
+    }
     outln!(
         "  reservation: CPU {:.1} %, memory {:.1} % (time-weighted)",
         summary.cpu_reservation_avg_pct,
@@ -476,6 +486,7 @@ fn print_details(scenario: &Scenario, summary: &RunSummary) {
 /// `summary.csv`, grouped, with numbers unrounded, plus the RunTask
 /// `placed_pct` and `results`.
 fn single_json(scenario: &Scenario, summary: &RunSummary, out: &Path) -> serde_json::Value {
+    use crate::commitments::apply::Share;
     use serde_json::{json, Map, Value};
     // `+ 0.0` turns a negative zero (the sum of no fleets) into 0.
     let number = |v: f64| Value::from(v + 0.0);
@@ -512,7 +523,7 @@ fn single_json(scenario: &Scenario, summary: &RunSummary, out: &Path) -> serde_j
         let seconds = |i: usize| q[i].map_or(Value::Null, |d| number(d.as_secs_f64()));
         json!({ "p50": seconds(0), "p95": seconds(1), "p99": seconds(2) })
     };
-    json!({
+    let mut value = json!({
         "scenario": scenario.name,
         "seed": scenario.seed,
         "simulated_hours": number(scenario.duration.as_secs_f64() / 3600.0),
@@ -561,5 +572,36 @@ fn single_json(scenario: &Scenario, summary: &RunSummary, out: &Path) -> serde_j
         "placed_pct": number(summary.placed_pct()),
         "availability_pct": number(summary.availability_pct()),
         "results": out.display().to_string(),
-    })
+    });
+    if let Some(bill) = &summary.commitments {
+        let usage = bill.usage();
+        let share = |s: &Share| {
+            json!({
+                "covered": number(s.covered_usd),
+                "uncovered": number(s.uncovered_usd),
+                "net": number(s.net_usd()),
+            })
+        };
+        let by_fleet: Map<String, Value> =
+            scenario.fleets.iter().zip(&bill.by_fleet).map(|(f, s)| (f.name.clone(), share(s))).collect();
+        let commitments: Map<String, Value> = bill
+            .reserved_instances
+            .iter()
+            .chain(&bill.savings_plans)
+            .map(|c| (c.name.clone(), json!({ "fees": number(c.fees_usd), "unused": number(c.unused_usd()) })))
+            .collect();
+        value["commitments_usd"] = json!({
+            "net": number(bill.net_usd()),
+            "fees": number(bill.fees_usd()),
+            "used": number(usage.commitment_usd),
+            "unused": number(bill.unused_usd()),
+            "covered_usage": number(usage.covered_usd),
+            "uncovered_usage": number(usage.uncovered_usd),
+            "spot_usage": number(usage.spot_usd),
+            "by_fleet": by_fleet,
+            "fargate": share(&bill.fargate()),
+            "by_commitment": commitments,
+        });
+    }
+    value
 }

@@ -3,9 +3,11 @@
 //! `services.csv`, `deployments.csv`, `service_timeseries.csv`,
 //! `scaling.csv` and `metrics.csv`. docs/scenario.md documents each column.
 
+use crate::commitments::apply::Bill;
 use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;
 use crate::output::files::{fixed, CsvFile};
+use crate::output::tags::costs_by_tag;
 use crate::placement::Rejection;
 use crate::record::{
     ClusterSample, DeploymentRecord, EventRecord, EventSubject, Incidents, MetricRecord, Owner, RunResult,
@@ -129,9 +131,14 @@ const SERVICES_TAIL: [&str; 18] = [
     "fargate_cost_usd",
 ];
 
-/// Every column of `services.csv`.
-fn services_header() -> Vec<&'static str> {
-    [&SERVICES_LEAD[..], &INCIDENT_COLUMNS, &SERVICES_TAIL].concat()
+/// Columns of `services.csv` a scenario with `[commitments]` adds at the end.
+const SERVICES_COMMITMENTS: [&str; 5] =
+    ["covered_usage_usd", "uncovered_usage_usd", "commitment_used_usd", "spot_usage_usd", "net_cost_usd"];
+
+/// Every column of `services.csv` (the commitment columns only with `[commitments]`).
+fn services_header(scenario: &Scenario) -> Vec<&'static str> {
+    let commitments: &[&str] = if scenario.commitments.is_some() { &SERVICES_COMMITMENTS } else { &[] };
+    [&SERVICES_LEAD[..], &INCIDENT_COLUMNS, &SERVICES_TAIL, commitments].concat()
 }
 
 const WINDOWS_HEADER: [&str; 4] = ["window", "start_s", "service", "availability_pct"];
@@ -200,7 +207,24 @@ pub fn write_run_files(scenario: &Scenario, result: &RunResult, dir: &Path, file
         write_details(scenario, result, dir)?;
     }
     if !result.services.is_empty() {
-        write_rows(&dir.join("services.csv"), &services_header(), &result.services, |s| service_row(scenario, s))?;
+        write_rows(&dir.join("services.csv"), &services_header(scenario), &result.services, |s| {
+            service_row(scenario, s)
+        })?;
+        if let Some(rows) = costs_by_tag(scenario, &result.services) {
+            let net: &[&str] = if scenario.commitments.is_some() { &["net_cost_usd"] } else { &[] };
+            let header = [&["tag_key", "tag_value", "tagged", "services", "cost_usd"][..], net].concat();
+            write_rows(&dir.join("costs_by_tag.csv"), &header, &rows, |row| {
+                let mut cells = vec![
+                    row.key.clone(),
+                    row.value.clone().unwrap_or_default(),
+                    row.value.is_some().to_string(),
+                    row.services.to_string(),
+                    fixed(row.cost_usd, 6),
+                ];
+                cells.extend(row.net_cost_usd.map(|usd| fixed(usd, 6)));
+                cells
+            })?;
+        }
     }
     write_rows(&dir.join("summary.csv"), &["metric", "value"], &summary_rows(scenario, result), |(name, value)| {
         vec![name.clone(), value.clone()]
@@ -447,7 +471,36 @@ fn service_row(scenario: &Scenario, r: &ServiceReport) -> Vec<String> {
         fixed(r.cost_usd, 6),
         fixed(r.fargate_cost_usd, 6),
     ])
+    .chain(r.commitments.iter().flat_map(|share| {
+        [share.covered_usd, share.uncovered_usd, share.commitment_usd, share.spot_usd, share.net_usd()]
+            .map(|usd| fixed(usd, 6))
+    }))
     .collect()
+}
+
+/// The rows `[commitments]` adds to `summary.csv` (docs/scenario.md, "Commitments").
+fn commitment_rows(scenario: &Scenario, bill: &Bill, put: &mut impl FnMut(&str, String)) {
+    let usage = bill.usage();
+    put("cost_net_usd", fixed(bill.net_usd(), 6));
+    put("commitment_fees_usd", fixed(bill.fees_usd(), 6));
+    put("commitment_used_usd", fixed(usage.commitment_usd, 6));
+    put("commitment_unused_usd", fixed(bill.unused_usd(), 6));
+    put("covered_usage_usd", fixed(usage.covered_usd, 6));
+    put("uncovered_usage_usd", fixed(usage.uncovered_usd, 6));
+    put("spot_usage_usd", fixed(usage.spot_usd, 6));
+    for (fleet, share) in scenario.fleets.iter().zip(&bill.by_fleet) {
+        put(&format!("covered_fleet_{}_usd", fleet.name), fixed(share.covered_usd, 6));
+        put(&format!("uncovered_fleet_{}_usd", fleet.name), fixed(share.uncovered_usd, 6));
+        put(&format!("cost_net_fleet_{}_usd", fleet.name), fixed(share.net_usd(), 6));
+    }
+    let fargate = bill.fargate();
+    put("covered_fargate_usd", fixed(fargate.covered_usd, 6));
+    put("uncovered_fargate_usd", fixed(fargate.uncovered_usd, 6));
+    put("cost_net_fargate_usd", fixed(fargate.net_usd(), 6));
+    for commitment in bill.reserved_instances.iter().chain(&bill.savings_plans) {
+        put(&format!("commitment_{}_fees_usd", commitment.name), fixed(commitment.fees_usd, 6));
+        put(&format!("commitment_{}_unused_usd", commitment.name), fixed(commitment.unused_usd(), 6));
+    }
 }
 
 /// The rows of `summary.csv`, in order.
@@ -463,6 +516,9 @@ fn summary_rows(scenario: &Scenario, result: &RunResult) -> Vec<(String, String)
     put("cost_fargate_usd", fixed(summary.costs.fargate, 6));
     for (fleet, cost) in scenario.fleets.iter().zip(&summary.costs.by_fleet) {
         put(&format!("cost_fleet_{}_usd", fleet.name), fixed(*cost, 6));
+    }
+    if let Some(bill) = &summary.commitments {
+        commitment_rows(scenario, bill, &mut put);
     }
     put("instance_hours", fixed(summary.instance_hours, 3));
     put("busy_instance_hours", fixed(summary.busy_instance_hours, 3));

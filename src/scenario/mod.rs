@@ -10,6 +10,7 @@
 //! scenario are in `validate`.
 
 pub mod budget;
+mod commitments_spec;
 pub mod dist;
 pub mod fleet_spec;
 mod placement_spec;
@@ -19,6 +20,7 @@ pub mod running_spec;
 pub mod scaling_spec;
 pub mod service;
 pub mod service_spec;
+pub mod tags;
 pub mod taskdef;
 mod validate;
 pub mod workload_spec;
@@ -138,6 +140,8 @@ pub struct Scenario {
     pub faults: FaultSpec,
     /// The availability objective, if the scenario states one.
     pub slo: Option<Slo>,
+    /// Savings Plans and Reserved Instances (`[commitments]`), if any.
+    pub commitments: Option<crate::commitments::Commitments>,
     /// Which per-run files a sweep writes.
     pub run_files: RunFiles,
     /// Whether to write `tasks.csv`.

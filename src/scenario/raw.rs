@@ -40,6 +40,7 @@ pub struct RawScenario {
     #[serde(default)]
     pub output: RawOutput,
     pub slo: Option<RawSlo>,
+    pub commitments: Option<RawCommitments>,
     /// `[sweep]`: read by [`crate::sweep`]; ignored by validation.
     pub sweep: Option<toml::Value>,
     /// `[optimize]`: read by [`crate::optimize`]; ignored by validation.
@@ -504,4 +505,46 @@ pub struct RawTaskStart {
     pub container_start: Option<RawDist>,
     pub start_failure_probability: Option<f64>,
     pub health_check_failure_probability: Option<f64>,
+}
+
+/// `[commitments]`: Savings Plans and Reserved Instances.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawCommitments {
+    #[serde(default)]
+    pub savings_plan: Vec<RawSavingsPlan>,
+    #[serde(default)]
+    pub reserved_instance: Vec<RawReservedInstance>,
+}
+
+/// One `[[commitments.savings_plan]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawSavingsPlan {
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub commitment_usd_per_hour: f64,
+    pub instance_family: Option<String>,
+    pub discount_pct: Option<f64>,
+    #[serde(default)]
+    pub family_discount_pct: BTreeMap<String, f64>,
+    #[serde(default)]
+    pub instance_rates: BTreeMap<String, f64>,
+    pub fargate_vcpu_hour: Option<f64>,
+    pub fargate_gb_hour: Option<f64>,
+    pub fargate_discount_pct: Option<f64>,
+}
+
+/// One `[[commitments.reserved_instance]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawReservedInstance {
+    pub instance_type: String,
+    pub availability_zone: Option<String>,
+    pub count: u32,
+    pub effective_hourly_usd: f64,
 }

@@ -10,6 +10,7 @@ use crate::catalog::fargate::{validate_fargate_size, FargateSize};
 use crate::catalog::Architecture;
 use crate::cluster::query::Expression;
 use crate::model::{HostPort, NetworkMode, Protocol};
+use crate::scenario::tags::{validate_tags, TagDoc};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
@@ -31,9 +32,9 @@ pub struct DescribeOutput {
     /// The task definition.
     #[serde(rename = "taskDefinition")]
     pub task_definition: TaskDefinitionDoc,
-    /// Tags, ignored.
+    /// The task definition's tags (`--include TAGS`).
     #[serde(default)]
-    pub tags: Option<IgnoredAny>,
+    pub tags: Option<Vec<TagDoc>>,
 }
 
 /// A task definition as AWS spells it.
@@ -67,7 +68,8 @@ pub struct TaskDefinitionDoc {
     pub registered_by: Option<IgnoredAny>,
     pub ephemeral_storage: Option<IgnoredAny>,
     pub enable_fault_injection: Option<IgnoredAny>,
-    pub tags: Option<IgnoredAny>,
+    /// Tags, for cost allocation (`register-task-definition --tags`).
+    pub tags: Option<Vec<TagDoc>>,
 }
 
 /// `runtimePlatform`.
@@ -181,6 +183,8 @@ pub struct PortMappingDoc {
 pub struct TaskDef {
     /// `family`.
     pub family: String,
+    /// `tags`, sorted by key (for cost allocation).
+    pub tags: Vec<(String, String)>,
     /// `revision` (1 unless given).
     pub revision: u32,
     /// CPU units reserved on an EC2 instance: task-level `cpu` if set, else
@@ -470,11 +474,16 @@ impl TaskDefinitionDoc {
                 None
             }
         };
+        let tags = validate_tags(self.tags).unwrap_or_else(|e| {
+            fail("tags", e);
+            Vec::new()
+        });
         if !errors.is_empty() {
             errors.truncate(MAX_FIELD_ERRORS);
             return Err(errors);
         }
         Ok(TaskDef {
+            tags,
             family: self.family,
             revision: self.revision.unwrap_or(1),
             cpu: task_cpu.unwrap_or(container_cpu),
@@ -552,7 +561,12 @@ pub fn parse_json(text: &str) -> Result<TaskDefinitionDoc, serde_json::Error> {
     let value: serde_json::Value = serde_json::from_str(text)?;
     if value.get("taskDefinition").is_some() {
         // Re-parse from text so errors keep line numbers.
-        Ok(serde_json::from_str::<DescribeOutput>(text)?.task_definition)
+        let output = serde_json::from_str::<DescribeOutput>(text)?;
+        let mut doc = output.task_definition;
+        if doc.tags.is_none() {
+            doc.tags = output.tags;
+        }
+        Ok(doc)
     } else {
         serde_json::from_str(text)
     }

@@ -235,6 +235,8 @@ impl Validator<'_> {
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
             return Err(self.error("name", "use letters, digits, `-`, `_` and `.` only: it names the results folder"));
         }
+        let commitments =
+            self.commitments(raw.commitments.as_ref(), &catalog, &availability_zones, &fargate.pricing)?;
         let scenario = Scenario {
             name,
             description: raw.description.unwrap_or_default(),
@@ -264,6 +266,7 @@ impl Validator<'_> {
             running_tasks,
             faults,
             slo: self.slo(raw.slo.as_ref(), duration)?,
+            commitments,
             run_files: match raw.output.runs.as_deref() {
                 None | Some("summary") => RunFiles::Summary,
                 Some("none") => RunFiles::None,

@@ -4,9 +4,12 @@
 use super::task::TaskRef;
 use super::Simulation;
 use super::Trouble;
-use crate::billing::{ec2_instance_cost, ec2_spot_history_cost};
+use crate::billing::{billed_seconds, ec2_instance_cost, ec2_spot_history_cost};
+use crate::commitments::apply::{bill, Bill, Share};
+use crate::commitments::ledger::{Usage, UsageNames};
 use crate::engine::SimTime;
 use crate::error::Error;
+use crate::model::Market;
 use crate::record::{EndReason, Incidents, InstanceNames, RunResult, ServiceReport, TaskOutcome, TaskStatus};
 use std::collections::BTreeMap;
 
@@ -38,6 +41,27 @@ fn overall_incidents(services: &[ServiceReport], trouble: Trouble) -> Incidents 
 }
 
 impl Simulation<'_> {
+    /// Each service's part of the bill: its Fargate usage, and the share of
+    /// the EC2 usage that `cost_usd` gives it (its reserved CPU over the
+    /// cluster's registered CPU, time-weighted).
+    fn service_commitments(&self, bill: &Bill, services: &mut [ServiceReport]) {
+        let ec2 = bill.ec2();
+        for report in services {
+            let ratio = if self.registered_cpu_ms > 0.0 {
+                self.services[report.service].reserved_cpu_ms / self.registered_cpu_ms
+            } else {
+                0.0
+            };
+            let fargate = bill.fargate_by_service[report.service];
+            report.commitments = Some(Share {
+                covered_usd: ec2.covered_usd * ratio + fargate.covered_usd,
+                uncovered_usd: ec2.uncovered_usd * ratio + fargate.uncovered_usd,
+                commitment_usd: ec2.commitment_usd * ratio + fargate.commitment_usd,
+                spot_usd: ec2.spot_usd * ratio + fargate.spot_usd,
+            });
+        }
+    }
+
     pub(super) fn finish(mut self, end: SimTime) -> Result<RunResult, Error> {
         // Tasks still alive at the end, in submission order. (A reported
         // task's slot may be free for reuse, but it always has `stopped` set.)
@@ -60,18 +84,34 @@ impl Simulation<'_> {
             }
             self.report(task_ref, end, TaskOutcome::Unfinished, EndReason::None);
         }
+        let mut usage = self.recorder.take_usage();
         for instance in &self.cluster.instances {
             let fleet = &self.scenario.fleets[instance.fleet];
             let instance_type = &self.cluster.instance_types[instance.instance_type];
             let ended = instance.terminated_at.unwrap_or(end);
             let zone = &self.cluster.availability_zones[instance.availability_zone];
             let curve = fleet.spot_prices.as_ref().and_then(|p| p.curve(&instance_type.name, zone));
-            self.summary.costs.by_fleet[instance.fleet] += match curve {
+            let price = instance_type.price_per_hour;
+            let cost = match curve {
                 Some(curve) => ec2_spot_history_cost(curve, instance.launched_at, ended),
-                None => {
-                    ec2_instance_cost(instance_type.price_per_hour, fleet.price_factor, instance.launched_at, ended)
-                }
+                None => ec2_instance_cost(price, fleet.price_factor, instance.launched_at, ended),
             };
+            self.summary.costs.by_fleet[instance.fleet] += cost;
+            if let Some(ledger) = &mut usage {
+                let key = Usage::Instance {
+                    fleet: instance.fleet,
+                    instance_type: instance.instance_type,
+                    zone: instance.availability_zone,
+                };
+                let billed_ms = billed_seconds(instance.launched_at, ended) * 1000;
+                let spot = fleet.market == Market::Spot;
+                // On a Spot price curve, the span's average rate (Spot is never covered).
+                let rate = match curve {
+                    Some(_) => cost * 3_600_000.0 / billed_ms as f64,
+                    None => price * fleet.price_factor,
+                };
+                ledger.add(key, spot, instance.launched_at, billed_ms, 1.0, rate);
+            }
         }
         let summary = &mut self.summary;
         summary.events = self.queue.processed();
@@ -88,7 +128,17 @@ impl Simulation<'_> {
         summary.task_start_delay = [0.5, 0.95, 0.99].map(|q| self.start_delays.quantile(q));
         summary.service_availability_pct = self.services.iter().map(|s| s.availability_pct()).collect();
         summary.service_over_maximum = self.services.iter().map(|s| s.over_maximum).collect();
-        let services = self.service_reports(end);
+        let mut services = self.service_reports(end);
+        if let (Some(ledger), Some(commitments)) = (usage, &self.scenario.commitments) {
+            let names = UsageNames {
+                instance_types: self.cluster.instance_types.iter().map(|t| t.name.clone()).collect(),
+                zones: self.cluster.availability_zones.clone(),
+            };
+            let fleets = self.scenario.fleets.len();
+            let bill = bill(&ledger, commitments, &names, end, fleets, services.len());
+            self.service_commitments(&bill, &mut services);
+            self.summary.commitments = Some(bill);
+        }
         let summary = &mut self.summary;
         summary.incidents = overall_incidents(&services, self.trouble);
         let hours = |ms: u128| ms as f64 / 3_600_000.0;

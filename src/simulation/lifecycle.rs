@@ -4,7 +4,7 @@
 use super::event::Event;
 use super::task::{last_status, TaskRef};
 use super::{Purpose, Simulation};
-use crate::billing::fargate_task_cost;
+use crate::billing::{fargate_task_cost, fargate_usage};
 use crate::engine::{SimDuration, SimTime};
 use crate::error::Error;
 use crate::model::LaunchType;
@@ -185,6 +185,12 @@ impl Simulation<'_> {
                 self.summary.costs.fargate += cost;
                 if let Owner::Service(service) = task.owner {
                     self.services[service].fargate_cost += cost;
+                }
+                if let Some(ledger) = self.recorder.usage() {
+                    let service = if let Owner::Service(s) = task.owner { Some(s) } else { None };
+                    let pricing = &self.scenario.fargate.pricing;
+                    let who = (service, task.spot);
+                    fargate_usage(ledger, pricing, size, def.architecture, factor, who, pull_started, ended);
                 }
                 Some(cost)
             }

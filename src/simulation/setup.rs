@@ -140,6 +140,7 @@ impl<'s> Simulation<'s> {
             events: scenario.write_events_csv,
             services: !scenario.services.is_empty(),
             scaling: scaling_on,
+            usage: scenario.commitments.is_some(),
         });
         let providers = scenario
             .capacity_providers

@@ -271,6 +271,15 @@ fn report(sweep: &Sweep, outcome: &SweepOutcome, chart_set: &ChartSet) -> Report
         ),
         format!("Ranking: {}.", spec.objective.describe()),
     ]));
+    if let Some(commitments) = &base.commitments {
+        r.push(Block::Paragraph(format!(
+            "Costs are net of the scenario's commitments ({} Savings Plan(s), {} Reserved Instance purchase(s)): \
+             every commitment fee, used or not, plus the On-Demand usage they did not cover and Spot usage \
+             (docs/aws-data.md). Each run's `summary.csv` has the covered, uncovered and unused amounts.",
+            commitments.savings_plans.len(),
+            commitments.reserved_instances.len()
+        )));
+    }
     // The recommendation.
     r.push(Block::Heading(1, "Recommendation".into()));
     if let Some(best) = outcome.variants.first() {
@@ -464,8 +473,13 @@ fn report(sweep: &Sweep, outcome: &SweepOutcome, chart_set: &ChartSet) -> Report
     if !base.services.is_empty() {
         r.push(Block::Heading(1, "Cost per service".into()));
         r.push(Block::Paragraph(
-            "Each service's share of EC2 cost (by reserved CPU) plus its Fargate cost, mean over the replications (USD)."
-                .into(),
+            if base.commitments.is_some() {
+                "Each service's share of EC2 cost (by reserved CPU) plus its Fargate cost, net of commitments (unused \
+                 commitment is not shared out), mean over the replications (USD)."
+            } else {
+                "Each service's share of EC2 cost (by reserved CPU) plus its Fargate cost, mean over the replications (USD)."
+            }
+            .into(),
         ));
         let mut rows = Vec::new();
         for o in &options {

@@ -152,7 +152,7 @@ impl RunRecord {
         let availability_pct = result.summary.availability_pct();
         let task_wait_s = result.summary.task_wait.map(|q| q.map(|d| d.as_secs_f64()));
         let series = RunSeries::of(&result);
-        let service_costs = result.services.iter().map(|s| s.cost_usd).collect();
+        let service_costs = result.services.iter().map(|s| s.net_cost_usd()).collect();
         let summary = result.summary;
         RunRecord {
             run,
@@ -161,7 +161,7 @@ impl RunRecord {
             replication,
             seed,
             dir,
-            cost_usd: summary.costs.total(),
+            cost_usd: summary.cost_usd(),
             availability_pct,
             task_wait_s,
             summary,

@@ -2,6 +2,7 @@
 //! outputs of `create-service`, `update-service` and `describe-services`.
 
 use crate::scenario::raw::{RawPlacementConstraint, RawPlacementStrategy};
+use crate::scenario::tags::TagDoc;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
@@ -42,17 +43,17 @@ pub struct ServiceDoc {
     pub health_check_grace_period_seconds: Option<i64>,
     pub load_balancers: Option<Vec<LoadBalancerDoc>>,
     pub availability_zone_rebalancing: Option<String>,
+    pub tags: Option<Vec<TagDoc>>,
+    pub propagate_tags: Option<String>,
     // CreateServiceRequest fields accepted and ignored: they do not change
     // scheduling or deployments.
     pub cluster: Option<IgnoredAny>,
     pub client_token: Option<IgnoredAny>,
     pub network_configuration: Option<IgnoredAny>,
     pub platform_version: Option<IgnoredAny>,
-    pub propagate_tags: Option<IgnoredAny>,
     pub role: Option<IgnoredAny>,
     pub service_connect_configuration: Option<IgnoredAny>,
     pub service_registries: Option<IgnoredAny>,
-    pub tags: Option<IgnoredAny>,
     #[serde(rename = "enableECSManagedTags")]
     pub enable_ecs_managed_tags: Option<IgnoredAny>,
     pub enable_execute_command: Option<IgnoredAny>,

@@ -173,6 +173,10 @@ pub struct ServiceDef {
     pub load_balancers: Vec<LoadBalancerRef>,
     /// `availabilityZoneRebalancing` (default true, as ECS sets on create).
     pub availability_zone_rebalancing: bool,
+    /// `tags`, sorted by key.
+    pub tags: Vec<(String, String)>,
+    /// `propagateTags` (default NONE).
+    pub propagate_tags: crate::scenario::tags::PropagateTags,
 }
 
 /// An error naming `field`.

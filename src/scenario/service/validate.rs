@@ -9,6 +9,7 @@ use super::{
 };
 use crate::engine::SimDuration;
 use crate::model::{LaunchType, MAX_CONSTRAINTS};
+use crate::scenario::tags::{validate_tags, PropagateTags};
 use crate::scenario::taskdef::FieldError;
 
 fn is_fargate_provider(name: &str) -> bool {
@@ -171,7 +172,12 @@ impl ServiceDoc {
             }
         };
 
+        let tags = validate_tags(self.tags).map_err(|e| err("tags", e))?;
+        let propagate_tags =
+            PropagateTags::parse(self.propagate_tags.as_deref()).map_err(|e| err("propagateTags", e))?;
         Ok(ServiceDef {
+            tags,
+            propagate_tags,
             name,
             task_definition,
             desired_count,

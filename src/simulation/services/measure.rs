@@ -161,6 +161,7 @@ impl Simulation<'_> {
                     deployment_seconds,
                     cost_usd: share + state.fargate_cost,
                     fargate_cost_usd: state.fargate_cost,
+                    commitments: None,
                 }
             })
             .collect()
