@@ -464,7 +464,7 @@ pub(super) fn build(dump: &Dump, cluster: Option<&str>) -> Result<Imported, Stri
         out.providers.push(ImportedProvider {
             name: name.to_string(),
             fleet,
-            min_size: min_size.min(listed_count.max(min_size)),
+            min_size,
             max_size: max_size.max(listed_count),
             managed_scaling: asg_provider.and_then(|p| p.get("managedScaling")).cloned(),
             termination_protection: asg_provider
