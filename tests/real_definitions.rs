@@ -171,3 +171,28 @@ fn json_errors_say_what_to_fix() {
     let latin1 = load("[[task_definition]]\nfile = \"td.json\"\n", &[("td.json", bytes)]).unwrap_err();
     assert!(latin1.contains("line 2: byte 0xe9 is not UTF-8"), "{latin1}");
 }
+
+#[test]
+fn a_service_file_reports_all_its_problems_in_one_run() {
+    let taskdef: &[u8] =
+        br#"{"family": "web", "containerDefinitions": [{"name": "web", "image": "x", "memory": 256}]}"#;
+    let service: &[u8] = b"{\"serviceName\": \"web\",\n\"taskDefinition\": \"web\",\n\"launchType\": \"EC3\",\n\
+        \"schedulingStrategy\": \"REPLICAS\",\n\"placementStrategy\": [{\"type\": \"spread\"}, {\"type\": \"spread\"}, \
+        {\"type\": \"spread\"}, {\"type\": \"spread\"}, {\"type\": \"spread\"}, {\"type\": \"spread\"}],\n\
+        \"deploymentConfiguration\": {\"maximumPercent\": 50}}";
+    let err = load(
+        "[[task_definition]]\nfile = \"td.json\"\n[[service]]\nfile = \"svc.json\"\n",
+        &[("td.json", taskdef), ("svc.json", service)],
+    )
+    .unwrap_err();
+    for part in [
+        "problems",
+        "line 3, field `launchType`",
+        "line 4, field `schedulingStrategy`",
+        "has 6 items; ECS allows at most 5",
+        "desiredCount",
+        "maximumPercent",
+    ] {
+        assert!(err.contains(part), "missing `{part}` in:\n{err}");
+    }
+}

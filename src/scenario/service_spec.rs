@@ -550,7 +550,7 @@ impl Validator<'_> {
             return doc.validate().map_err(|e| self.error(format!("{service_field}.{}", e.field), e.message));
         }
         let doc = docs.into_iter().nth(position).expect("position is in range");
-        doc.validate().map_err(|e| field_errors_in_file(&path, &text, vec![e]))
+        doc.validate_all().map_err(|errors| field_errors_in_file(&path, &text, errors))
     }
 
     fn demand(&self, field: &str, raw: &super::raw::RawDemand) -> Result<Demand, InputError> {

@@ -10,36 +10,58 @@ use super::{
 use crate::engine::SimDuration;
 use crate::model::{LaunchType, MAX_CONSTRAINTS};
 use crate::scenario::tags::{validate_tags, PropagateTags};
-use crate::scenario::taskdef::FieldError;
+use crate::scenario::taskdef::{FieldError, MAX_FIELD_ERRORS};
 
 fn is_fargate_provider(name: &str) -> bool {
     name == "FARGATE" || name == "FARGATE_SPOT"
 }
 
 impl ServiceDoc {
-    /// Validates the document into a [`ServiceDef`], applying ECS's defaults.
-    /// Errors are plain sentences naming the field; the caller adds the file.
+    /// Validates the document into a [`ServiceDef`], applying ECS's defaults;
+    /// the first problem only. Errors are plain sentences naming the field;
+    /// the caller adds the file.
     pub fn validate(self) -> Result<ServiceDef, FieldError> {
-        let name = self.service_name.ok_or_else(|| err("serviceName", "a service needs a `serviceName`"))?;
-        if name.is_empty()
-            || name.len() > 255
-            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        self.validate_all().map_err(|mut errors| errors.remove(0))
+    }
+
+    /// Validates the document, reporting every problem found (at most
+    /// [`MAX_FIELD_ERRORS`]): the service's own keys in the order of the
+    /// document, then `deploymentConfiguration` and `propagateTags`.
+    pub fn validate_all(self) -> Result<ServiceDef, Vec<FieldError>> {
+        let mut errors: Vec<FieldError> = Vec::new();
+        // Keeps a value, or notes its problem and goes on with `fallback`.
+        fn keep<T>(result: Result<T, FieldError>, errors: &mut Vec<FieldError>, fallback: T) -> T {
+            result.unwrap_or_else(|e| {
+                errors.push(e);
+                fallback
+            })
+        }
+        let name = keep(
+            self.service_name.ok_or_else(|| err("serviceName", "a service needs a `serviceName`")),
+            &mut errors,
+            String::new(),
+        );
+        if !errors.iter().any(|e| e.field == "serviceName")
+            && (name.is_empty()
+                || name.len() > 255
+                || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
         {
-            return Err(err(
+            errors.push(err(
                 "serviceName",
                 format!("`serviceName` `{name}` must be 1 to 255 letters, numbers, hyphens and underscores"),
             ));
         }
-        let task_definition = task_definition_name(self.task_definition)?;
+        let task_definition = keep(task_definition_name(self.task_definition), &mut errors, String::new());
 
         let scheduling_strategy = match unset_if_empty(self.scheduling_strategy.as_deref()).unwrap_or("REPLICA") {
             "REPLICA" => SchedulingStrategy::Replica,
             "DAEMON" => SchedulingStrategy::Daemon,
             other => {
-                return Err(err(
+                errors.push(err(
                     "schedulingStrategy",
                     format!("`schedulingStrategy` `{other}` is not REPLICA or DAEMON"),
-                ))
+                ));
+                SchedulingStrategy::Replica
             }
         };
         let daemon = scheduling_strategy == SchedulingStrategy::Daemon;
@@ -53,14 +75,15 @@ impl ServiceDoc {
             "CODE_DEPLOY" => DeploymentController::CodeDeploy,
             "EXTERNAL" => DeploymentController::External,
             other => {
-                return Err(err(
+                errors.push(err(
                     "deploymentController",
                     format!("`deploymentController.type` `{other}` is not one of ECS, CODE_DEPLOY, EXTERNAL"),
-                ))
+                ));
+                DeploymentController::Ecs
             }
         };
         if daemon && controller != DeploymentController::Ecs {
-            return Err(err(
+            errors.push(err(
                 "schedulingStrategy",
                 "DAEMON services need the ECS deployment controller; remove `deploymentController` or use REPLICA",
             ));
@@ -71,13 +94,18 @@ impl ServiceDoc {
         let desired_count = if daemon {
             None
         } else {
-            let count = self.desired_count.ok_or_else(|| {
-                err(
-                    "desiredCount",
-                    "REPLICA services need a `desiredCount` (0 or more); set it or use schedulingStrategy DAEMON",
-                )
-            })?;
-            Some(in_range(count, 0, MAX_DESIRED_COUNT, "desiredCount", "desiredCount")?)
+            match self.desired_count {
+                None => {
+                    errors.push(err(
+                        "desiredCount",
+                        "REPLICA services need a `desiredCount` (0 or more); set it or use schedulingStrategy DAEMON",
+                    ));
+                    Some(0)
+                }
+                Some(count) => {
+                    Some(keep(in_range(count, 0, MAX_DESIRED_COUNT, "desiredCount", "desiredCount"), &mut errors, 0))
+                }
+            }
         };
 
         let launch_type = match unset_if_empty(self.launch_type.as_deref()) {
@@ -85,23 +113,28 @@ impl ServiceDoc {
             Some("EC2") => Some(LaunchType::Ec2),
             Some("FARGATE") => Some(LaunchType::Fargate),
             Some(other @ ("EXTERNAL" | "MANAGED_INSTANCES")) => {
-                return Err(err("launchType", format!("`launchType` {other} is not modelled; use EC2 or FARGATE")))
+                errors.push(err("launchType", format!("`launchType` {other} is not modelled; use EC2 or FARGATE")));
+                None
             }
-            Some(other) => return Err(err("launchType", format!("`launchType` `{other}` is not one of EC2, FARGATE"))),
+            Some(other) => {
+                errors.push(err("launchType", format!("`launchType` `{other}` is not one of EC2, FARGATE")));
+                None
+            }
         };
-        let capacity_provider_strategy = capacity_providers(self.capacity_provider_strategy.unwrap_or_default())?;
+        let capacity_provider_strategy =
+            keep(capacity_providers(self.capacity_provider_strategy.unwrap_or_default()), &mut errors, Vec::new());
         if launch_type.is_some() && !capacity_provider_strategy.is_empty() {
-            return Err(err(
+            errors.push(err(
                 "capacityProviderStrategy",
                 "`launchType` and `capacityProviderStrategy` are mutually exclusive; remove one",
             ));
         }
         if daemon {
             if launch_type == Some(LaunchType::Fargate) {
-                return Err(err("launchType", "Fargate does not support DAEMON services; use EC2 or REPLICA"));
+                errors.push(err("launchType", "Fargate does not support DAEMON services; use EC2 or REPLICA"));
             }
             if capacity_provider_strategy.iter().any(|item| is_fargate_provider(&item.provider)) {
-                return Err(err(
+                errors.push(err(
                     "capacityProviderStrategy",
                     "Fargate capacity providers do not support DAEMON services; use EC2 capacity or REPLICA",
                 ));
@@ -110,20 +143,20 @@ impl ServiceDoc {
 
         let placement_strategy = self.placement_strategy.unwrap_or_default();
         if placement_strategy.len() > 5 {
-            return Err(err(
+            errors.push(err(
                 "placementStrategy",
                 format!("`placementStrategy` has {} items; ECS allows at most 5", placement_strategy.len()),
             ));
         }
         if daemon && !placement_strategy.is_empty() {
-            return Err(err(
+            errors.push(err(
                 "placementStrategy",
                 "DAEMON services place one task per instance and take no `placementStrategy`; remove it",
             ));
         }
         let placement_constraints = self.placement_constraints.unwrap_or_default();
         if placement_constraints.len() > MAX_CONSTRAINTS {
-            return Err(err(
+            errors.push(err(
                 "placementConstraints",
                 format!(
                     "`placementConstraints` has {} items; ECS allows at most {}",
@@ -133,29 +166,29 @@ impl ServiceDoc {
             ));
         }
 
-        let deployment = deployment_config(self.deployment_configuration, daemon, controller)?;
-
+        let deployment = deployment_config(self.deployment_configuration, daemon, controller);
         let health_check_grace_period = match self.health_check_grace_period_seconds {
             None => SimDuration::ZERO,
-            Some(secs) => SimDuration::from_secs(u64::from(in_range(
-                secs,
+            Some(secs) => SimDuration::from_secs(u64::from(keep(
+                in_range(secs, 0, i32::MAX as u32, "healthCheckGracePeriodSeconds", "healthCheckGracePeriodSeconds"),
+                &mut errors,
                 0,
-                i32::MAX as u32,
-                "healthCheckGracePeriodSeconds",
-                "healthCheckGracePeriodSeconds",
-            )?)),
+            ))),
         };
 
-        let load_balancers =
-            self.load_balancers.unwrap_or_default().into_iter().map(load_balancer).collect::<Result<Vec<_>, _>>()?;
+        let load_balancers = keep(
+            self.load_balancers.unwrap_or_default().into_iter().map(load_balancer).collect::<Result<Vec<_>, _>>(),
+            &mut errors,
+            Vec::new(),
+        );
         if load_balancers.len() > 5 {
-            return Err(err(
+            errors.push(err(
                 "loadBalancers",
                 format!("`loadBalancers` has {} items; ECS allows at most 5 per service", load_balancers.len()),
             ));
         }
         if controller == DeploymentController::CodeDeploy && load_balancers.is_empty() {
-            return Err(err(
+            errors.push(err(
                 "deploymentController",
                 "the CODE_DEPLOY controller needs a load balancer; add `loadBalancers` with a target group",
             ));
@@ -165,16 +198,25 @@ impl ServiceDoc {
             None | Some("ENABLED") => true,
             Some("DISABLED") => false,
             Some(other) => {
-                return Err(err(
+                errors.push(err(
                     "availabilityZoneRebalancing",
                     format!("`availabilityZoneRebalancing` `{other}` is not ENABLED or DISABLED"),
-                ))
+                ));
+                true
             }
         };
 
-        let tags = validate_tags(self.tags).map_err(|e| err("tags", e))?;
-        let propagate_tags =
-            PropagateTags::parse(self.propagate_tags.as_deref()).map_err(|e| err("propagateTags", e))?;
+        let tags = keep(validate_tags(self.tags).map_err(|e| err("tags", e)), &mut errors, Vec::new());
+        let propagate_tags = PropagateTags::parse(self.propagate_tags.as_deref()).map_err(|e| err("propagateTags", e));
+        let (deployment, propagate_tags) = match (deployment, propagate_tags) {
+            (Ok(deployment), Ok(propagate_tags)) if errors.is_empty() => (deployment, propagate_tags),
+            (deployment, propagate_tags) => {
+                errors.extend(deployment.err());
+                errors.extend(propagate_tags.err());
+                errors.truncate(MAX_FIELD_ERRORS);
+                return Err(errors);
+            }
+        };
         Ok(ServiceDef {
             tags,
             propagate_tags,
