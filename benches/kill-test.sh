@@ -3,8 +3,9 @@
 # each rewrite a results folder and are killed with SIGKILL at N random
 # moments (default 20). After every kill the folder must be byte-identical
 # to either its complete old results or the complete new ones, and nothing
-# may lie beside it but the hidden staging folder that the next start
-# removes; the next start must then finish and leave nothing stray.
+# may lie beside it but the hidden staging folder, or the hidden previous
+# folder (a kill just before it was removed), that the next start removes;
+# the next start must then finish and leave nothing stray.
 #
 #   bash benches/kill-test.sh [N]        (ECS_SIM=path to test another binary)
 set -euo pipefail
@@ -48,7 +49,7 @@ check_one() { # name scenario
       exit 1
     fi
     local strays
-    strays=$(ls -A "$work/out" | grep -vxF -e "$name" -e ".$name.staging" || true)
+    strays=$(ls -A "$work/out" | grep -vxF -e "$name" -e ".$name.staging" -e ".$name.previous" || true)
     [ -z "$strays" ] || { echo "FAIL: $name: killed after ${delay} s, beside the folder: $strays"; exit 1; }
   done
   # The next start cleans up and completes.

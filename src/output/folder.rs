@@ -6,9 +6,11 @@
 //! or the new complete results, never a mixture.
 //!
 //! A run killed on the way leaves a staging folder, or (killed between the
-//! two renames) a previous folder with no target. The next [`Staging::begin`]
-//! on that target puts the previous folder back and removes the stale
-//! staging folder, and says what it did.
+//! two renames) a previous folder with no target, or (killed after the
+//! second rename) the previous folder beside the complete new target. The
+//! next [`Staging::begin`] on that target puts a lone previous folder back,
+//! removes one beside a target, and removes the stale staging folder, and
+//! says what it did.
 
 use crate::error::{Error, InputError};
 use std::path::{Path, PathBuf};
@@ -68,6 +70,11 @@ impl Staging {
         if previous.exists() {
             if target.exists() {
                 std::fs::remove_dir_all(&previous).map_err(io(&previous))?;
+                cleaned.push(format!(
+                    "removed {}, the results a run killed after replacing them left beside {}",
+                    previous.display(),
+                    target.display()
+                ));
             } else {
                 std::fs::rename(&previous, target).map_err(io(target))?;
                 cleaned.push(format!(
