@@ -210,13 +210,8 @@ fn a_deployment_in_progress_in_the_dump_goes_on_from_time_zero() {
     assert!(web.iter().all(|t| t["stopped_s"].is_empty() && t["submitted_s"] == "0.000"), "web is untouched");
 }
 
-#[test]
-fn a_task_that_does_not_fit_its_instance_is_an_input_error() {
-    let work = tempfile::tempdir().unwrap();
-    let path = work.path().join("s.toml");
-    std::fs::write(
-        &path,
-        r#"
+/// An hour on one fleet of one listed instance, `i-0123`.
+const ONE_LISTED_INSTANCE: &str = r#"
 [simulation]
 duration = "1h"
 [[fleet]]
@@ -227,7 +222,16 @@ count = 1
 id = "i-0123"
 instance_type = "m5.large"
 availability_zone = "us-east-1a"
-[[task_definition]]
+"#;
+
+#[test]
+fn a_task_that_does_not_fit_its_instance_is_an_input_error() {
+    let work = tempfile::tempdir().unwrap();
+    let path = work.path().join("s.toml");
+    std::fs::write(
+        &path,
+        ONE_LISTED_INSTANCE.to_string()
+            + r#"[[task_definition]]
 family = "big"
 containerDefinitions = [{ name = "c", image = "x", cpu = 1024, memory = 4096 }]
 [[workload]]
@@ -250,18 +254,8 @@ count = 2
 
 #[test]
 fn running_tasks_are_checked_against_what_they_name() {
-    let base = r#"
-[simulation]
-duration = "1h"
-[[fleet]]
-name = "f"
-instance_types = ["m5.large"]
-count = 1
-[[fleet.instances]]
-id = "i-0123"
-instance_type = "m5.large"
-availability_zone = "us-east-1a"
-[[task_definition]]
+    let base = &(ONE_LISTED_INSTANCE.to_string()
+        + r#"[[task_definition]]
 family = "web"
 containerDefinitions = [{ name = "c", image = "x", cpu = 256, memory = 512 }]
 [[service]]
@@ -269,7 +263,7 @@ serviceName = "web"
 taskDefinition = "web"
 desiredCount = 1
 launchType = "EC2"
-"#;
+"#);
     let cases = [
         (
             "[[running_task]]\nservice = \"web\"\ninstance = \"i-9999\"\n",

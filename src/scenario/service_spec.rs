@@ -7,7 +7,9 @@ use super::raw::{RawEvent, RawFaults, RawServiceExtras, RawTaskStart};
 use super::scaling_spec::{AutoScalingSpec, CapacityProviderSpec};
 use super::service::doc as service_doc;
 use super::service::{DeploymentController, SchedulingStrategy, ServiceDef};
-use super::validate::{field_errors_in_file, find_task_definition, json_file_error, read_json_file, Validator};
+use super::validate::{
+    field_errors_in_file, find_task_definition, json_file_error, read_json_file, unknown_key, Validator,
+};
 use crate::engine::SimDuration;
 use crate::error::{best_match, not_a_file, suggest_for_unknown, InputError};
 use crate::model::{LaunchType, Provider, ProviderShare};
@@ -539,7 +541,7 @@ impl Validator<'_> {
                 // The whole list of ECS keys says less than the nearest one.
                 let short = message.split(", expected one of").next().unwrap_or(&message);
                 let err = self.table_error("service", index, service_field, short);
-                let simulator = unknown_field(&message).and_then(|key| best_match(key, SERVICE_KEYS.into_iter()));
+                let simulator = unknown_key(&message).and_then(|key| best_match(key, SERVICE_KEYS.into_iter()));
                 let near = simulator.map(|s| format!("did you mean `{s}`?")).or_else(|| suggest_for_unknown(&message));
                 let rule = "ECS keys beside `file` fill in or replace the file's (docs/scenario.md §21)";
                 match near {
@@ -714,9 +716,4 @@ pub fn code_deploy_config(name: &str) -> Option<TrafficShift> {
         "ECSCanary10Percent15Minutes" => TrafficShift::Canary { percent: 10.0, interval: minutes(15) },
         _ => return None,
     })
-}
-
-/// The key serde's "unknown field `x`" message names.
-fn unknown_field(message: &str) -> Option<&str> {
-    message.split_once("unknown field `")?.1.split('`').next()
 }

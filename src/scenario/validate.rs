@@ -385,7 +385,7 @@ pub(super) fn field_errors_in_file(path: &Path, text: &str, mut errors: Vec<Fiel
 }
 
 /// The key serde's "unknown field `x`" message names.
-fn unknown_key(message: &str) -> Option<&str> {
+pub(super) fn unknown_key(message: &str) -> Option<&str> {
     let start = message.find("unknown field `")? + "unknown field `".len();
     message[start..].find('`').map(|end| &message[start..start + end])
 }
